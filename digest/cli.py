@@ -1,0 +1,202 @@
+"""The `digest` command: parses arguments, calls the library, prints, and picks the exit code.
+
+Command modules are imported inside each command so `digest --help` stays instant.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_INVALID = 1      # bad config or issue file: fix the file
+EXIT_USAGE = 2        # bad command line
+EXIT_UNREACHABLE = 3  # arXiv could not be reached after retries
+EXIT_UPSTREAM = 4     # arXiv answered with something unusable
+EXIT_BUILD = 5        # the site could not be written (templates, disk)
+EXIT_LOCKED = 6       # another run holds the lock
+EXIT_INTERNAL = 70    # a bug: please report it
+EXIT_TEMPFAIL = 75    # not available yet: retry later
+
+EXIT_CODES_HELP = """exit codes:
+  0   success
+  1   invalid configuration or issue file (messages say file:line:col)
+  2   command-line usage error
+  3   arXiv unreachable after retries (network, DNS, timeouts, 5xx, 429)
+  4   arXiv answered with unusable data (4xx, malformed XML, feed error)
+  5   the site could not be written (template error, disk)
+  6   another digest run holds the lock
+  70  internal error (a bug; rerun with DIGEST_DEBUG=1 for the traceback)
+  75  the batch is not available yet; retry after the time printed
+"""
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _load_config(args):
+    from .config import load_config
+
+    return load_config(args.config)
+
+
+def cmd_check(args) -> int:
+    """Validate digest.yaml and every issue file."""
+    from .project import load_project
+
+    config = _load_config(args)
+    project = load_project(config)
+    for problem in project.problems:
+        print(problem)
+    n_err, n_warn = len(project.errors), len(project.warnings)
+    files = len(project.issues) + (n_err and 0)
+    _err(f"checked digest.yaml and {files} issue file{'s' if files != 1 else ''}: "
+         f"{n_err} error{'s' if n_err != 1 else ''}, {n_warn} warning{'s' if n_warn != 1 else ''}")
+    return EXIT_INVALID if n_err else EXIT_OK
+
+
+def cmd_build(args) -> int:
+    """Render the whole site."""
+    from .build import build
+
+    config = _load_config(args)
+    result = build(config, args.out)
+    for problem in result.warnings:
+        _err(str(problem))
+    try:
+        shown = result.out.resolve().relative_to(Path.cwd())
+    except ValueError:
+        shown = result.out
+    print(f"built {result.issues} issue{'s' if result.issues != 1 else ''}, {result.pages} pages into {shown}/ "
+          f"in {result.seconds:.2f} s")
+    return EXIT_OK
+
+
+def cmd_rank(args) -> int:
+    """Print an issue's ranking with each signal's value and source."""
+    from .ranking_report import rank_report, report_json, report_table
+
+    config = _load_config(args)
+    report = rank_report(config, args.date)
+    if args.format == "json":
+        print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
+    else:
+        print(report_table(report))
+    for problem in report.warnings:
+        _err(str(problem))
+    return EXIT_OK
+
+
+def cmd_schema(args) -> int:
+    """Write the JSON Schemas for digest.yaml and issue files."""
+    from .schemas import published_schemas
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    from .fsutil import atomic_write_bytes
+
+    for name, text in published_schemas().items():
+        atomic_write_bytes(out / name, text.encode("utf-8"))
+        print(out / name)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used to generate the CLI reference)."""
+    parser = argparse.ArgumentParser(
+        prog="digest",
+        description="Build a ranked daily digest of arXiv papers as a static site.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--config", default="digest.yaml", help="site configuration (default: digest.yaml)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("build", help="render the whole site", description="Render every issue into a static site; "
+                       "the previous site stays in place until the new one is complete.")
+    p.add_argument("--out", default=None, help="output folder (default: site/ beside digest.yaml)")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("check", help="validate digest.yaml and every issue file",
+                       description="Validate the configuration and every issue file; print file:line:col: message "
+                                   "lines and exit 1 when there is an error.")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("rank", help="print an issue's ranking with its score breakdown",
+                       description="Print the ranking of the issue of DATE: each signal with its value and its "
+                                   "source (editor or automatic), and the weighted total.")
+    p.add_argument("date", type=_parse_date, metavar="DATE", help="issue date, YYYY-MM-DD")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_rank)
+
+    p = sub.add_parser("schema", help="write JSON Schemas for editor support",
+                       description="Write digest.schema.json and issue.schema.json for yaml-language-server.")
+    p.add_argument("--out", default="schemas", help="output folder (default: schemas/)")
+    p.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `digest` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BaseException as exc:  # noqa: BLE001 - the one place that turns failures into exit codes
+        return _report(exc)
+
+
+def _report(exc: BaseException) -> int:
+    from .errors import DigestError, Locked, NotAvailableYet, UpstreamError
+
+    if isinstance(exc, SystemExit):
+        raise exc
+    if isinstance(exc, DigestError):
+        for problem in exc.problems:
+            _err(str(problem))
+        return EXIT_INVALID
+    if isinstance(exc, NotAvailableYet):
+        _err(str(exc))
+        return EXIT_TEMPFAIL
+    if isinstance(exc, UpstreamError):
+        _err(f"error: {exc}")
+        return exc.exit_code
+    if isinstance(exc, Locked):
+        _err(f"locked: {exc}")
+        return EXIT_LOCKED
+    import jinja2
+
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        _err(f"templates/{exc.name or exc.filename}:{exc.lineno}:1: template error: {exc.message}")
+        return EXIT_BUILD
+    if isinstance(exc, jinja2.TemplateError):
+        _err(f"template error: {exc}")
+        return EXIT_BUILD
+    if isinstance(exc, OSError):
+        _err(f"error: {exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}")
+        return EXIT_BUILD
+    if os.environ.get("DIGEST_DEBUG"):
+        raise exc
+    _err(f"internal error: {type(exc).__name__}: {exc} (a bug; rerun with DIGEST_DEBUG=1 and report the traceback)")
+    return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Load and validate the site configuration, digest.yaml."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from . import schemas
+from .errors import DigestError, Problem
+from .timeutil import parse_date, parse_time, zone
+from .validate import check
+from .yamlload import load_file
+
+DEFAULT_API_URL = "https://export.arxiv.org/api/query"
+DEFAULT_RSS_URL = "https://rss.arxiv.org/rss"
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """The `site:` section."""
+
+    title: str
+    base_url: str
+    language: str
+    timezone: str
+    tz: ZoneInfo
+    topic: str
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """The `schedule:` section: daily cutoff in the display zone and arXiv holidays (US Eastern dates)."""
+
+    cutoff: time = time(9, 0)
+    holidays: frozenset[date] = frozenset()
+
+
+@dataclass(frozen=True)
+class ArxivConfig:
+    """The `arxiv:` section."""
+
+    categories: tuple[str, ...] = ("cs.CV", "cs.LG", "cs.CL")
+    api_url: str = DEFAULT_API_URL
+    rss_url: str = DEFAULT_RSS_URL
+    delay_seconds: float = 3.0
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole validated configuration; `root` is the folder holding digest.yaml."""
+
+    path: Path
+    root: Path
+    site: SiteConfig
+    schedule: ScheduleConfig
+    arxiv: ArxivConfig
+    phrases: dict[str, float] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=lambda: {s: 1.0 for s in schemas.SIGNALS})
+    featured: int = 5
+
+    @property
+    def issues_dir(self) -> Path:
+        """Where editor files and candidates files live."""
+        return self.root / "issues"
+
+    @property
+    def templates_dir(self) -> Path:
+        """Jinja2 templates."""
+        return self.root / "templates"
+
+    @property
+    def static_dir(self) -> Path:
+        """Files copied as they are into the site (covers, images)."""
+        return self.root / "static"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Machine-owned caches (raw arXiv responses, build state)."""
+        return self.root / ".digest-cache"
+
+
+def load_config(path: str | Path = "digest.yaml") -> Config:
+    """Read digest.yaml, check it against the schema, and return a Config (DigestError lists every problem)."""
+    path = Path(path)
+    display = str(path)
+    doc = load_file(path, display)
+    if doc.data is None:
+        raise DigestError(Problem(display, 1, 1, "digest.yaml is empty; it needs at least a site: section"))
+    if not isinstance(doc.data, dict):
+        raise DigestError(doc.problem((), "digest.yaml must be a mapping of sections (site:, schedule:, ...)"))
+    problems = check(doc, schemas.CONFIG)
+    if problems:
+        raise DigestError(problems)
+    data = doc.data
+    site = data["site"]
+    try:
+        tz = zone(site["timezone"])
+    except ValueError as exc:
+        problems.append(doc.problem(("site", "timezone"), str(exc)))
+        tz = None
+    base_url = site["base_url"]
+    if not base_url.endswith("/"):
+        base_url += "/"
+    sched = data.get("schedule") or {}
+    cutoff = time(9, 0)
+    if "cutoff" in sched:
+        cutoff = parse_time(sched["cutoff"])
+    holidays = set()
+    for i, text in enumerate(sched.get("holidays") or []):
+        try:
+            holidays.add(parse_date(text))
+        except ValueError as exc:
+            problems.append(doc.problem(("schedule", "holidays", i), str(exc)))
+    ax = data.get("arxiv") or {}
+    categories = tuple(ax.get("categories") or ArxivConfig.categories)
+    seen: set[str] = set()
+    for i, cat in enumerate(categories):
+        if cat in seen:
+            problems.append(doc.problem(("arxiv", "categories", i), f"category {cat} is listed twice; keep one"))
+        seen.add(cat)
+    rank = data.get("ranking") or {}
+    weights = {s: 1.0 for s in schemas.SIGNALS}
+    weights.update({k: float(v) for k, v in (rank.get("weights") or {}).items()})
+    if not any(weights.values()):
+        problems.append(doc.problem(("ranking", "weights"), "all ranking weights are 0, so nothing can be ranked; give at least one signal a weight"))
+    if problems:
+        raise DigestError(problems)
+    phrases = {str(k).lower(): float(v) for k, v in ((data.get("topic") or {}).get("phrases") or {}).items()}
+    return Config(
+        path=path,
+        root=path.resolve().parent,
+        site=SiteConfig(
+            title=site["title"],
+            base_url=base_url,
+            language=site.get("language", "en"),
+            timezone=site["timezone"],
+            tz=tz,
+            topic=site["topic"],
+        ),
+        schedule=ScheduleConfig(cutoff=cutoff, holidays=frozenset(holidays)),
+        arxiv=ArxivConfig(
+            categories=categories,
+            api_url=ax.get("api_url", DEFAULT_API_URL),
+            rss_url=ax.get("rss_url", DEFAULT_RSS_URL).rstrip("/"),
+            delay_seconds=float(ax.get("delay_seconds", 3)),
+        ),
+        phrases=phrases,
+        weights=weights,
+        featured=int(rank.get("featured", 5)),
+    )

@@ -1,0 +1,120 @@
+"""Writes that never leave a half-written file or folder behind."""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` through a temporary file in the same folder, fsync and rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step with renameat2(RENAME_EXCHANGE); False where the OS cannot."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return False
+    try:
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    rc = fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return rc == 0
+
+
+def swap_in_dir(new: Path, target: Path) -> None:
+    """Make the finished folder `new` become `target`; the old `target` is removed afterwards.
+
+    Readers see either the old tree or the new one: on Linux the two are
+    exchanged in one system call; elsewhere the old tree is moved aside first.
+    """
+    new, target = Path(new), Path(target)
+    if target.exists() and not target.is_symlink() and target.is_dir():
+        if _exchange(new, target):
+            shutil.rmtree(new, ignore_errors=True)  # `new` now holds the old site
+            return
+        old = target.with_name(f".{target.name}-old-{os.getpid()}-{id(new)}")
+        os.replace(target, old)
+        os.replace(new, target)
+        shutil.rmtree(old, ignore_errors=True)
+        return
+    if target.exists() or target.is_symlink():
+        raise FileExistsError(f"{target} exists and is not a folder; move it away")
+    os.replace(new, target)
+
+
+def make_build_dir(target: Path) -> Path:
+    """A fresh empty folder beside `target` to build into (same file system, so the swap is a rename)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}-build-{os.getpid()}-", dir=target.parent))
+
+
+def clean_stale_build_dirs(target: Path) -> None:
+    """Remove build folders that a killed run left beside `target`."""
+    target = Path(target)
+    if not target.parent.is_dir():
+        return
+    for kind in ("build", "old"):
+        prefix = f".{target.name}-{kind}-"
+        for p in target.parent.glob(prefix + "*"):
+            _remove_if_stale(p, p.name[len(prefix):])
+
+
+def _remove_if_stale(p: Path, rest: str) -> None:
+    # Only folders whose creating process is gone: a concurrent build keeps its own.
+    try:
+        pid = int(rest.split("-")[0])
+    except ValueError:
+        pid = None
+    if pid is not None and pid != os.getpid() and _alive(pid):
+        return
+    shutil.rmtree(p, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

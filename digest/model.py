@@ -1,0 +1,135 @@
+"""The data the pipeline passes along: papers as editors list them, issues, ranked rows."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from .schemas import SIGNALS
+
+_NEW_ID = re.compile(r"^(?:arXiv:)?(\d{4}\.\d{4,5})(?:v([1-9]\d*))?$")
+_OLD_ID = re.compile(r"^(?:arXiv:)?([a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v([1-9]\d*))?$")
+
+CARD_SECTIONS = (
+    ("decision", "Decision"),
+    ("what", "What it does"),
+    ("technical", "Technical read"),
+    ("limits", "Evidence and limits"),
+)
+
+
+def split_arxiv_id(text: str) -> tuple[str, int | None]:
+    """'2606.32020v2' -> ('2606.32020', 2); ValueError when it is no arXiv id."""
+    text = text.strip()
+    m = _NEW_ID.match(text) or _OLD_ID.match(text)
+    if not m:
+        raise ValueError(f"{text!r} is not an arXiv id")
+    ident = m.group(1)
+    if "/" not in ident:
+        yymm, number = ident.split(".")
+        # Four-digit numbers ran from 0704 to 1412; five digits since 1501.
+        if not 1 <= int(yymm[2:]) <= 12 or (len(number) == 5) != (yymm >= "1501"):
+            raise ValueError(f"{text!r} is not an arXiv id: YYMM.NNNNN (five digits since 2015, four before)")
+    return ident, int(m.group(2)) if m.group(2) else None
+
+
+@dataclass
+class Entry:
+    """One paper as the editor lists it in issues/<date>.yaml."""
+
+    index: int
+    arxiv: str | None = None
+    version: int | None = None
+    title: str | None = None
+    url: str | None = None
+    short: str | None = None
+    abbrev: str | None = None
+    tagline: str | None = None
+    authors: list[str] | None = None
+    categories: list[str] | None = None
+    scores: dict[str, int] = field(default_factory=dict)
+    reason: str | None = None
+    evidence: str | None = None
+    venue: str | None = None
+    code: str | None = None
+    areas: list[str] = field(default_factory=list)
+    decision: str | None = None
+    what: str | None = None
+    technical: str | None = None
+    limits: str | None = None
+    pin: int | None = None
+    exclude: bool = False
+
+    @property
+    def key(self) -> str:
+        """A stable identity: the versionless arXiv id, or the URL of a paper not on arXiv."""
+        return self.arxiv or self.url or f"#{self.index}"
+
+
+@dataclass
+class ReadingArea:
+    """One paragraph of the reading order."""
+
+    area: str
+    text: str
+    index: int
+
+
+@dataclass
+class Cover:
+    """The issue's cover image, a path under static/."""
+
+    src: str
+    alt: str
+    credit: str | None = None
+
+
+@dataclass
+class Issue:
+    """A validated editor file."""
+
+    path: Path
+    date: date
+    entries: list[Entry]
+    published: datetime | None = None
+    title: str | None = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    intro: str | None = None
+    featured: int | None = None
+    reading_order: list[ReadingArea] = field(default_factory=list)
+    cover: Cover | None = None
+    source: Any = None  # the Located document, for pointing at lines later
+
+    @property
+    def slug(self) -> str:
+        """YYYY/MM/DD, the issue's folder in the site."""
+        return self.date.strftime("%Y/%m/%d")
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One signal's value for one paper and where it came from ("editor", "auto" or "none")."""
+
+    value: float | None
+    source: str
+    reason: str = ""
+
+
+@dataclass
+class Ranked:
+    """A paper with its merged metadata, signals, weighted total and final position."""
+
+    entry: Entry
+    candidate: dict | None
+    signals: dict[str, Signal]
+    total: float
+    rank: int = 0
+    pinned: bool = False
+
+    @property
+    def missing(self) -> list[str]:
+        """Signals with neither an editor nor an automatic score."""
+        return [s for s in SIGNALS if self.signals[s].value is None]

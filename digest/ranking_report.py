@@ -1,0 +1,106 @@
+"""`digest rank`: an issue's ranking, signal by signal, as a table or JSON."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from .candidates import Candidates, candidates_path, load_candidates
+from .config import Config
+from .errors import DigestError, Problem
+from .issues import load_issue
+from .model import Entry, Ranked
+from .rank import rank_entries
+from .render import fmt
+from .schemas import SIGNALS
+
+
+@dataclass
+class RankReport:
+    """The ranking of one issue and where it came from."""
+
+    date: date
+    rows: list[Ranked]
+    weights: dict[str, float]
+    has_editor_file: bool
+    has_candidates: bool
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def rank_report(config: Config, issue_date: date) -> RankReport:
+    """Rank the editor file of `issue_date`, or its candidates alone when no editor file exists yet."""
+    path = config.issues_dir / f"{issue_date.isoformat()}.yaml"
+    cpath = candidates_path(config.issues_dir, issue_date)
+    cands: Candidates | None = load_candidates(cpath, f"issues/{cpath.name}")
+    if path.exists():
+        issue = load_issue(path, config)
+        entries = issue.entries
+    elif cands is not None:
+        entries = [Entry(index=i, arxiv=c["id"], version=c.get("version")) for i, c in enumerate(cands.papers)]
+    else:
+        raise DigestError(Problem(f"issues/{issue_date.isoformat()}.yaml", 0, 0,
+                                  "no issue file and no candidates file for this date; "
+                                  "write the issue file or fetch the candidates first"))
+    rows = rank_entries(entries, cands, config.weights)
+    warnings = []
+    for r in rows:
+        if r.missing:
+            warnings.append(Problem(f"issues/{path.name}", 0, 0,
+                                    f"{_name(r)}: no score for {', '.join(r.missing)}; counted as 0", "warning"))
+    return RankReport(issue_date, rows, config.weights, path.exists(), cands is not None, warnings)
+
+
+def _name(r: Ranked) -> str:
+    e, c = r.entry, r.candidate or {}
+    return e.short or e.title or c.get("title") or e.arxiv or e.url or f"paper {r.rank}"
+
+
+def report_table(report: RankReport) -> str:
+    """A fixed-width table: rank, paper, each signal as value and source, weighted total."""
+    weights = " ".join(f"{s}×{fmt.number(report.weights[s])}" for s in SIGNALS)
+    head = ["#", "paper"] + list(SIGNALS) + ["total"]
+    body = []
+    for r in report.rows:
+        name = _name(r)
+        if len(name) > 40:
+            name = name[:39] + "…"
+        if r.pinned:
+            name += f" (pinned {r.entry.pin})"
+        cells = [str(r.rank), name]
+        for s in SIGNALS:
+            sig = r.signals[s]
+            cells.append("–" if sig.value is None else f"{fmt.number(sig.value)} {sig.source}")
+        cells.append(fmt.number(r.total))
+        body.append(cells)
+    widths = [max(len(row[i]) for row in [head] + body) for i in range(len(head))]
+    lines = [f"issue {report.date.isoformat()}: total = {weights}"]
+    for row in [head] + body:
+        lines.append("  ".join(cell.ljust(widths[i]) if i < len(row) - 1 else cell.rjust(widths[i])
+                               for i, cell in enumerate(row)).rstrip())
+    if not body:
+        lines.append("(no papers)")
+    return "\n".join(lines)
+
+
+def report_json(report: RankReport) -> list[dict]:
+    """One object per ranked paper, for scripts."""
+    out = []
+    for r in report.rows:
+        e, c = r.entry, r.candidate or {}
+        code = e.code or next(iter((c.get("links") or {}).get("code") or []), None)
+        out.append({
+            "rank": r.rank,
+            "id": e.arxiv,
+            "url": e.url,
+            "version": e.version or c.get("version"),
+            "announce_type": c.get("announce_type"),
+            "title": e.title or c.get("title") or e.short,
+            "short": e.short,
+            "authors": e.authors or c.get("authors") or [],
+            "venue": e.venue or c.get("venue"),
+            "code": code,
+            "pinned": r.pinned,
+            "signals": {s: {"value": r.signals[s].value, "source": r.signals[s].source,
+                            **({"reason": r.signals[s].reason} if r.signals[s].reason else {})} for s in SIGNALS},
+            "total": r.total,
+        })
+    return out

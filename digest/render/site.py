@@ -1,0 +1,97 @@
+"""Render every page of the site into a folder."""
+from __future__ import annotations
+
+import posixpath
+import shutil
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jinja2
+
+from ..config import Config
+from ..errors import DigestError, Problem
+from . import fmt
+from .view import IssueView
+
+RECENT = 10
+
+
+@dataclass
+class Page:
+    """One output file: its path under the site root and its bytes."""
+
+    path: str
+    body: bytes
+
+
+def environment(config: Config) -> jinja2.Environment:
+    """The Jinja2 environment over templates/ (autoescaping on, undefined names are errors)."""
+    folder = config.templates_dir
+    if not folder.is_dir():
+        raise DigestError(Problem(str(folder), 0, 0, "templates folder is missing; restore templates/ from the project"))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["month_year"] = fmt.month_year
+    env.filters["long_date"] = fmt.long_date
+    return env
+
+
+def _relative(from_page: str, target: str) -> str:
+    """A link from the page at `from_page` (a file path) to `target` (a site path; '/' ends folders)."""
+    base = posixpath.dirname(from_page) or "."
+    folder = target.endswith("/") or target == ""
+    rel = posixpath.relpath(target.rstrip("/") or ".", base)
+    if folder:
+        rel = "./" if rel == "." else rel + "/"
+    return rel
+
+
+def render_pages(config: Config, views: list[IssueView]) -> list[Page]:
+    """Every page of the site, in a fixed order."""
+    env = environment(config)
+    site = config.site
+    pages: list[Page] = []
+
+    root_path = urlsplit(site.base_url).path or "/"
+
+    def render(template: str, path: str, *, absolute: bool = False, **ctx) -> None:
+        def url(target: str) -> str:
+            # The 404 page is served at any depth, so its links start from the site root.
+            return root_path + target if absolute else _relative(path, target)
+        canonical = site.base_url + (path[: -len("index.html")] if path.endswith("index.html") else path)
+        html = env.get_template(template).render(site=site, url=url, canonical=canonical, page_path=path, **ctx)
+        pages.append(Page(path, html.encode("utf-8")))
+
+    newest_first = sorted(views, key=lambda v: v.issue.date, reverse=True)
+    latest = newest_first[0] if newest_first else None
+    render("index.html", "index.html", latest=latest, recent=newest_first[1 : RECENT + 1],
+           title=site.title, description=latest.description if latest else site.title)
+    for view in views:
+        render("issue.html", view.url + "index.html", view=view, title=view.title, description=view.description)
+    months: "OrderedDict[str, list[IssueView]]" = OrderedDict()
+    for view in newest_first:
+        months.setdefault(fmt.month_year(view.issue.date), []).append(view)
+    render("archive.html", "archive/index.html", months=months, title=f"Archive · {site.title}",
+           description=f"Every issue of {site.title}, by month.")
+    render("404.html", "404.html", absolute=True, title=f"Page not found · {site.title}", description=site.title)
+    return pages
+
+
+def copy_static(config: Config, out: Path) -> None:
+    """Copy the theme's assets and the project's static/ folder into the site, in a fixed order."""
+    for src_root, dest_root in ((config.templates_dir / "assets", out / "assets"), (config.static_dir, out)):
+        if not src_root.is_dir():
+            continue
+        for src in sorted(src_root.rglob("*")):
+            if src.is_file() and not src.name.startswith("."):
+                dest = dest_root / src.relative_to(src_root)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(src, dest)

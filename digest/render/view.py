@@ -1,0 +1,296 @@
+"""Turn a ranked issue into the values its templates show (no HTML layout here)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from markupsafe import Markup
+
+from ..candidates import Candidates
+from ..config import Config
+from ..errors import Problem
+from ..model import CARD_SECTIONS, Issue, Ranked
+from ..rank import rank_issue
+from ..schemas import SIGNALS
+from ..window import Announcement, Window, announcements_in, issue_window
+from . import fmt
+from .markdown import RenderReport, render_block, render_inline, render_plain
+
+ARXIV_ABS = "https://arxiv.org/abs/"
+ARXIV_PDF = "https://arxiv.org/pdf/"
+
+
+@dataclass
+class Link:
+    """A labelled outbound link."""
+
+    label: str
+    url: str
+
+
+@dataclass
+class PaperView:
+    """One ranked paper with everything its table row, card and reference need."""
+
+    rank: int
+    anchor: str
+    name: str
+    dek_name: str
+    title: str | None
+    tagline: str | None
+    authors: list[str]
+    categories: list[str]
+    venue: str | None
+    links: list[Link]
+    primary_url: str
+    reason: Markup | None
+    evidence: Markup | None
+    sections: list[tuple[str, Markup]]
+    abstract: str | None
+    reviewed: bool
+    featured: bool
+    scores: list[tuple[str, str, str]]  # (signal, value text, source)
+    total: str
+    announce_type: str | None
+    version: int | None
+    arxiv: str | None
+    areas: list[str]
+
+
+@dataclass
+class IssueView:
+    """An issue ready for its templates."""
+
+    issue: Issue
+    url: str
+    title: str
+    dek: str
+    published_text: str | None
+    published_iso: str | None
+    date_text: str
+    window: Window
+    window_text: str
+    announcements: list[Announcement]
+    intro: Markup | None
+    papers: list[PaperView]
+    featured: list[PaperView]
+    reading: list[tuple[str, Markup]]
+    cover: dict | None
+    description: str
+    problems: list[Problem] = field(default_factory=list)
+    prev: "IssueView | None" = None
+    next: "IssueView | None" = None
+
+
+def slugify(text: str) -> str:
+    """A readable, ASCII anchor/URL slug."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    return text or "paper"
+
+
+def _links(r: Ranked) -> list[Link]:
+    e, c = r.entry, r.candidate or {}
+    out: list[Link] = []
+    if e.arxiv:
+        vid = f"{e.arxiv}v{e.version}" if e.version else e.arxiv
+        out.append(Link("arXiv abstract", ARXIV_ABS + vid))
+        out.append(Link("PDF", ARXIV_PDF + vid))
+    if e.url:
+        out.append(Link("Paper page", e.url))
+    code = e.code or next(iter((c.get("links") or {}).get("code") or []), None)
+    if code:
+        out.append(Link("Code", code))
+    for project in (c.get("links") or {}).get("project") or []:
+        if project != e.url:
+            out.append(Link("Project page", project))
+            break
+    return out
+
+
+def window_sentence(window: Window, cutoff, tz_label: str, announcements: list[Announcement]) -> str:
+    """The issue's window in words, with why it is not a normal day when it is not."""
+    text = (f"This issue covers arXiv announcements from {fmt.month_day_time(window.start)} "
+            f"to {fmt.month_day_time(window.end)} ({tz_label}).")
+    normal_start = (window.end - timedelta(days=1)).replace(tzinfo=None)
+    start_local = window.start.replace(tzinfo=None)
+    days = (window.end.date() - window.start.date()).days
+    cut = cutoff.strftime("%H:%M")
+    if start_local > normal_start and days == 1:
+        text += (f" The window is a little shorter than a full day because the previous issue "
+                 f"went out after {cut}.")
+    elif start_local < normal_start and days <= 1:
+        text += (f" The window is a little longer than a full day because the previous issue "
+                 f"went out before {cut}.")
+    elif days > 1:
+        text += f" It spans {days} days, back to the previous issue."
+    if not announcements:
+        text += " arXiv made no announcement in it (weekend or arXiv holiday), so it brings no new listing."
+    elif len(announcements) == 1:
+        a = announcements[0]
+        text += (f" It holds one arXiv announcement: {a.announced.strftime('%A')} {fmt.month_day(a.announced)}, "
+                 f"{a.announced.strftime('%H:%M')} US Eastern, the listing of {fmt.month_day(a.listing_date)}.")
+    else:
+        listings = fmt.join_names([fmt.month_day(a.listing_date) for a in announcements])
+        text += f" It holds {fmt.count_word(len(announcements)).lower()} arXiv announcements, the listings of {listings}."
+    return text
+
+
+class _Citer:
+    """Resolves [@key] for one issue; `self_rank` is the paper a field belongs to."""
+
+    def __init__(self, ranked: list[Ranked]):
+        self.table: dict[str, int] = {}
+        for r in ranked:
+            e = r.entry
+            for key in (e.arxiv, e.short, e.abbrev, e.title, e.url):
+                if key:
+                    self.table.setdefault(key.lower(), r.rank)
+            if e.arxiv and e.version:
+                self.table.setdefault(f"{e.arxiv}v{e.version}".lower(), r.rank)
+        self.self_rank: int | None = None
+
+    def __call__(self, key: str) -> int | None:
+        key = key.strip()
+        if not key:
+            return self.self_rank
+        key = key.lower()
+        found = self.table.get(key)
+        if found is None and re.match(r"^\d{4}\.\d{4,5}v\d+$", key):
+            found = self.table.get(key.rsplit("v", 1)[0])
+        return found
+
+
+def build_issue_view(issue: Issue, config: Config, candidates: Candidates | None,
+                     previous_published: datetime | None) -> IssueView:
+    """Rank the issue and render its prose; problems (bad citations, formulas) are collected, not raised."""
+    tz = config.site.tz
+    ranked = rank_issue(issue, candidates, config.weights)
+    doc = issue.source
+    problems: list[Problem] = []
+    citer = _Citer(ranked)
+
+    def prose(text: str | None, path: tuple, inline: bool = False) -> Markup | None:
+        if not text:
+            return None
+        report = RenderReport(unknown_citations=[], math_errors=[], cited=[])
+        out = (render_inline if inline else render_block)(text, cite=citer, report=report)
+        for key in report.unknown_citations:
+            what = "[@]" if not key else f"[@{key}]"
+            hint = "it is only valid inside a paper's own fields" if not key else "cite a paper of this issue by its arXiv id, short or abbrev name"
+            problems.append(_at(doc, path, f"unknown citation {what}; {hint}"))
+        for err in report.math_errors:
+            problems.append(_at(doc, path, f"formula shown as source text: {err}", "warning"))
+        return out
+
+    if issue.window_start and issue.window_end:
+        window = Window(issue.window_start.astimezone(tz), issue.window_end.astimezone(tz))
+    else:
+        window = issue_window(issue.date, tz, config.schedule.cutoff, previous_published)
+    announcements = announcements_in(window, config.schedule.holidays)
+    featured_n = config.featured if issue.featured is None else issue.featured
+
+    papers: list[PaperView] = []
+    used_anchors: set[str] = set()
+    for r in ranked:
+        e, c = r.entry, r.candidate or {}
+        citer.self_rank = r.rank
+        base = ("papers", e.index)
+        name = e.short or e.title or c.get("title") or e.arxiv or e.url or f"Paper {r.rank}"
+        anchor = slugify(name)
+        while anchor in used_anchors:
+            anchor += f"-{r.rank}"
+        used_anchors.add(anchor)
+        sections = [(label, html) for key, label in CARD_SECTIONS
+                    if (html := prose(getattr(e, key), base + (key,))) is not None]
+        links = _links(r)
+        abstract = c.get("abstract")
+        papers.append(PaperView(
+            rank=r.rank,
+            anchor=anchor,
+            name=name,
+            dek_name=e.abbrev or name,
+            title=e.title or c.get("title"),
+            tagline=e.tagline,
+            authors=list(e.authors or c.get("authors") or []),
+            categories=list(e.categories or c.get("categories") or []),
+            venue=e.venue or c.get("venue"),
+            links=links,
+            primary_url=links[0].url if links else "",
+            reason=prose(e.reason, base + ("reason",), inline=True),
+            evidence=prose(e.evidence, base + ("evidence",), inline=True),
+            sections=sections,
+            abstract=_excerpt(abstract) if abstract else None,
+            reviewed=bool(sections),
+            featured=r.rank <= featured_n,
+            scores=[(s, fmt.number(r.signals[s].value) if r.signals[s].value is not None else "–", r.signals[s].source)
+                    for s in SIGNALS],
+            total=fmt.number(r.total),
+            announce_type=c.get("announce_type"),
+            version=e.version or c.get("version"),
+            arxiv=e.arxiv,
+            areas=list(e.areas),
+        ))
+        if r.missing:
+            problems.append(_at(doc, base, f"{name}: no score for {', '.join(r.missing)} (neither editor nor automatic), "
+                                          "counted as 0; add scores: {" + ", ".join(f"{m}: N" for m in r.missing) + "}",
+                                "warning"))
+    citer.self_rank = None
+    featured = [p for p in papers if p.featured]
+    intro = prose(issue.intro, ("intro",))
+    reading = [(a.area, html) for a in issue.reading_order
+               if (html := prose(a.text, ("reading_order", a.index, "text"))) is not None]
+
+    topic = config.site.topic
+    n = len(papers)
+    noun = "paper" if n == 1 else "papers"
+    title = issue.title or f"{fmt.count_word(n)} {topic} {noun}: {fmt.long_date(issue.date)}"
+    names = fmt.join_names([p.dek_name for p in featured])
+    if featured:
+        dek = (f"The {fmt.month_day(issue.date)} arXiv window, read for you: {fmt.count_word(len(featured)).lower()} "
+               f"{topic} {'pick' if len(featured) == 1 else 'picks'} in ranked order, {names}.")
+    else:
+        dek = f"No {topic} papers were picked from the {fmt.month_day(issue.date)} arXiv window."
+    tz_label = f"{window.end.strftime('%Z')}, {config.site.timezone}"
+    published = issue.published.astimezone(tz) if issue.published else None
+    cover = None
+    if issue.cover:
+        cover = {"src": issue.cover.src, "alt": issue.cover.alt, "credit": issue.cover.credit}
+        if not (config.static_dir / issue.cover.src).is_file():
+            problems.append(_at(doc, ("cover", "src"), f"cover image static/{issue.cover.src} does not exist; add the file or fix the path"))
+    description = _excerpt(render_plain(issue.intro), 220) if issue.intro else dek
+    return IssueView(
+        issue=issue,
+        url=issue.slug + "/",
+        title=title,
+        dek=dek,
+        published_text=f"{fmt.long_date(published.date())} · {published.strftime('%H:%M')}" if published else None,
+        published_iso=published.isoformat() if published else None,
+        date_text=fmt.long_date(issue.date),
+        window=window,
+        window_text=window_sentence(window, config.schedule.cutoff, tz_label, announcements),
+        announcements=announcements,
+        intro=intro,
+        papers=papers,
+        featured=featured,
+        reading=reading,
+        cover=cover,
+        description=description,
+        problems=problems,
+    )
+
+
+def _excerpt(text: str, limit: int = 600) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut + " …"
+
+
+def _at(doc, path: tuple, message: str, severity: str = "error") -> Problem:
+    if doc is None:
+        return Problem("<issue>", 0, 0, message, severity)
+    return doc.problem(path, message, severity=severity)

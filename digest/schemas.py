@@ -1,0 +1,206 @@
+"""The one definition of digest.yaml and of editor issue files.
+
+The validator and the published JSON Schemas (schemas/*.json) are both made
+from these dictionaries, so what an editor's IDE suggests is what `digest
+check` enforces. Keys starting with "x-" carry our own error wording.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+SIGNALS = ("novelty", "relevance", "venue", "evidence")
+
+ARXIV_ID_PATTERN = (
+    r"^(?:arXiv:)?(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v[1-9]\d*)?$"
+)
+HTTP_URL_PATTERN = r"^https?://[^\s/?#]+[^\s]*$"
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$"
+CATEGORY_PATTERN = r"^[a-z][a-z-]*(\.[A-Za-z-]+)?$"
+
+_http_url = {
+    "type": "string",
+    "pattern": HTTP_URL_PATTERN,
+    "x-error": "must be an http:// or https:// URL",
+}
+_text = {"type": "string"}
+_markdown = {"type": "string", "description": "Markdown; $...$ is math, [@id] cites a paper"}
+_date = {"type": "string", "pattern": DATE_PATTERN, "x-error": "must be a date written YYYY-MM-DD"}
+_datetime = {
+    "type": "string",
+    "pattern": DATETIME_PATTERN,
+    "x-error": "must be a date and time with its UTC offset, e.g. 2026-07-01T09:24:00+09:00",
+}
+_score = {"type": "integer", "minimum": 0, "maximum": 10, "x-error": "must be a whole number from 0 to 10"}
+_weight = {"type": "number", "minimum": 0, "maximum": 100, "x-error": "must be a number from 0 to 100"}
+
+SCORES: dict[str, Any] = {
+    "type": "object",
+    "description": "Editor scores, 0-10; any subset; missing signals use the automatic score.",
+    "properties": {s: _score for s in SIGNALS},
+    "additionalProperties": False,
+}
+
+PAPER: dict[str, Any] = {
+    "type": "object",
+    "description": "One paper: an arXiv id, or title + url for a paper not on arXiv.",
+    "properties": {
+        "arxiv": {
+            "type": "string",
+            "pattern": ARXIV_ID_PATTERN,
+            "description": "arXiv id such as 2606.32020, 2606.32020v2 or astro-ph/0601001 (quote it)",
+            "x-error": "is not an arXiv id; write it like \"2606.32020\", \"2606.32020v2\" or \"astro-ph/0601001\" (in quotes)",
+        },
+        "title": {**_text, "description": "Full title (required without arxiv; overrides the fetched one)"},
+        "url": {**_http_url, "description": "Link for a paper not on arXiv"},
+        "short": {**_text, "description": "Name used in the table and the card heading"},
+        "abbrev": {**_text, "description": "Short form used in the one-line summary (default: short)"},
+        "tagline": {**_text, "description": "Card heading after the colon"},
+        "authors": {"type": "array", "items": _text, "description": "Authors (default: from the candidates file)"},
+        "categories": {
+            "type": "array",
+            "items": {"type": "string", "pattern": CATEGORY_PATTERN, "x-error": "is not an arXiv category such as cs.CV"},
+            "description": "arXiv categories, primary first (default: from the candidates file)",
+        },
+        "scores": SCORES,
+        "reason": {**_markdown, "description": "'First-read reason' column (inline Markdown)"},
+        "evidence": {**_markdown, "description": "'Evidence strength' column (inline Markdown)"},
+        "venue": {**_text, "description": "Venue, e.g. ECCV 2026"},
+        "code": {**_http_url, "description": "Code repository URL"},
+        "areas": {"type": "array", "items": _text, "description": "Research areas, for topic pages and the reading order"},
+        "decision": {**_markdown, "description": "Card section 'Decision'"},
+        "what": {**_markdown, "description": "Card section 'What it does'"},
+        "technical": {**_markdown, "description": "Card section 'Technical read'"},
+        "limits": {**_markdown, "description": "Card section 'Evidence and limits'"},
+        "pin": {"type": "integer", "minimum": 1, "x-error": "must be a position, a whole number from 1", "description": "Force this paper to a position"},
+        "exclude": {"type": "boolean", "description": "Leave this paper out of the issue"},
+    },
+    "additionalProperties": False,
+    "anyOf": [{"required": ["arxiv"]}, {"required": ["title", "url"]}],
+    "x-error-anyOf": "a paper needs either `arxiv:` or both `title:` and `url:`",
+}
+
+ISSUE: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "issue.schema.json",
+    "title": "paper digest issue file (issues/YYYY-MM-DD.yaml)",
+    "type": "object",
+    "properties": {
+        "date": {**_date, "description": "The issue date; must match the file name"},
+        "published": {**_datetime, "description": "When the issue went out; the next window starts here"},
+        "title": {**_text, "description": "Default: '<Count> <topic> papers: <Month D, YYYY>'"},
+        "window": {
+            "type": "object",
+            "description": "Default: computed from the schedule and the previous issue",
+            "properties": {"start": _datetime, "end": _datetime},
+            "required": ["start", "end"],
+            "additionalProperties": False,
+        },
+        "intro": _markdown,
+        "featured": {"type": "integer", "minimum": 0, "maximum": 100, "x-error": "must be a count from 0 to 100", "description": "How many papers get a card (default from digest.yaml)"},
+        "papers": {"type": "array", "items": PAPER, "maxItems": 2000, "description": "The papers of this issue, in any order"},
+        "reading_order": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"area": _text, "text": _markdown},
+                "required": ["area", "text"],
+                "additionalProperties": False,
+            },
+        },
+        "cover": {
+            "type": "object",
+            "properties": {
+                "src": {"type": "string", "pattern": r"^(?!/)(?!.*\.\.)[A-Za-z0-9._/-]+$", "x-error": "must be a path inside static/, such as covers/2026-07-01.png", "description": "Image path under static/"},
+                "alt": _text,
+                "credit": _text,
+            },
+            "required": ["src", "alt"],
+            "additionalProperties": False,
+        },
+    },
+    "required": ["date", "papers"],
+    "additionalProperties": False,
+}
+
+CONFIG: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "digest.schema.json",
+    "title": "paper digest site configuration (digest.yaml)",
+    "type": "object",
+    "properties": {
+        "site": {
+            "type": "object",
+            "properties": {
+                "title": _text,
+                "base_url": {**_http_url, "description": "Public URL of the site, ending in /"},
+                "language": {"type": "string", "pattern": r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$", "x-error": "must be a language tag such as en or ko"},
+                "timezone": {**_text, "description": "Display time zone (IANA name, e.g. Asia/Seoul)"},
+                "topic": {**_text, "description": "Used in default titles: 'Five <topic> papers'"},
+            },
+            "required": ["title", "base_url", "timezone", "topic"],
+            "additionalProperties": False,
+        },
+        "schedule": {
+            "type": "object",
+            "properties": {
+                "cutoff": {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "x-error": "must be a time HH:MM in quotes, e.g. \"09:00\""},
+                "holidays": {"type": "array", "items": _date, "description": "arXiv holidays (no announcement that US Eastern day)"},
+            },
+            "additionalProperties": False,
+        },
+        "arxiv": {
+            "type": "object",
+            "properties": {
+                "categories": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"type": "string", "pattern": CATEGORY_PATTERN, "x-error": "is not an arXiv category such as cs.CV"},
+                },
+                "api_url": _http_url,
+                "rss_url": _http_url,
+                "delay_seconds": {"type": "number", "minimum": 0, "maximum": 600, "x-error": "must be a number of seconds from 0 to 600"},
+            },
+            "additionalProperties": False,
+        },
+        "topic": {
+            "type": "object",
+            "properties": {
+                "phrases": {
+                    "type": "object",
+                    "additionalProperties": {"type": "number", "minimum": 0, "maximum": 100, "x-error": "must be a number from 0 to 100"},
+                    "description": "Topic phrases and their weights",
+                },
+            },
+            "additionalProperties": False,
+        },
+        "ranking": {
+            "type": "object",
+            "properties": {
+                "weights": {"type": "object", "properties": {s: _weight for s in SIGNALS}, "additionalProperties": False},
+                "featured": {"type": "integer", "minimum": 0, "maximum": 100, "x-error": "must be a count from 0 to 100"},
+            },
+            "additionalProperties": False,
+        },
+    },
+    "required": ["site"],
+    "additionalProperties": False,
+}
+
+
+def _public(schema: Any) -> Any:
+    """Drop our private x- keys: the published schema is plain JSON Schema."""
+    if isinstance(schema, dict):
+        return {k: _public(v) for k, v in schema.items() if not k.startswith("x-")}
+    if isinstance(schema, list):
+        return [_public(v) for v in schema]
+    return schema
+
+
+def published_schemas() -> dict[str, str]:
+    """File name -> JSON text of every schema editors can point their IDE at."""
+    return {
+        "digest.schema.json": json.dumps(_public(CONFIG), indent=2, ensure_ascii=False) + "\n",
+        "issue.schema.json": json.dumps(_public(ISSUE), indent=2, ensure_ascii=False) + "\n",
+    }

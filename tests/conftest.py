@@ -1,0 +1,43 @@
+"""Shared test fixtures: a throwaway copy of the project to build and break."""
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def copy_project(dest: Path, *, issues: bool = True) -> Path:
+    """Copy digest.yaml, templates/, static/ (and the shipped issues) into `dest`."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "digest.yaml", dest / "digest.yaml")
+    shutil.copytree(ROOT / "templates", dest / "templates")
+    shutil.copytree(ROOT / "static", dest / "static")
+    (dest / "issues").mkdir(exist_ok=True)
+    if issues:
+        for f in (ROOT / "issues").iterdir():
+            if f.is_file():
+                shutil.copy(f, dest / "issues" / f.name)
+    return dest
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the shipped project (config, templates, static files, example issues)."""
+    return copy_project(tmp_path / "proj")
+
+
+@pytest.fixture
+def empty_project(tmp_path: Path) -> Path:
+    """The shipped config and templates with no issue files."""
+    return copy_project(tmp_path / "proj", issues=False)
+
+
+def write(path: Path, text: str) -> Path:
+    """Write dedented text, creating folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path

@@ -1,0 +1,111 @@
+"""The `digest` command line: exit codes, located messages, no tracebacks."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from digest.cli import main
+
+from conftest import write
+
+
+def run(project, *args, capsys):
+    code = main(["--config", str(project / "digest.yaml"), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_passes_on_the_shipped_project(project, capsys):
+    code, out, err = run(project, "check", capsys=capsys)
+    assert code == 0 and out == ""
+    assert "0 errors" in err
+
+
+BAD_FILES = {
+    "unknown key": ('  - arxiv: "2606.32020"\n    tagine: x\n', "did you mean 'tagline'?"),
+    "bad id": ('  - arxiv: "26.1"\n', "is not an arXiv id"),
+    "score range": ('  - arxiv: "2606.32020"\n    scores: {venue: 11}\n', "from 0 to 10"),
+    "duplicate": ('  - arxiv: "2606.32020"\n  - arxiv: "2606.32020v2"\n', "listed twice"),
+    "javascript url": ('  - title: X\n    url: "javascript:alert(1)"\n', "http:// or https://"),
+    "yaml syntax": ('  - arxiv: "2606.32020\n', "YAML syntax error"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_FILES))
+def test_check_reports_each_kind_of_bad_file_located_without_traceback(project, capsys, kind):
+    body, words = BAD_FILES[kind]
+    write(project / "issues" / "2026-07-02.yaml", "date: 2026-07-02\npapers:\n" + body)
+    code, out, err = run(project, "check", capsys=capsys)
+    assert code == 1
+    assert out.startswith("issues/2026-07-02.yaml:") and words in out
+    assert "Traceback" not in out + err
+
+
+def test_check_reports_date_mismatch(project, capsys):
+    write(project / "issues" / "2026-07-03.yaml", "date: 2026-07-02\npapers: []\n")
+    code, out, _ = run(project, "check", capsys=capsys)
+    assert code == 1 and "issues/2026-07-03.yaml:1:7: date 2026-07-02 does not match the file name" in out
+
+
+def test_check_warns_about_missing_scores_but_passes(project, capsys):
+    write(project / "issues" / "2026-07-02.yaml", 'date: 2026-07-02\npapers:\n  - arxiv: "2607.00001"\n    scores: {novelty: 3}\n')
+    code, out, _ = run(project, "check", capsys=capsys)
+    assert code == 0
+    assert "issues/2026-07-02.yaml:3:5: warning: 2607.00001: no score for relevance, venue, evidence" in out
+
+
+def test_bad_config_exits_1_with_location(project, capsys):
+    (project / "digest.yaml").write_text("site:\n  title: x\n  base_url: https://e.org/\n  timezone: UTC\n  topic: t\n  colour: red\n")
+    code, _, err = run(project, "build", capsys=capsys)
+    assert code == 1 and "digest.yaml:6:3: unknown key 'colour' in site" in err
+
+
+def test_build_prints_one_summary_line(project, capsys):
+    code, out, _ = run(project, "build", capsys=capsys)
+    assert code == 0
+    assert out.startswith("built 1 issue, ") and out.count("\n") == 1
+    assert (project / "site" / "index.html").is_file()
+
+
+def test_rank_table_shows_each_signal_with_its_source(project, capsys):
+    code, out, _ = run(project, "rank", "2026-07-01", capsys=capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1].split() == ["#", "paper", "novelty", "relevance", "venue", "evidence", "total"]
+    assert lines[2].startswith("1  Cross-Space Distillation") and lines[2].endswith("34")
+    assert "9 editor" in lines[2]
+    assert len(lines) == 7
+
+
+def test_rank_json_for_scripts(project, capsys):
+    code, out, _ = run(project, "rank", "2026-07-01", "--format", "json", capsys=capsys)
+    rows = json.loads(out)
+    assert code == 0 and [r["rank"] for r in rows] == [1, 2, 3, 4, 5]
+    first = rows[0]
+    assert first["id"] == "2606.32020" and first["venue"] == "ECCV 2026" and first["total"] == 34
+    assert first["signals"]["novelty"] == {"value": 9.0, "source": "editor"}
+    assert rows[2]["code"] == "https://github.com/UnicomAI/OTCache"
+    assert rows[3]["id"] is None and rows[3]["url"].startswith("https://sjtu-deng-lab.github.io/")
+
+
+def test_rank_of_a_date_without_issue_says_what_to_do(project, capsys):
+    code, _, err = run(project, "rank", "2026-07-09", capsys=capsys)
+    assert code == 1 and "issues/2026-07-09.yaml" in err and "no issue file" in err
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["rank", "not-a-date"])
+    assert info.value.code == 2
+
+
+def test_console_script_runs_and_documents_exit_codes(project):
+    env = {**os.environ, "PYTHONPATH": ""}
+    proc = subprocess.run([sys.executable, "-m", "digest", "--help"], capture_output=True, text=True, env=env, cwd=project)
+    assert proc.returncode == 0 and "exit codes:" in proc.stdout and "75" in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "digest", "check"], capture_output=True, text=True, cwd=project)
+    assert proc.returncode == 0
