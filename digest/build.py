@@ -1,6 +1,7 @@
 """Build the whole site into a fresh folder and swap it in only when it is complete."""
 from __future__ import annotations
 
+import filecmp
 import shutil
 import time
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ class BuildResult:
     issues: int
     seconds: float
     warnings: list
+    changed: bool = True
 
 
 def build(config: Config, out: str | Path | None = None) -> BuildResult:
@@ -41,9 +43,25 @@ def build(config: Config, out: str | Path | None = None) -> BuildResult:
             dest.write_bytes(page.body)
         copy_static(config, tmp)
         tmp.chmod(0o755)
-        swap_in_dir(tmp, out)
+        # A rebuild with nothing new leaves the published folder alone (mtimes, rsync, caches).
+        changed = not same_tree(tmp, out)
+        if changed:
+            swap_in_dir(tmp, out)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return BuildResult(out=out, pages=len(pages), issues=len(project.views),
-                       seconds=time.perf_counter() - started, warnings=project.warnings)
+                       seconds=time.perf_counter() - started, warnings=project.warnings, changed=changed)
+
+
+def same_tree(a: Path, b: Path) -> bool:
+    """True when the two folders hold the same files with the same bytes."""
+    if not b.is_dir():
+        return False
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    if files_a != files_b:
+        return False
+    return all(filecmp.cmp(a / rel, b / rel, shallow=False) for rel in files_a)

@@ -78,8 +78,9 @@ def cmd_build(args) -> int:
         shown = result.out.resolve().relative_to(Path.cwd())
     except ValueError:
         shown = result.out
+    state = "" if result.changed else " (unchanged: the published folder was left as it was)"
     print(f"built {result.issues} issue{'s' if result.issues != 1 else ''}, {result.pages} pages into {shown}/ "
-          f"in {result.seconds:.2f} s")
+          f"in {result.seconds:.2f} s{state}")
     return EXIT_OK
 
 
@@ -96,6 +97,91 @@ def cmd_rank(args) -> int:
     for problem in report.warnings:
         _err(str(problem))
     return EXIT_OK
+
+
+def _now(args, config):
+    from .timeutil import now
+
+    try:
+        return now(getattr(args, "now", None), config.site.tz)
+    except ValueError as exc:
+        raise _Usage(str(exc)) from None
+
+
+class _Usage(Exception):
+    """A command-line value that parsed but makes no sense."""
+
+
+def _issue_date(args, config, current) -> date:
+    return args.date or current.astimezone(config.site.tz).date()
+
+
+def _progress(enabled: bool):
+    if not enabled or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        end = "\n" if done >= total else ""
+        print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_fetch(args) -> int:
+    """Fetch the window's candidates into issues/<date>.candidates.json."""
+    from .fetch.run import fetch_issue, summary_line
+    from .lock import project_lock
+    from .nightly import previous_published
+
+    config = _load_config(args)
+    current = _now(args, config)
+    issue_date = _issue_date(args, config, current)
+    with project_lock(config.cache_dir, f"digest fetch {issue_date.isoformat()}"):
+        result = fetch_issue(config, issue_date, current, refresh=args.refresh,
+                             progress=_progress(not args.quiet),
+                             previous_published=previous_published(config, issue_date))
+    for note in result.notes:
+        _err(f"note: {note}")
+    if not args.quiet:
+        print(summary_line(result))
+    return EXIT_OK
+
+
+def cmd_new(args) -> int:
+    """Create the editor file for DATE from its candidates (never overwrites)."""
+    from .lock import project_lock
+    from .scaffold import new_issue
+
+    config = _load_config(args)
+    issue_date = _issue_date(args, config, _now(args, config))
+    with project_lock(config.cache_dir, f"digest new {issue_date.isoformat()}"):
+        result = new_issue(config, issue_date)
+    rel = result.path.relative_to(config.root) if result.path.is_relative_to(config.root) else result.path
+    if result.created:
+        print(f"created {rel} with {result.papers} papers from {result.candidates} candidates")
+        return EXIT_OK
+    _err(f"{rel} already exists; it is the editor's file and was left untouched")
+    return EXIT_INVALID
+
+
+def cmd_nightly(args) -> int:
+    """fetch + new + build, for cron."""
+    from datetime import datetime, timezone
+
+    from .nightly import run_nightly
+
+    config = _load_config(args)
+    current = _now(args, config)
+    issue_date = _issue_date(args, config, current)
+
+    def log(message: str) -> None:
+        stamp = datetime.now(timezone.utc).astimezone(config.site.tz).strftime("%Y-%m-%dT%H:%M:%S%z")
+        print(f"{stamp} digest nightly {issue_date.isoformat()}: {message}", file=sys.stderr, flush=True)
+
+    result = run_nightly(config, issue_date, current, refresh=not args.cached, log=log)
+    return result.exit_code
 
 
 def cmd_schema(args) -> int:
@@ -140,6 +226,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_rank)
 
+    now_help = "fix the clock (ISO date-time; also DIGEST_NOW), for reruns, backfills and tests"
+    p = sub.add_parser("fetch", help="fetch the window's candidates from arXiv",
+                       description="Fetch the arXiv announcements of the issue's window into "
+                                   "issues/<DATE>.candidates.json (atomically; the editor file is never touched).")
+    p.add_argument("date", nargs="?", type=_parse_date, metavar="DATE", help="issue date (default: today in the display time zone)")
+    p.add_argument("--now", help=now_help)
+    p.add_argument("--refresh", action="store_true", help="ignore cached arXiv responses")
+    p.add_argument("--quiet", action="store_true", help="no summary line or progress bar (for cron)")
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("new", help="start the editor file for DATE from its candidates",
+                       description="Create issues/<DATE>.yaml with the top candidates and their automatic scores "
+                                   "as comments. Never overwrites an existing file (exit 1 if it exists).")
+    p.add_argument("date", nargs="?", type=_parse_date, metavar="DATE", help="issue date (default: today in the display time zone)")
+    p.add_argument("--now", help=now_help)
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("nightly", help="fetch + new + build, for cron",
+                       description="Fetch the window, create the editor file if it is absent, rebuild the site. "
+                                   "Safe to re-run; holds a lock; exits 75 when the batch is not available yet.")
+    p.add_argument("date", nargs="?", type=_parse_date, metavar="DATE", help="issue date (default: today in the display time zone)")
+    p.add_argument("--now", help=now_help)
+    p.add_argument("--cached", action="store_true",
+                   help="reuse cached arXiv responses instead of asking again (the default asks again)")
+    p.set_defaults(func=cmd_nightly)
+
     p = sub.add_parser("schema", help="write JSON Schemas for editor support",
                        description="Write digest.schema.json and issue.schema.json for yaml-language-server.")
     p.add_argument("--out", default="schemas", help="output folder (default: schemas/)")
@@ -149,6 +261,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `digest` console script."""
+    import logging
+
+    # The arxiv package logs through the root logger; the CLI reports problems itself.
+    logging.getLogger("arxiv").setLevel(logging.ERROR)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -168,6 +284,9 @@ def _report(exc: BaseException) -> int:
 
     if isinstance(exc, SystemExit):
         raise exc
+    if isinstance(exc, _Usage):
+        _err(f"digest: error: {exc}")
+        return EXIT_USAGE
     if isinstance(exc, DigestError):
         for problem in exc.problems:
             _err(str(problem))

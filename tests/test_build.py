@@ -98,12 +98,14 @@ def test_index_shows_the_latest_issue_and_archive_groups_by_month(project):
     assert text(index.find("h1")) == "Five diffusion papers: July 1, 2026"
     assert "One diffusion paper: June 30, 2026" in text(index.select_one(".recent"))
     archive = page(site / "archive/index.html")
-    assert [text(h) for h in archive.find_all("h2")] == ["July 2026", "June 2026"]
+    assert [text(h) for h in archive.find_all("h2")] == ["July 2026", "June 2026", "November 2024"]
     ref = page(site / REF)
     assert ref.select_one('a[rel="prev"]')["href"] == "../../06/30/"
     older = page(site / "2026/06/30/index.html")
     assert older.select_one('a[rel="next"]')["href"] == "../../07/01/"
-    assert older.select_one('a[rel="prev"]') is None
+    assert older.select_one('a[rel="prev"]')["href"] == "../../../2024/11/29/"
+    oldest = page(site / "2024/11/29/index.html")
+    assert oldest.select_one('a[rel="prev"]') is None and oldest.select_one('a[rel="next"]')
 
 
 def test_shuffled_papers_render_in_score_order_and_excluded_never_appear(project):

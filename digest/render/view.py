@@ -58,6 +58,12 @@ class PaperView:
     arxiv: str | None
     areas: list[str]
 
+    @property
+    def reference(self) -> str:
+        """'Title. Authors et al. Venue.' for the numbered source list."""
+        parts = [self.title or self.name, fmt.short_authors(self.authors), self.venue or ""]
+        return " ".join(p.rstrip(".") + "." for p in parts if p)
+
 
 @dataclass
 class IssueView:

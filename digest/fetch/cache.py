@@ -1,0 +1,71 @@
+"""Raw HTTP response cache: one file per key, written atomically, verified on read."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+_MAGIC = b"digest-http-cache/1 "
+
+
+class ResponseCache:
+    """Response bodies under `folder`, keyed by a string (the full URL plus an optional variant)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def _path(self, key: str) -> Path:
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        return self.folder / digest[:2] / f"{digest}.bin"
+
+    def get(self, key: str) -> bytes | None:
+        """The stored body for `key`, or None when absent, unreadable or damaged."""
+        try:
+            raw = self._path(key).read_bytes()
+        except OSError:
+            return None
+        # A header line names the key and the body's checksum, so a truncated or
+        # hand-edited entry (or a hash collision) reads as a miss, never as data.
+        if not raw.startswith(_MAGIC):
+            return None
+        newline = raw.find(b"\n")
+        if newline < 0:
+            return None
+        try:
+            header = json.loads(raw[len(_MAGIC):newline].decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return None
+        body = raw[newline + 1:]
+        if not isinstance(header, dict) or header.get("key") != key:
+            return None
+        if header.get("sha256") != hashlib.sha256(body).hexdigest() or header.get("size") != len(body):
+            return None
+        return body
+
+    def put(self, key: str, body: bytes) -> None:
+        """Store `body` for `key` through a temporary file and a rename; a failure leaves no partial entry."""
+        path = self._path(key)
+        header = json.dumps(
+            {"key": key, "sha256": hashlib.sha256(body).hexdigest(), "size": len(body)},
+            ensure_ascii=True,
+            sort_keys=True,
+        ).encode("ascii")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        except OSError:
+            # The cache is an optimisation: a read-only or full disk must not fail the fetch.
+            return
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_MAGIC + header + b"\n" + body)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except OSError:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass

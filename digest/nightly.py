@@ -1,0 +1,84 @@
+"""`digest nightly`: fetch, start the editor file if absent, build; safe to re-run from cron."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Callable
+
+from .build import BuildResult, build
+from .config import Config
+from .errors import DigestError, NotAvailableYet, UpstreamError
+from .issues import issue_files, issue_date_from_name, load_issue
+from .lock import project_lock
+from .scaffold import NewResult, new_issue
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class NightlyResult:
+    """What one nightly run did, and the exit code it deserves."""
+
+    exit_code: int
+    fetched: object | None = None
+    fetch_error: str | None = None
+    new: NewResult | None = None
+    built: BuildResult | None = None
+
+
+def previous_published(config: Config, issue_date: date) -> datetime | None:
+    """The `published` time of the latest valid issue before `issue_date` (its window's start)."""
+    files, _ = issue_files(config)
+    earlier = [p for p in files if (d := issue_date_from_name(p)) and d < issue_date]
+    for path in reversed(earlier):
+        try:
+            issue = load_issue(path, config)
+        except DigestError:
+            continue
+        return issue.published
+    return None
+
+
+def run_nightly(config: Config, issue_date: date, now: datetime, *, refresh: bool = True,
+                log: Log = lambda _msg: None) -> NightlyResult:
+    """Fetch the window, create the editor file if it does not exist, rebuild the site.
+
+    Unlike `digest fetch`, the nightly run asks arXiv again by default (refresh)
+    so that late additions reach the candidates file; the file is rewritten only
+    when its content changes. A fetch that fails still rebuilds from what exists
+    and returns its exit code; a batch that is not available yet changes nothing
+    and returns 75.
+    """
+    from .fetch.run import fetch_issue, summary_line
+
+    with project_lock(config.cache_dir, f"digest nightly {issue_date.isoformat()}"):
+        result = NightlyResult(exit_code=0)
+        try:
+            result.fetched = fetch_issue(config, issue_date, now, refresh=refresh,
+                                         previous_published=previous_published(config, issue_date))
+            log(summary_line(result.fetched))
+        except NotAvailableYet as exc:
+            log(str(exc))
+            result.exit_code = exc.exit_code
+            return result
+        except UpstreamError as exc:
+            result.fetch_error = str(exc)
+            result.exit_code = exc.exit_code
+            log(f"fetch failed: {exc}; rebuilding the site from what exists")
+        result.new = new_issue(config, issue_date)
+        if result.new.created:
+            log(f"started {_rel(config, result.new.path)} with {result.new.papers} papers "
+                f"from {result.new.candidates} candidates")
+        else:
+            log(f"{_rel(config, result.new.path)} exists: left as the editor wrote it")
+        result.built = build(config)
+        state = "site updated" if result.built.changed else "site unchanged"
+        log(f"built {result.built.issues} issues, {result.built.pages} pages in {result.built.seconds:.2f} s: {state}")
+        return result
+
+
+def _rel(config: Config, path) -> str:
+    try:
+        return str(path.relative_to(config.root))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,145 @@
+"""`digest new` and `digest nightly` against a local arXiv: idempotent, never touching the editor's file."""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from arxiv_server import Reply, arxiv_server  # noqa: F401 - the fixture
+from digest.cli import main
+from digest.config import load_config
+from digest.lock import project_lock
+
+from conftest import copy_project
+
+FEED = "rss_all-archives_combined_2024-11-28.xml"
+NOW = "2024-11-29T08:30:00+09:00"
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def api_from_feed(request) -> Reply:
+    """id_list lookups answered with minimal entries built from the ids asked for."""
+    entries = []
+    for ident in request.param("id_list").split(","):
+        entries.append(f"<entry><id>http://arxiv.org/abs/{ident}v1</id><title>T {ident}</title>"
+                       "<published>2024-11-27T10:00:00Z</published><updated>2024-11-27T10:00:00Z</updated>"
+                       "<summary>A diffusion model.</summary><author><name>A. Author</name></author>"
+                       '<arxiv:primary_category term="cs.CV"/><category term="cs.CV"/></entry>')
+    body = ('<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom" '
+            'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom">'
+            f"<id>x</id><title>x</title><updated>2024-11-28T00:00:00Z</updated>"
+            f"<opensearch:totalResults>{len(entries)}</opensearch:totalResults><opensearch:startIndex>0</opensearch:startIndex>"
+            + "".join(entries) + "</feed>")
+    return Reply(200, body.encode())
+
+
+@pytest.fixture
+def site_project(tmp_path, arxiv_server):  # noqa: F811 - pytest fixture injection
+    root = copy_project(tmp_path / "proj", issues=False)
+    cfg = (root / "digest.yaml").read_text()
+    cfg = re.sub(r"api_url: .*", f"api_url: {arxiv_server.api_url}", cfg)
+    cfg = re.sub(r"rss_url: .*", f"rss_url: {arxiv_server.rss_url}", cfg)
+    cfg = re.sub(r"delay_seconds: .*", "delay_seconds: 0", cfg)
+    (root / "digest.yaml").write_text(cfg)
+    arxiv_server.route("/rss/cs.CV+cs.LG+cs.CL", Reply.fixture(FEED))
+    arxiv_server.route("/api/query", api_from_feed)
+    return root
+
+
+def digest(root: Path, *args: str) -> int:
+    return main(["--config", str(root / "digest.yaml"), *args])
+
+
+def test_nightly_fetches_starts_the_issue_and_builds(site_project, capsys):
+    assert digest(site_project, "nightly", "2024-11-29", "--now", NOW) == 0
+    err = capsys.readouterr().err
+    assert re.search(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0900 digest nightly 2024-11-29: window ", err, re.M)
+    editor = site_project / "issues" / "2024-11-29.yaml"
+    text = editor.read_text()
+    assert text.count("\n  - arxiv: ") == 5
+    assert "#   relevance " in text and 'decision: ""' in text
+    assert digest(site_project, "check") == 0
+    page = (site_project / "site" / "2024" / "11" / "29" / "index.html").read_text()
+    assert "Not yet reviewed" in page
+
+
+def test_second_nightly_with_nothing_new_changes_no_file(site_project):
+    assert digest(site_project, "nightly", "2024-11-29", "--now", NOW) == 0
+    before = tree(site_project / "issues") | {f"site/{k}": v for k, v in tree(site_project / "site").items()}
+    site_inode = (site_project / "site").stat().st_ino
+    assert digest(site_project, "nightly", "2024-11-29", "--now", NOW) == 0
+    after = tree(site_project / "issues") | {f"site/{k}": v for k, v in tree(site_project / "site").items()}
+    assert before == after
+    assert (site_project / "site").stat().st_ino == site_inode
+
+
+def test_editor_edit_survives_nightly_and_new_candidates_arrive(site_project, arxiv_server):  # noqa: F811
+    assert digest(site_project, "nightly", "2024-11-29", "--now", NOW) == 0
+    editor = site_project / "issues" / "2024-11-29.yaml"
+    edited = editor.read_text().replace('intro: ""', "intro: An editor wrote this.")
+    editor.write_text(edited)
+    raw = (Path(__file__).parent / "fixtures" / "arxiv" / FEED).read_bytes()
+    extra = (b"<item><title>A Late Flow Matching Paper</title><link>https://arxiv.org/abs/2411.99999</link>"
+             b"<description>arXiv:2411.99999v1 Announce Type: new \nAbstract: Flow matching for diffusion.</description>"
+             b"<category>cs.LG</category><dc:creator>Late Author</dc:creator></item>")
+    arxiv_server.route("/rss/cs.CV+cs.LG+cs.CL", Reply(200, raw.replace(b"</channel>", extra + b"</channel>")))
+    assert digest(site_project, "nightly", "2024-11-29", "--now", NOW) == 0
+    assert editor.read_text() == edited
+    ids = {c["id"] for c in json.loads((site_project / "issues" / "2024-11-29.candidates.json").read_text())["candidates"]}
+    assert "2411.99999" in ids
+    assert "An editor wrote this." in (site_project / "site" / "2024" / "11" / "29" / "index.html").read_text()
+
+
+def test_fetch_failure_still_rebuilds_and_exits_nonzero(site_project, arxiv_server, capsys):  # noqa: F811
+    assert digest(site_project, "nightly", "2024-11-29", "--now", NOW) == 0
+    cands = site_project / "issues" / "2024-11-29.candidates.json"
+    before = cands.read_bytes()
+    (site_project / "issues" / "2024-11-29.yaml").write_text(
+        (site_project / "issues" / "2024-11-29.yaml").read_text().replace('intro: ""', "intro: Edited."))
+    arxiv_server.route("/rss/cs.CV+cs.LG+cs.CL", Reply(503, b"down", headers={"Retry-After": "0"}))
+    code = digest(site_project, "nightly", "2024-11-29", "--now", NOW)
+    assert code == 3
+    assert cands.read_bytes() == before
+    assert "Edited." in (site_project / "site" / "2024" / "11" / "29" / "index.html").read_text()
+    assert "rebuilding the site from what exists" in capsys.readouterr().err
+
+
+def test_not_available_yet_exits_75_and_writes_nothing(site_project, capsys):
+    code = digest(site_project, "nightly", "2024-11-29", "--now", "2024-11-28T13:30:00+09:00")
+    assert code == 75
+    assert "retry after 14:00" in capsys.readouterr().err
+    assert not (site_project / "site").exists()
+    assert not list((site_project / "issues").iterdir())
+
+
+def test_second_concurrent_run_exits_locked(site_project, capsys):
+    config = load_config(site_project / "digest.yaml")
+    with project_lock(config.cache_dir, "test"):
+        assert digest(site_project, "nightly", "2024-11-29", "--now", NOW) == 6
+    assert "locked" in capsys.readouterr().err
+    assert digest(site_project, "nightly", "2024-11-29", "--now", NOW) == 0  # the lock is free again
+
+
+def test_new_never_overwrites(site_project, capsys):
+    assert digest(site_project, "fetch", "2024-11-29", "--now", NOW, "--quiet") == 0
+    assert digest(site_project, "new", "2024-11-29") == 0
+    editor = site_project / "issues" / "2024-11-29.yaml"
+    editor.write_text(editor.read_text() + "# mine\n")
+    before = editor.read_bytes()
+    assert digest(site_project, "new", "2024-11-29") == 1
+    assert editor.read_bytes() == before
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_new_without_candidates_starts_an_empty_valid_issue(site_project):
+    assert digest(site_project, "new", "2024-12-02") == 0
+    text = (site_project / "issues" / "2024-12-02.yaml").read_text()
+    assert "papers: []" in text and "digest fetch" in text
+    assert digest(site_project, "check") == 0
