@@ -47,7 +47,7 @@ def scaffold_text(config: Config, issue_date: date, cands: Candidates | None) ->
     picks, alternates = ranked[:featured], ranked[featured:featured + ALTERNATES]
     lines = [
         "# yaml-language-server: $schema=../schemas/issue.schema.json",
-        f"# Issue of {fmt.long_date(issue_date)}, started by `digest new`.",
+        f"# Issue of {issue_date.isoformat()}, started by `digest new`.",
         "# This file is the editor's: no digest command rewrites it once it exists.",
         "# Automatic scores are in the comments; write a signal into `scores:` to set it yourself",
         "# (any subset, 0-10). Empty prose fields are left off the page, never published blank.",

@@ -257,3 +257,30 @@ def test_candidates_enrich_cards_and_auto_scores_fill_gaps(project):
     assert text(card.select_one(".abstract")) == "We study things."
     assert {text(a): a["href"] for a in card.select(".links a")}["Code"] == "https://github.com/a/b"
     assert text(doc.find("h1")).startswith("One diffusion paper")
+
+
+def test_korean_site_uses_korean_dates_and_words(project):
+    cfg = project / "digest.yaml"
+    cfg.write_text(cfg.read_text().replace("language: en", "language: ko"))
+    doc = page(built(project) / REF)
+    assert doc.html["lang"] == "ko"
+    assert text(doc.find("time")) == "2026. 7. 1. · 09:24"
+    assert text(doc.find("h1")) == "diffusion 논문 5편: 2026년 7월 1일"
+    assert [text(th) for th in doc.select("table.speed-read thead th")] == ["#", "논문", "먼저 읽을 이유", "근거의 강도"]
+    assert "6월 30일 09:20부터 7월 1일 09:00까지" in text(doc.select_one(".window"))
+    archive = page(project / "site" / "archive" / "index.html")
+    assert [text(h) for h in archive.find_all("h2")][0] == "2026년 7월"
+
+
+def test_pages_carry_social_and_feed_metadata(project):
+    doc = page(built(project) / REF)
+    meta = {m.get("property") or m.get("name"): m["content"] for m in doc.find_all("meta") if m.get("content")}
+    assert meta["og:title"] == "Five diffusion papers: July 1, 2026"
+    assert meta["og:url"] == "https://example.org/digest/2026/07/01/"
+    assert meta["og:image"] == "https://example.org/digest/covers/2026-07-01.svg"
+    assert meta["og:type"] == "article" and meta["twitter:card"] == "summary_large_image"
+    assert meta["description"] and meta["og:description"] == meta["description"]
+    feeds = [link["href"] for link in doc.find_all("link", rel="alternate")]
+    assert feeds == ["../../../feed.xml", "../../../papers.xml"]
+    assert doc.find("link", rel="icon")["href"] == "../../../assets/favicon.svg"
+    assert (project / "site" / "assets" / "favicon.svg").is_file()

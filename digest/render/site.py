@@ -12,7 +12,7 @@ import jinja2
 
 from ..config import Config
 from ..errors import DigestError, Problem
-from . import fmt
+from .i18n import lang
 from .view import IssueView
 
 RECENT = 10
@@ -39,8 +39,6 @@ def environment(config: Config) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["month_year"] = fmt.month_year
-    env.filters["long_date"] = fmt.long_date
     return env
 
 
@@ -58,6 +56,7 @@ def render_pages(config: Config, views: list[IssueView]) -> list[Page]:
     """Every page of the site, in a fixed order."""
     env = environment(config)
     site = config.site
+    lg = lang(site.language)
     pages: list[Page] = []
 
     root_path = urlsplit(site.base_url).path or "/"
@@ -67,21 +66,29 @@ def render_pages(config: Config, views: list[IssueView]) -> list[Page]:
             # The 404 page is served at any depth, so its links start from the site root.
             return root_path + target if absolute else _relative(path, target)
         canonical = site.base_url + (path[: -len("index.html")] if path.endswith("index.html") else path)
-        html = env.get_template(template).render(site=site, url=url, canonical=canonical, page_path=path, **ctx)
+        ctx.setdefault("og_image", None)
+        ctx.setdefault("og_type", "website")
+        html = env.get_template(template).render(site=site, url=url, canonical=canonical, page_path=path,
+                                                 t=lg.t, lang=lg, **ctx)
         pages.append(Page(path, html.encode("utf-8")))
 
     newest_first = sorted(views, key=lambda v: v.issue.date, reverse=True)
     latest = newest_first[0] if newest_first else None
+    def cover_url(view: IssueView | None) -> str | None:
+        return site.base_url + view.cover["src"] if view and view.cover else None
+
     render("index.html", "index.html", latest=latest, recent=newest_first[1 : RECENT + 1],
-           title=site.title, description=latest.description if latest else site.title)
+           title=site.title, description=latest.description if latest else site.title,
+           og_image=cover_url(latest))
     for view in views:
-        render("issue.html", view.url + "index.html", view=view, title=view.title, description=view.description)
+        render("issue.html", view.url + "index.html", view=view, title=view.title, description=view.description,
+               og_image=cover_url(view), og_type="article")
     months: "OrderedDict[str, list[IssueView]]" = OrderedDict()
     for view in newest_first:
-        months.setdefault(fmt.month_year(view.issue.date), []).append(view)
-    render("archive.html", "archive/index.html", months=months, title=f"Archive · {site.title}",
-           description=f"Every issue of {site.title}, by month.")
-    render("404.html", "404.html", absolute=True, title=f"Page not found · {site.title}", description=site.title)
+        months.setdefault(lg.month_year(view.issue.date), []).append(view)
+    render("archive.html", "archive/index.html", months=months, title=f"{lg.t('archive_title')} · {site.title}",
+           description=lg.t("archive_desc", site=site.title))
+    render("404.html", "404.html", absolute=True, title=f"{lg.t('not_found')} · {site.title}", description=site.title)
     return pages
 
 

@@ -16,6 +16,7 @@ from ..rank import rank_issue
 from ..schemas import SIGNALS
 from ..window import Announcement, Window, announcements_in, issue_window
 from . import fmt
+from .i18n import Lang, lang
 from .markdown import RenderReport, render_block, render_inline, render_plain
 
 ARXIV_ABS = "https://arxiv.org/abs/"
@@ -24,7 +25,7 @@ ARXIV_PDF = "https://arxiv.org/pdf/"
 
 @dataclass
 class Link:
-    """A labelled outbound link."""
+    """An outbound link; `label` is an interface-string key (see i18n.STRINGS)."""
 
     label: str
     url: str
@@ -102,45 +103,42 @@ def _links(r: Ranked) -> list[Link]:
     out: list[Link] = []
     if e.arxiv:
         vid = f"{e.arxiv}v{e.version}" if e.version else e.arxiv
-        out.append(Link("arXiv abstract", ARXIV_ABS + vid))
-        out.append(Link("PDF", ARXIV_PDF + vid))
+        out.append(Link("link_abs", ARXIV_ABS + vid))
+        out.append(Link("link_pdf", ARXIV_PDF + vid))
     if e.url:
-        out.append(Link("Paper page", e.url))
+        out.append(Link("link_page", e.url))
     code = e.code or next(iter((c.get("links") or {}).get("code") or []), None)
     if code:
-        out.append(Link("Code", code))
+        out.append(Link("link_code", code))
     for project in (c.get("links") or {}).get("project") or []:
         if project != e.url:
-            out.append(Link("Project page", project))
+            out.append(Link("link_project", project))
             break
     return out
 
 
-def window_sentence(window: Window, cutoff, tz_label: str, announcements: list[Announcement]) -> str:
+def window_sentence(window: Window, cutoff, tz_label: str, announcements: list[Announcement], lg: Lang) -> str:
     """The issue's window in words, with why it is not a normal day when it is not."""
-    text = (f"This issue covers arXiv announcements from {fmt.month_day_time(window.start)} "
-            f"to {fmt.month_day_time(window.end)} ({tz_label}).")
+    text = lg.t("window", start=lg.month_day_time(window.start), end=lg.month_day_time(window.end), tz=tz_label)
     normal_start = (window.end - timedelta(days=1)).replace(tzinfo=None)
     start_local = window.start.replace(tzinfo=None)
     days = (window.end.date() - window.start.date()).days
     cut = cutoff.strftime("%H:%M")
     if start_local > normal_start and days == 1:
-        text += (f" The window is a little shorter than a full day because the previous issue "
-                 f"went out after {cut}.")
+        text += lg.t("window_shorter", cut=cut)
     elif start_local < normal_start and days <= 1:
-        text += (f" The window is a little longer than a full day because the previous issue "
-                 f"went out before {cut}.")
+        text += lg.t("window_longer", cut=cut)
     elif days > 1:
-        text += f" It spans {days} days, back to the previous issue."
+        text += lg.t("window_days", days=days)
     if not announcements:
-        text += " arXiv made no announcement in it (weekend or arXiv holiday), so it brings no new listing."
+        text += lg.t("window_none")
     elif len(announcements) == 1:
         a = announcements[0]
-        text += (f" It holds one arXiv announcement: {a.announced.strftime('%A')} {fmt.month_day(a.announced)}, "
-                 f"{a.announced.strftime('%H:%M')} US Eastern, the listing of {fmt.month_day(a.listing_date)}.")
+        text += lg.t("window_one", weekday=lg.weekday(a.announced), day=lg.month_day(a.announced),
+                     time=lg.time(a.announced), listing=lg.month_day(a.listing_date))
     else:
-        listings = fmt.join_names([fmt.month_day(a.listing_date) for a in announcements])
-        text += f" It holds {fmt.count_word(len(announcements)).lower()} arXiv announcements, the listings of {listings}."
+        listings = lg.join([lg.month_day(a.listing_date) for a in announcements])
+        text += lg.t("window_many", count=len(announcements), listings=listings)
     return text
 
 
@@ -173,6 +171,7 @@ def build_issue_view(issue: Issue, config: Config, candidates: Candidates | None
                      previous_published: datetime | None) -> IssueView:
     """Rank the issue and render its prose; problems (bad citations, formulas) are collected, not raised."""
     tz = config.site.tz
+    lg = lang(config.site.language)
     ranked = rank_issue(issue, candidates, config.weights)
     doc = issue.source
     problems: list[Problem] = []
@@ -209,8 +208,8 @@ def build_issue_view(issue: Issue, config: Config, candidates: Candidates | None
         while anchor in used_anchors:
             anchor += f"-{r.rank}"
         used_anchors.add(anchor)
-        sections = [(label, html) for key, label in CARD_SECTIONS
-                    if (html := prose(getattr(e, key), base + (key,))) is not None]
+        sections = [(label_key, html) for label_key, _label in CARD_SECTIONS
+                    if (html := prose(getattr(e, label_key), base + (label_key,))) is not None]
         links = _links(r)
         abstract = c.get("abstract")
         papers.append(PaperView(
@@ -251,14 +250,16 @@ def build_issue_view(issue: Issue, config: Config, candidates: Candidates | None
 
     topic = config.site.topic
     n = len(papers)
-    noun = "paper" if n == 1 else "papers"
-    title = issue.title or f"{fmt.count_word(n)} {topic} {noun}: {fmt.long_date(issue.date)}"
-    names = fmt.join_names([p.dek_name for p in featured])
+    title = issue.title or lg.t("title_default", count=lg.count(n), topic=topic,
+                                noun=lg.t("paper_one" if n == 1 else "paper_many"),
+                                date=lg.long_date(issue.date)).replace("  ", " ")
+    names = lg.join([p.dek_name for p in featured])
     if featured:
-        dek = (f"The {fmt.month_day(issue.date)} arXiv window, read for you: {fmt.count_word(len(featured)).lower()} "
-               f"{topic} {'pick' if len(featured) == 1 else 'picks'} in ranked order, {names}.")
+        dek = lg.t("dek", day=lg.month_day(issue.date), count=lg.count(len(featured)).lower(), topic=topic,
+                   picks=lg.t("dek_pick_one" if len(featured) == 1 else "dek_pick_many"), names=names)
+        dek = dek.replace("  ", " ")
     else:
-        dek = f"No {topic} papers were picked from the {fmt.month_day(issue.date)} arXiv window."
+        dek = lg.t("dek_none", topic=topic, day=lg.month_day(issue.date))
     tz_label = f"{window.end.strftime('%Z')}, {config.site.timezone}"
     published = issue.published.astimezone(tz) if issue.published else None
     cover = None
@@ -272,11 +273,11 @@ def build_issue_view(issue: Issue, config: Config, candidates: Candidates | None
         url=issue.slug + "/",
         title=title,
         dek=dek,
-        published_text=f"{fmt.long_date(published.date())} · {published.strftime('%H:%M')}" if published else None,
+        published_text=f"{lg.header_date(published.date())} · {lg.time(published)}" if published else None,
         published_iso=published.isoformat() if published else None,
-        date_text=fmt.long_date(issue.date),
+        date_text=lg.long_date(issue.date),
         window=window,
-        window_text=window_sentence(window, config.schedule.cutoff, tz_label, announcements),
+        window_text=window_sentence(window, config.schedule.cutoff, tz_label, announcements, lg),
         announcements=announcements,
         intro=intro,
         papers=papers,

@@ -1,0 +1,227 @@
+"""Interface wording and date formats for the site's language (English and Korean).
+
+Dates come from Babel's CLDR data, so month names, orders and separators are
+the locale's own; sentences the site composes live in the tables below.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_skeleton, format_time
+
+_EN_NUMBERS = ["No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten",
+               "Eleven", "Twelve"]
+
+STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "skip": "Skip to content",
+        "latest": "Latest",
+        "archive": "Archive",
+        "topics": "Topics",
+        "search": "Search",
+        "site_nav": "Site",
+        "speed_read": "Speed-read table",
+        "col_rank": "#",
+        "col_paper": "Paper",
+        "col_reason": "First-read reason",
+        "col_evidence": "Evidence strength",
+        "label_reason": "First read",
+        "label_evidence": "Evidence",
+        "source_n": "Source {n}",
+        "decision": "Decision",
+        "what": "What it does",
+        "technical": "Technical read",
+        "limits": "Evidence and limits",
+        "title": "Title",
+        "authors": "Authors",
+        "categories": "Categories",
+        "venue": "Venue",
+        "listed_as": "Listed as",
+        "new_version": "a new version{v} of an earlier paper",
+        "scores": "Scores",
+        "total": "total",
+        "score_editor": "set by the editor",
+        "score_auto": "automatic",
+        "score_none": "no score",
+        "unreviewed": "Not yet reviewed by an editor: the summary below is the paper's own abstract.",
+        "links_for": "Links for {name}",
+        "link_abs": "arXiv abstract",
+        "link_pdf": "PDF",
+        "link_page": "Paper page",
+        "link_code": "Code",
+        "link_project": "Project page",
+        "reading_order": "Reading order by research area",
+        "sources": "Sources",
+        "cover": "Cover",
+        "issues_nav": "Issues",
+        "recent": "Recent issues",
+        "all_issues": "All issues in the archive",
+        "no_issue": "No issue has been published yet.",
+        "archive_title": "Archive",
+        "archive_desc": "Every issue of {site}, by month.",
+        "not_found": "Page not found",
+        "not_found_text": "This page does not exist.",
+        "not_found_links": "The latest issue and the archive list every issue.",
+        "footer": "{site} reads the daily arXiv announcements. Papers link to their arXiv abstract pages; times are {tz}.",
+        "formula": "Formula",
+        "table": "Table",
+        # composed sentences
+        "title_default": "{count} {topic} {noun}: {date}",
+        "paper_one": "paper",
+        "paper_many": "papers",
+        "dek": "The {day} arXiv window, read for you: {count} {topic} {picks} in ranked order, {names}.",
+        "dek_pick_one": "pick",
+        "dek_pick_many": "picks",
+        "dek_none": "No {topic} papers were picked from the {day} arXiv window.",
+        "window": "This issue covers arXiv announcements from {start} to {end} ({tz}).",
+        "window_shorter": " The window is a little shorter than a full day because the previous issue went out after {cut}.",
+        "window_longer": " The window is a little longer than a full day because the previous issue went out before {cut}.",
+        "window_days": " It spans {days} days, back to the previous issue.",
+        "window_none": " arXiv made no announcement in it (weekend or arXiv holiday), so it brings no new listing.",
+        "window_one": " It holds one arXiv announcement: {weekday} {day}, {time} US Eastern, the listing of {listing}.",
+        "window_many": " It holds {count} arXiv announcements, the listings of {listings}.",
+        "and": "and",
+    },
+    "ko": {
+        "skip": "본문으로 건너뛰기",
+        "latest": "최신호",
+        "archive": "지난 호",
+        "topics": "주제",
+        "search": "검색",
+        "site_nav": "사이트",
+        "speed_read": "한눈에 보기",
+        "col_rank": "#",
+        "col_paper": "논문",
+        "col_reason": "먼저 읽을 이유",
+        "col_evidence": "근거의 강도",
+        "label_reason": "먼저 읽을 이유",
+        "label_evidence": "근거",
+        "source_n": "출처 {n}",
+        "decision": "판단",
+        "what": "무엇을 하는가",
+        "technical": "기술적 읽기",
+        "limits": "근거와 한계",
+        "title": "제목",
+        "authors": "저자",
+        "categories": "분야",
+        "venue": "학회·저널",
+        "listed_as": "게재 형태",
+        "new_version": "이전 논문의 새 버전{v}",
+        "scores": "점수",
+        "total": "합계",
+        "score_editor": "편집자가 정함",
+        "score_auto": "자동 산정",
+        "score_none": "점수 없음",
+        "unreviewed": "아직 편집자가 검토하지 않았습니다. 아래 요약은 논문 초록입니다.",
+        "links_for": "{name} 링크",
+        "link_abs": "arXiv 초록",
+        "link_pdf": "PDF",
+        "link_page": "논문 페이지",
+        "link_code": "코드",
+        "link_project": "프로젝트 페이지",
+        "reading_order": "연구 분야별 읽는 순서",
+        "sources": "출처",
+        "cover": "표지",
+        "issues_nav": "호 이동",
+        "recent": "최근 호",
+        "all_issues": "지난 호 전체 보기",
+        "no_issue": "아직 발행된 호가 없습니다.",
+        "archive_title": "지난 호",
+        "archive_desc": "{site}의 모든 호를 월별로 모았습니다.",
+        "not_found": "페이지를 찾을 수 없습니다",
+        "not_found_text": "이 페이지는 없습니다.",
+        "not_found_links": "최신호와 지난 호 목록에서 모든 호를 볼 수 있습니다.",
+        "footer": "{site}는 매일 arXiv 발표를 읽습니다. 논문은 arXiv 초록 페이지로 연결되며, 시각은 {tz} 기준입니다.",
+        "formula": "수식",
+        "table": "표",
+        "title_default": "{topic} 논문 {count}편: {date}",
+        "paper_one": "",
+        "paper_many": "",
+        "dek": "{day} arXiv 발표에서 고른 {topic} 논문 {count}편, 순위순: {names}.",
+        "dek_pick_one": "",
+        "dek_pick_many": "",
+        "dek_none": "{day} arXiv 발표에서 고른 {topic} 논문이 없습니다.",
+        "window": "이번 호는 {start}부터 {end}까지({tz})의 arXiv 발표를 다룹니다.",
+        "window_shorter": " 이전 호가 {cut} 이후에 발행되어 하루보다 조금 짧습니다.",
+        "window_longer": " 이전 호가 {cut} 이전에 발행되어 하루보다 조금 깁니다.",
+        "window_days": " 이전 호 이후 {days}일에 걸쳐 있습니다.",
+        "window_none": " 이 기간에는 arXiv 발표가 없었습니다(주말 또는 arXiv 휴일). 새 목록이 없습니다.",
+        "window_one": " arXiv 발표 한 번이 포함됩니다: 미국 동부 시각 {day} ({weekday}) {time}, {listing} 목록.",
+        "window_many": " arXiv 발표 {count}번이 포함됩니다: {listings} 목록.",
+        "and": "및",
+    },
+}
+
+
+class Lang:
+    """Words and date formats for one site language (falls back to English wording)."""
+
+    def __init__(self, tag: str):
+        self.tag = tag
+        base = tag.split("-")[0].lower()
+        self.strings = {**STRINGS["en"], **STRINGS.get(base, {})}
+        self.base = base if base in STRINGS else "en"
+        try:
+            self.locale = Locale.parse(tag.replace("-", "_"))
+        except (UnknownLocaleError, ValueError):
+            self.locale = Locale.parse("en")
+
+    def t(self, key: str, **kw: object) -> str:
+        """The interface string `key`, filled in."""
+        text = self.strings[key]
+        return text.format(**kw) if kw else text
+
+    def header_date(self, d: date) -> str:
+        """'July 1, 2026' in English, '2026. 7. 1.' in Korean (the issue header's date)."""
+        return format_date(d, "medium" if self.base == "ko" else "long", locale=self.locale)
+
+    def long_date(self, d: date) -> str:
+        """'July 1, 2026' / '2026년 7월 1일'."""
+        return format_date(d, "long", locale=self.locale)
+
+    def month_day(self, d: date) -> str:
+        """'July 1' / '7월 1일'."""
+        return format_skeleton("MMMMd", d, locale=self.locale)
+
+    def month_day_time(self, dt: datetime) -> str:
+        """'June 30, 09:20' / '6월 30일 09:20'."""
+        sep = " " if self.base == "ko" else ", "
+        return f"{self.month_day(dt)}{sep}{dt.strftime('%H:%M')}"
+
+    def month_year(self, d: date) -> str:
+        """'July 2026' / '2026년 7월'."""
+        return format_skeleton("yMMMM", d, locale=self.locale)
+
+    def weekday(self, d: date) -> str:
+        """'Wednesday' / '수요일'."""
+        return format_date(d, "EEEE", locale=self.locale)
+
+    def time(self, dt: datetime) -> str:
+        """'09:24'."""
+        return format_time(dt, "HH:mm", locale=self.locale)
+
+    def count(self, n: int) -> str:
+        """'Five' in English titles; digits elsewhere."""
+        if self.base == "en":
+            return _EN_NUMBERS[n] if 0 <= n < len(_EN_NUMBERS) else str(n)
+        return str(n)
+
+    def join(self, names: list[str]) -> str:
+        """'A, B, and C' / 'A, B 및 C'."""
+        if not names:
+            return ""
+        if len(names) == 1:
+            return names[0]
+        if self.base == "en":
+            if len(names) == 2:
+                return f"{names[0]} and {names[1]}"
+            return ", ".join(names[:-1]) + f", and {names[-1]}"
+        return ", ".join(names[:-1]) + f" {self.t('and')} {names[-1]}"
+
+
+@lru_cache(maxsize=8)
+def lang(tag: str) -> Lang:
+    """The Lang for a language tag (cached: Babel locale parsing is not free)."""
+    return Lang(tag)
