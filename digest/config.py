@@ -58,6 +58,9 @@ class Config:
     phrases: dict[str, float] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=lambda: {s: 1.0 for s in schemas.SIGNALS})
     featured: int = 5
+    history_issues: int = 10
+    venue_tiers: dict[str, int] = field(default_factory=dict)
+    labs: tuple[str, ...] = ()
 
     @property
     def issues_dir(self) -> Path:
@@ -127,6 +130,7 @@ def load_config(path: str | Path = "digest.yaml") -> Config:
     if problems:
         raise DigestError(problems)
     phrases = {str(k).lower(): float(v) for k, v in ((data.get("topic") or {}).get("phrases") or {}).items()}
+    scoring = data.get("scoring") or {}
     return Config(
         path=path,
         root=path.resolve().parent,
@@ -148,4 +152,7 @@ def load_config(path: str | Path = "digest.yaml") -> Config:
         phrases=phrases,
         weights=weights,
         featured=int(rank.get("featured", 5)),
+        history_issues=int(scoring.get("history_issues", 10)),
+        venue_tiers={str(k): int(v) for k, v in (scoring.get("venue_tiers") or {}).items()},
+        labs=tuple(scoring.get("labs") or ()),
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from .candidates import Candidates, candidates_path, load_candidates
 from .config import Config
 from .errors import DigestError, Problem
+from .freshness import news_since_edit
 from .issues import issue_files, load_issue
 from .model import Issue
 from .render.view import IssueView, build_issue_view
@@ -58,6 +59,10 @@ def load_project(config: Config) -> Project:
             project.problems.extend(exc.problems)
             cands = None
         project.candidates[issue.date] = cands
+        for news in news_since_edit(issue, cands):
+            project.problems.append(issue.source.problem(
+                ("papers",), f"new since you last edited: {news.id} {news.title[:70]} ({news.detail}); "
+                             f"see `digest rank {issue.date.isoformat()}`", severity="warning"))
     project.issues.sort(key=lambda i: i.date)
     previous = None
     for issue in project.issues:

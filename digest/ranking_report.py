@@ -7,6 +7,7 @@ from datetime import date
 from .candidates import Candidates, candidates_path, load_candidates
 from .config import Config
 from .errors import DigestError, Problem
+from .freshness import news_since_edit
 from .issues import load_issue
 from .model import Entry, Ranked
 from .rank import rank_entries
@@ -24,6 +25,8 @@ class RankReport:
     has_editor_file: bool
     has_candidates: bool
     warnings: list[Problem] = field(default_factory=list)
+    news: list = field(default_factory=list)
+    others: list[Ranked] = field(default_factory=list)
 
 
 def rank_report(config: Config, issue_date: date) -> RankReport:
@@ -31,9 +34,17 @@ def rank_report(config: Config, issue_date: date) -> RankReport:
     path = config.issues_dir / f"{issue_date.isoformat()}.yaml"
     cpath = candidates_path(config.issues_dir, issue_date)
     cands: Candidates | None = load_candidates(cpath, f"issues/{cpath.name}")
+    news = []
+    others: list[Ranked] = []
     if path.exists():
         issue = load_issue(path, config)
         entries = issue.entries
+        news = news_since_edit(issue, cands)
+        if cands is not None:
+            listed = {e.arxiv for e in entries if e.arxiv}
+            rest = [Entry(index=i, arxiv=c["id"], version=c.get("version"))
+                    for i, c in enumerate(cands.papers) if c["id"] not in listed and c.get("proposed", True)]
+            others = rank_entries(rest, cands, config.weights)
     elif cands is not None:
         entries = [Entry(index=i, arxiv=c["id"], version=c.get("version")) for i, c in enumerate(cands.papers)]
     else:
@@ -46,7 +57,7 @@ def rank_report(config: Config, issue_date: date) -> RankReport:
         if r.missing:
             warnings.append(Problem(f"issues/{path.name}", 0, 0,
                                     f"{_name(r)}: no score for {', '.join(r.missing)}; counted as 0", "warning"))
-    return RankReport(issue_date, rows, config.weights, path.exists(), cands is not None, warnings)
+    return RankReport(issue_date, rows, config.weights, path.exists(), cands is not None, warnings, news, others)
 
 
 def _name(r: Ranked) -> str:
@@ -78,17 +89,64 @@ def report_table(report: RankReport) -> str:
                                for i, cell in enumerate(row)).rstrip())
     if not body:
         lines.append("(no papers)")
+    if report.news:
+        lines.append("")
+        lines.append(f"new since you last edited ({len(report.news)}):")
+        lines.extend(f"  {n.id}  {n.title[:70]}  ({n.detail})" for n in report.news)
+    if report.others:
+        lines.append("")
+        lines.append(f"other candidates not in the issue file (top {min(10, len(report.others))} of {len(report.others)}):")
+        lines.extend(f"  {fmt.number(r.total):>5}  {r.entry.arxiv}  {_name(r)[:70]}" for r in report.others[:10])
     return "\n".join(lines)
 
 
+def explain(report: RankReport, ident: str) -> str:
+    """Each signal of one paper: its value, where it came from, and the automatic reason."""
+    key = ident.strip().lower()
+    for r in report.rows + report.others:
+        e, c = r.entry, r.candidate or {}
+        names = {x.lower() for x in (e.arxiv, e.short, e.abbrev, e.url) if x}
+        if e.arxiv and e.version:
+            names.add(f"{e.arxiv}v{e.version}".lower())
+        if key not in names:
+            continue
+        auto = c.get("scores") or {}
+        where = f"#{r.rank}" if r in report.rows else "not in the issue file:"
+        lines = [f"{where} {_name(r)}" + (f" (arXiv {e.arxiv})" if e.arxiv else ""),
+                 f"  total {fmt.number(r.total)} = " + " + ".join(
+                     f"{fmt.number(report.weights[s])}×{s}" for s in SIGNALS)]
+        for s in SIGNALS:
+            sig = r.signals[s]
+            found = auto.get(s) if isinstance(auto.get(s), dict) else {}
+            auto_text = ""
+            if found.get("value") is not None:
+                auto_text = f"automatic {fmt.number(found['value'])}: {found.get('reason') or 'no reason recorded'}"
+            if sig.source == "editor":
+                line = f"{fmt.number(sig.value)} set by the editor" + (f" (overrides {auto_text})" if auto_text else "")
+            elif sig.source == "auto":
+                line = auto_text
+            else:
+                line = "no score (counts as 0): add it under scores: in the issue file"
+            lines.append(f"  {s:<9} {line}")
+        if r.pinned:
+            lines.append(f"  pinned to position {e.pin}")
+        if c.get("seen_before"):
+            lines.append(f"  seen before: {c['seen_before']}")
+        return "\n".join(lines)
+    raise DigestError(Problem(f"issues/{report.date.isoformat()}.yaml", 0, 0,
+                              f"no paper {ident!r} in this issue; use an arXiv id or short name from `digest rank`"))
+
+
 def report_json(report: RankReport) -> list[dict]:
-    """One object per ranked paper, for scripts."""
+    """One object per ranked paper, for scripts: the issue's papers, then other candidates (rank null)."""
     out = []
-    for r in report.rows:
+    for r in report.rows + report.others:
+        in_issue = r in report.rows
         e, c = r.entry, r.candidate or {}
         code = e.code or next(iter((c.get("links") or {}).get("code") or []), None)
         out.append({
-            "rank": r.rank,
+            "rank": r.rank if in_issue else None,
+            "in_issue": in_issue,
             "id": e.arxiv,
             "url": e.url,
             "version": e.version or c.get("version"),
@@ -102,5 +160,6 @@ def report_json(report: RankReport) -> list[dict]:
             "signals": {s: {"value": r.signals[s].value, "source": r.signals[s].source,
                             **({"reason": r.signals[s].reason} if r.signals[s].reason else {})} for s in SIGNALS},
             "total": r.total,
+            **({"new_since_edit": True} if any(n.id == e.arxiv for n in report.news) else {}),
         })
     return out

@@ -175,6 +175,22 @@ CONFIG: dict[str, Any] = {
             },
             "additionalProperties": False,
         },
+        "scoring": {
+            "type": "object",
+            "description": "Automatic pre-scores",
+            "properties": {
+                "history_issues": {"type": "integer", "minimum": 0, "maximum": 60, "x-error": "must be a whole number from 0 to 60",
+                                   "description": "Picks of the last N issues count as 'seen before' and lower the novelty of similar papers (default 10)"},
+                "venue_tiers": {
+                    "type": "object",
+                    "description": "Venue acronym -> tier (1 top, 2 high, 3 medium, 0 accepted but unranked); overrides the built-in table",
+                    "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 3, "x-error": "must be a tier from 0 to 3"},
+                },
+                "labs": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True,
+                         "description": "Affiliations or author names that signal a strong lab"},
+            },
+            "additionalProperties": False,
+        },
         "ranking": {
             "type": "object",
             "properties": {

@@ -6,15 +6,21 @@ same scores, and an editor can trace every number back to the words that produce
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable
-from itertools import repeat
-from operator import mul
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache, lru_cache
+from functools import lru_cache
+from itertools import repeat
+from operator import mul
+
+__all__ = [
+    "DEFAULT_VENUE_TIERS", "SIGNAL_ORDER", "Corpus", "HistoryItem", "ScoringContext",
+    "propose", "score_all", "score_candidate", "seen_before",
+]
 
 SIGNAL_ORDER = ("novelty", "relevance", "venue", "evidence")
 
@@ -100,7 +106,7 @@ def _version(c: dict) -> int:
         return 1
     if isinstance(v, int):
         return max(v, 1)
-    if isinstance(v, str) and v.strip().isdigit():
+    if isinstance(v, str) and v.strip().isascii() and v.strip().isdigit():
         return max(int(v.strip()), 1)
     return 1
 
@@ -133,7 +139,7 @@ def _topic(phrases: dict[str, float]) -> _Topic:
     # Weights <= 0 are ignored rather than subtracted, so a phrase can only ever add relevance.
     clean: dict[str, float] = {}
     for k, v in (phrases or {}).items():
-        if isinstance(k, str) and k.strip() and isinstance(v, int | float) and not isinstance(v, bool) and v > 0:
+        if isinstance(k, str) and k.strip() and isinstance(v, int | float) and not isinstance(v, bool) and 0 < v < math.inf:
             key = " ".join(k.strip().lower().split())
             clean[key] = max(clean.get(key, 0.0), float(v))
     source = tuple(sorted(clean.items()))
@@ -219,13 +225,13 @@ def _phrase_hits(phrase: str, low: str) -> tuple[int, list[str]]:
 
 # --- terms for similarity --------------------------------------------------------------------
 
-_WORD_RE = re.compile(r"[a-z][a-z0-9]+")
 # Self-declared claims are stripped before similarity, so writing them can never make a paper
 # look further from earlier picks (and so can never raise its novelty).
 _HYPE_WORDS = frozenset(
     "novel first sota unprecedented groundbreaking pioneering breakthrough revolutionary remarkable "
-    "innovative superior unparalleled unmatched best".split()
+    "innovative superior unparalleled unmatched best state-of-the-art first-ever cutting-edge".split()
 )
+_TERM_STRIP = ".,;:!?()[]{}<>\"'`“”‘’$*|-–—=+~#%&^_\\"
 _STOP = frozenset(
     """a an the and or of in on for to with by from as at into via over under than then this that these
     those is are was were be been being it its we our us they their them which who whose what when where
@@ -242,10 +248,12 @@ _STOP = frozenset(
 )
 
 
-@cache
-def _term(word: str) -> str:
-    """The similarity term for a word ("" to skip it): stop words out, a light plural stem."""
-    if word in _STOP or word in _HYPE_WORDS:
+@lru_cache(maxsize=1 << 17)
+def _term(token: str) -> str:
+    """The similarity term for a token ("" to skip it): case and punctuation folded, numbers, stop
+    and hype words out, a light plural stem. Cached, so each spelling is worked out once."""
+    word = token.strip(_TERM_STRIP).lower()
+    if len(word) < 2 or not word[0].isalpha() or word in _STOP or word in _HYPE_WORDS:
         return ""
     if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
@@ -257,7 +265,7 @@ def _term_counts(words: Iterable[str]) -> dict[str, int]:
     counts.pop("", None)
     if counts and max(counts.values()) > _TF_CAP:
         return {t: min(n, _TF_CAP) for t, n in counts.items()}
-    return dict(counts)
+    return counts
 
 
 @dataclass(frozen=True)
@@ -269,6 +277,7 @@ class _Doc:
     skipped: tuple[str, ...]
     length: int
     terms: dict[str, int]
+    facts: _Facts
 
 
 def _analyse(title: str, abstract: str, topic: _Topic, with_terms: bool = True) -> _Doc:
@@ -284,11 +293,12 @@ def _analyse(title: str, abstract: str, topic: _Topic, with_terms: bool = True) 
         if a:
             abstract_hits[p] = a
         skipped += ts + as_
+    # One split serves the length norm, the evidence and the similarity terms.
+    tokens = abstract.replace("/", " ").split()
     # Terms only serve the comparison with earlier picks; without picks they are not worth their cost.
-    terms = _term_counts(_WORD_RE.findall(f"{lt}\n{la}")) if with_terms else {}
-    # Words counted by their separators: as good as a split for a length norm, at a fraction of the cost.
-    length = la.count(" ") + la.count("\n") + 1 if la.strip() else 0
-    return _Doc(title_hits, abstract_hits, tuple(skipped), length, terms)
+    terms = _term_counts(title.replace("/", " ").split() + tokens) if with_terms else {}
+    facts = _facts(abstract, la, tokens)
+    return _Doc(title_hits, abstract_hits, tuple(skipped), len(tokens), terms, facts)
 
 
 # --- corpus ----------------------------------------------------------------------------------
@@ -322,7 +332,7 @@ class Corpus:
         self.history_by_id: dict[str, HistoryItem] = {}
         for key, h in zip(self._history_ids, self.history):
             self.history_by_id.setdefault(key, h)
-        history_terms = [_term_counts(_WORD_RE.findall((h.text or "").lower())) for h in self.history]
+        history_terms = [_term_counts((h.text or "").replace("/", " ").split()) for h in self.history]
         self.size = len(window)
         lengths = [d.length for d in window if d.length]
         self.avg_len = sum(lengths) / len(lengths) if lengths else _DEFAULT_AVG_LEN
@@ -339,7 +349,7 @@ class Corpus:
         self._df = df
         # Terms in more than half of all papers (the topic's own words, in a window fetched by topic)
         # say nothing about which papers are alike; leaving them out also keeps the index small.
-        common = max(2, self.n_docs // 2)
+        common = self.n_docs // 2 if self.n_docs >= 10 else self.n_docs
         self._idf = {t: (self._idf_of(n) if n <= common else 0.0) for t, n in df.items()}
         self._idf_unseen = self._idf_of(0)
         # Inverted index over the picks: a candidate only touches the picks sharing a term with it.
@@ -425,6 +435,8 @@ TITLE_BOOST = 2.5
 _REL_MID = 1.4
 _REL_SLOPE = 4.5
 _TITLE_ONLY_CAP = 8
+# A 10 needs the abstract to use the topic's phrases at least this often.
+_FULL_MARKS_MIN_ABSTRACT_HITS = 3
 
 
 def _relevance_raw(doc: _Doc, topic: _Topic, corpus: Corpus) -> float:
@@ -448,9 +460,12 @@ def _relevance(doc: _Doc, topic: _Topic, corpus: Corpus) -> tuple[int, str]:
     if raw > 0:
         # Any real hit is worth at least 1, so a paper with a hit never ties one without.
         value = max(1, _clamp10(10.0 / (1.0 + math.exp(-_REL_SLOPE * (raw - _REL_MID)))))
-        if not doc.abstract_hits and doc.length:
-            # A title alone can promise the topic; only an abstract that follows it through is square on it.
+        # A title can promise the topic; only an abstract that keeps coming back to it delivers.
+        abstract_hits = sum(doc.abstract_hits.values())
+        if doc.length and abstract_hits == 0:
             value = min(value, _TITLE_ONLY_CAP)
+        elif abstract_hits < _FULL_MARKS_MIN_ABSTRACT_HITS:
+            value = min(value, 9)
     parts = []
     if doc.title_hits:
         said = ", ".join(f"'{p}'" + (f" {n}×" if n > 1 else "") for p, n in _by_weight(doc.title_hits, topic))
@@ -607,16 +622,20 @@ def _venue(c: dict, ctx: ScoringContext) -> tuple[int, str]:
     elif v.status == "workshop":
         value = _WORKSHOP_POINTS.get(v.tier, _OTHER_WORKSHOP_POINTS) + (1 if v.oral else 0)
         host = _TIER_WORDS.get(v.tier, "unranked")
-        what = f"workshop paper: {text} ({host} host; a workshop counts below a main track)"
+        what = f"workshop paper: {text} — {host} host, a workshop counts below a main track"
+        if v.oral:
+            what += ", +1 for oral/spotlight"
     else:
         # A Findings track sits one tier below its conference's main track.
         tier = v.tier if v.status == "main" or v.tier is None else min(v.tier + 1, 3)
         value = _MAIN_POINTS.get(tier, _OTHER_MAIN_POINTS) + (1 if v.oral else 0)
-        track = "Findings track" if v.status == "findings" else "main track"
-        bits = [track, _TIER_WORDS.get(tier, "venue not in the tier table")]
+        if tier is None:
+            bits = ["not in the tier table"]
+        else:
+            bits = ["Findings track" if v.status == "findings" else "main track", _TIER_WORDS[tier]]
         if v.oral:
-            bits.append("oral/spotlight bonus")
-        what = f"accepted: {text} ({', '.join(bits)})"
+            bits.append("+1 for oral/spotlight")
+        what = f"accepted: {text} — {', '.join(bits)}"
     value = _clamp10(value + bonus)
     return value, f"{what}; {lab_note}" if lab_note else what
 
@@ -694,28 +713,36 @@ _PREFIXES = ("", "(", "[", '"', "“", "'")
 _SUFFIXES = ("", ",", ".", ";", ":", ")", "),", ").", ");", "):", "]", "],", "].", '"', "”", "'", "!", "?")
 
 
-def _spellings(*groups: tuple[str, Iterable[str]]) -> dict[str, tuple[tuple[str, str], ...]]:
-    """Every punctuated spelling of every word -> the (kind, word) pairs it stands for."""
+def _spellings(*groups: tuple[str, Iterable[str], bool]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Every punctuated spelling of every word -> the (kind, word) pairs it stands for.
+
+    Names keep their case ("mAP" is a metric, "map" a word; "GLUE" a benchmark, "glue" not);
+    plain words also match Capitalised and UPPER case.
+    """
     table: dict[str, tuple[tuple[str, str], ...]] = {}
-    for kind, words in groups:
+    for kind, words, exact in groups:
         for word in sorted(words):
             found = (kind, _SAME_BENCHMARK.get(word, word))
-            for p in _PREFIXES:
-                for s in _SUFFIXES:
-                    table[f"{p}{word}{s}"] = table.get(f"{p}{word}{s}", ()) + (found,)
+            for cased in sorted({word} if exact else {word, word.capitalize(), word.upper()}):
+                for p in _PREFIXES:
+                    for s in _SUFFIXES:
+                        key = f"{p}{cased}{s}"
+                        table[key] = table.get(key, ()) + (found,)
     return table
 
 
-# Case matters for names ("mAP" is a metric, "map" a word; "GLUE" a benchmark, "glue" not).
-_NAMES = _spellings(("metric", _METRIC_ACRONYMS), ("benchmark", _BENCHMARKS))
-# A word may count twice: "benchmarks" shows experiments and is what a count ("on 3 ...") counts.
-_WORDS = _spellings(
-    ("metric", _METRIC_WORDS), ("experiment", _EXPERIMENT_WORDS), ("theory", _THEORY_WORDS),
-    ("release", _RELEASE_WORDS), ("noun", _EVALUATED_NOUNS),
-)
-_NAME_KEYS = frozenset(_NAMES)
-_WORD_KEYS = frozenset(_WORDS)
-# Saturation scale of the evidence points: 4.5 points -> 6, 9 -> 9, 12 -> 10.
+@lru_cache(maxsize=1)
+def _name_table() -> tuple[dict[str, tuple[tuple[str, str], ...]], frozenset[str]]:
+    """The spelling table and its keys, built on first use (it takes a while; importing should not)."""
+    # A word may count twice: "benchmarks" shows experiments and is what a count ("on 3 ...") counts.
+    table = _spellings(
+        ("metric", _METRIC_ACRONYMS, True), ("benchmark", _BENCHMARKS, True),
+        ("metric", _METRIC_WORDS, False), ("experiment", _EXPERIMENT_WORDS, False),
+        ("theory", _THEORY_WORDS, False), ("release", _RELEASE_WORDS, False), ("noun", _EVALUATED_NOUNS, False),
+    )
+    return table, frozenset(table)
+
+# Saturation scale of the evidence points: 4.5 points -> 6, 9 -> 9, 13.5 -> 10.
 _EVIDENCE_SCALE = 4.5
 _THEORY_FLOOR = 4
 
@@ -765,8 +792,10 @@ def _quantitative(text: str) -> list[str]:
 
 def _metric_before(window: str) -> str | None:
     """The metric named just before a number ("... an FID of" -> "FID"), if any."""
-    toks = [t.strip(",;()[]\"'$") for t in window.replace("=", " = ").replace(":", " : ").split()]
-    toks = [t for t in toks if t]
+    if "=" in window or ":" in window:
+        window = window.replace("=", " = ").replace(":", " : ")
+    # Only the last few words can name the metric: "an FID score of only 2.1".
+    toks = [t for t in (t.strip(",;()[]\"'$") for t in window.rsplit(None, 6)[-6:]) if t]
     while toks and toks[-1].lower() in _CONNECTORS:
         toks.pop()
     if len(toks) > 1 and (toks[-2].lower(), toks[-1].lower()) in _METRIC_PAIRS:
@@ -786,8 +815,9 @@ def _in_reading_order(names: Iterable[str], low: str) -> list[str]:
     return sorted(set(names), key=first)
 
 
-def _lookup(tokens: list[str], table: dict[str, tuple[tuple[str, str], ...]], keys: frozenset[str]) -> dict[str, set[str]]:
-    """Kind -> the words of `table` among the tokens (punctuated or not)."""
+def _lookup(tokens: list[str]) -> dict[str, set[str]]:
+    """Kind -> the known names and words among the tokens (punctuated or not)."""
+    table, keys = _name_table()
     out: dict[str, set[str]] = {}
     for spelling in keys.intersection(tokens):
         for kind, word in table[spelling]:
@@ -797,26 +827,27 @@ def _lookup(tokens: list[str], table: dict[str, tuple[tuple[str, str], ...]], ke
 
 def _name_variants(tokens: list[str], known: dict[str, set[str]]) -> None:
     """Add "ImageNet-1K", "LAION-5B", "FID-10K": variants of a known name, found by the part before the hyphen."""
+    table = _name_table()[0]
     for tok in {t for t in tokens if "-" in t}:
         core = tok.strip(_PUNCT)
-        if core in _NAMES:
+        if core in table:
             continue
         head = core.split("-", 1)[0]
-        for kind, word in _NAMES.get(head, ()):
+        for kind, word in table.get(head, ()):
             known.setdefault(kind, set()).add(word)
 
 
-def _evaluated_on(words: list[str]) -> tuple[int, str]:
+def _evaluated_on(tokens: list[str]) -> tuple[int, str]:
     """The largest "on N datasets" / "across five models" count, with its wording."""
     best, what = 0, ""
-    for i in [i for i, w in enumerate(words) if w in _COUNT_WORDS]:
-        if i == 0 or words[i - 1].strip(_PUNCT) not in _COUNT_LEAD_WORDS:
+    for i in [i for i, w in enumerate(tokens) if w in _COUNT_WORDS]:
+        if i == 0 or tokens[i - 1].strip(_PUNCT).lower() not in _COUNT_LEAD_WORDS:
             continue
-        for noun in words[i + 1:i + 4]:
-            noun = noun.strip(_PUNCT)
+        for noun in tokens[i + 1:i + 4]:
+            noun = noun.strip(_PUNCT).lower()
             if noun in _EVALUATED_NOUNS:
-                if _COUNTS[words[i]] > best:
-                    best, what = _COUNTS[words[i]], f"{words[i]} {noun}"
+                if _COUNTS[tokens[i]] > best:
+                    best, what = _COUNTS[tokens[i]], f"{tokens[i]} {noun}"
                 break
     return best, what
 
@@ -831,29 +862,50 @@ def _code_promised(low: str) -> bool:
     return False
 
 
-def _evidence(c: dict) -> tuple[int, str]:
-    abstract = _text(c, "abstract")
-    low = abstract.lower()
-    low_all = f"{low}\n{_text(c, 'comment').lower()}"
-    tokens = abstract.replace("/", " ").split()
-    names = _lookup(tokens, _NAMES, _NAME_KEYS)
-    _name_variants(tokens, names)
-    # Lower-case words by their lower-cased tokens: the same split, no second pass over the text.
-    words = "\n".join(tokens).lower().split("\n")
-    found = _lookup(words, _WORDS, _WORD_KEYS)
-    metric_names = names.get("metric", set()) | found.get("metric", set())
+@dataclass(frozen=True)
+class _Facts:
+    """What an abstract itself shows as evidence, found once per text."""
+
+    quant: tuple[str, ...]
+    metrics: tuple[str, ...]
+    benches: tuple[str, ...]
+    evaluated: int
+    evaluated_what: str
+    experiments: bool
+    theory: tuple[str, ...]
+    release_words: bool
+
+
+def _facts(abstract: str, low: str, tokens: list[str]) -> _Facts:
+    found = _lookup(tokens)
+    _name_variants(tokens, found)
+    metric_names = found.get("metric", set())
     metric_names |= {span for span in _METRIC_SPANS if span in low}
-    bench_names = names.get("benchmark", set()) | {n for pair, n in _BENCHMARK_PAIRS.items() if " ".join(pair) in abstract}
-    metrics, benches = _in_reading_order(metric_names, low), _in_reading_order(bench_names, low)
-    quant = _quantitative(abstract)
-    evaluated, evaluated_what = _evaluated_on(words) if "noun" in found else (0, "")
-    code = bool(_links(c, "code")) or any(h in low_all for h in ("github.com/", "gitlab.com/", "huggingface.co/"))
-    project = bool(_links(c, "project")) or ".github.io" in low_all
-    promised = not code and "release" in found and _code_promised(low_all)
-    experiments = "experiment" in found or "user stud" in low
+    bench_names = found.get("benchmark", set()) | {n for pair, n in _BENCHMARK_PAIRS.items() if " ".join(pair) in abstract}
+    evaluated, evaluated_what = _evaluated_on(tokens) if "noun" in found else (0, "")
     theory = sorted(found.get("theory", ()))
     if "bound" in low or "complexity" in low or "convergence" in low:
         theory += sorted({" ".join(m.group(0).split()) for m in _THEORY_PAIR_RE.finditer(low)})
+    return _Facts(
+        quant=tuple(_quantitative(abstract)),
+        metrics=tuple(_in_reading_order(metric_names, low)),
+        benches=tuple(_in_reading_order(bench_names, low)),
+        evaluated=evaluated,
+        evaluated_what=evaluated_what,
+        experiments="experiment" in found or "user stud" in low,
+        theory=tuple(theory),
+        release_words="release" in found,
+    )
+
+
+def _evidence(c: dict, doc: _Doc) -> tuple[int, str]:
+    f = doc.facts
+    quant, metrics, benches, theory, experiments = f.quant, f.metrics, f.benches, f.theory, f.experiments
+    evaluated, evaluated_what = f.evaluated, f.evaluated_what
+    low_all = f"{_text(c, 'abstract')}\n{_text(c, 'comment')}".lower()
+    code = bool(_links(c, "code")) or any(h in low_all for h in ("github.com/", "gitlab.com/", "huggingface.co/"))
+    project = bool(_links(c, "project")) or ".github.io" in low_all
+    promised = not code and (f.release_words or "release" in low_all) and _code_promised(low_all)
 
     points = 1.0 * min(len(quant), 8) + 0.5 * min(len(metrics), 4) + 0.75 * min(len(benches), 6)
     if evaluated >= 2:
@@ -981,7 +1033,7 @@ def score_candidate(c: dict, ctx: ScoringContext, corpus: Corpus) -> dict[str, d
         "novelty": _novelty(c, doc, ctx, corpus),
         "relevance": _relevance(doc, topic, corpus),
         "venue": _venue(c, ctx),
-        "evidence": _evidence(c),
+        "evidence": _evidence(c, doc),
     }
     return {name: {"value": int(results[name][0]), "reason": results[name][1]} for name in SIGNAL_ORDER}
 
@@ -1000,7 +1052,9 @@ def _dedupe(candidates: Iterable[dict]) -> list[dict]:
 
 
 def _clash_key(c: dict) -> tuple:
-    return (_version(c), _text(c, "title"), _text(c, "abstract"), _text(c, "announce_type"), _text(c, "venue"))
+    # The whole record, canonically serialised, breaks any remaining tie so the winner never
+    # depends on which of two same-version records came first.
+    return (_version(c), json.dumps(c, sort_keys=True, default=repr, ensure_ascii=False))
 
 
 def score_all(candidates: list[dict], ctx: ScoringContext) -> dict[str, dict[str, dict]]:

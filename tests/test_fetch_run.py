@@ -200,7 +200,7 @@ def test_candidate_shape(recorded):
     assert ids == sorted(ids)
     keys = {"id", "version", "announce_type", "title", "authors", "affiliations", "abstract", "categories",
             "published", "updated", "comment", "journal_ref", "doi", "venue", "links", "topic_hits", "scores",
-            "first_seen"}
+            "first_seen", "proposed"}
     for c in doc["candidates"]:
         assert set(c) == keys
         assert c["first_seen"] == "2024-11-29T08:30:00+09:00"

@@ -83,6 +83,7 @@ def fetch_issue(
             )
         else:
             found = _Collected(source="calendar", notes=["no arXiv announcement falls in this window (weekend or holiday)"])
+        _prescore(found.records, config, issue_date)
         request_log = http.log.since(started).as_dict()
         doc = {
             "format": FORMAT,
@@ -211,7 +212,6 @@ def _collect(
             raw.append(finish(from_feed(item, known.get(item.id)), hits, first_seen))
 
     records = dedupe(raw)
-    _prescore(records, config)
     return _Collected(
         source="rss+api" if via_rss and backfilled else ("rss" if via_rss else "api"),
         records=records,
@@ -221,14 +221,21 @@ def _collect(
     )
 
 
-def _prescore(records: list[dict], config: Config) -> None:
-    """Fill each record's automatic scores (digest.score works on the whole window at once)."""
-    from ..score import ScoringContext, score_all
+def _prescore(records: list[dict], config: Config, issue_date: date) -> None:
+    """Fill each record's automatic scores, and mark papers featured in recent issues."""
+    from ..history import recent_picks
+    from ..score import ScoringContext, propose, score_all, seen_before
 
-    # Recent picks (for novelty) are not passed yet: the scorer then judges each paper alone.
-    scores = score_all(records, ScoringContext.from_config(config))
+    ctx = ScoringContext.from_config(config, recent_picks(config, issue_date))
+    scores = score_all(records, ctx)
     for record in records:
         record["scores"] = scores.get(record["id"], {})
+        prior = seen_before(record, ctx)
+        record["proposed"] = propose(record, ctx)
+        if prior is not None:
+            record["seen_before"] = {"issue": prior.issue_date.isoformat(), "url": prior.url}
+        else:
+            record.pop("seen_before", None)
 
 
 def _newest_available(now: datetime, holidays: frozenset[date]) -> Announcement:
