@@ -86,11 +86,13 @@ def cmd_build(args) -> int:
 
 def cmd_rank(args) -> int:
     """Print an issue's ranking with each signal's value and source."""
-    from .ranking_report import rank_report, report_json, report_table
+    from .ranking_report import explain, rank_report, report_json, report_table
 
     config = _load_config(args)
     report = rank_report(config, args.date)
-    if args.format == "json":
+    if args.explain:
+        print(explain(report, args.explain))
+    elif args.format == "json":
         print(json.dumps(report_json(report), indent=2, ensure_ascii=False))
     else:
         print(report_table(report))
@@ -184,6 +186,27 @@ def cmd_nightly(args) -> int:
     return result.exit_code
 
 
+def cmd_serve(args) -> int:
+    """Serve site/ locally, rebuild it when its sources change, and reload open browsers."""
+    from .serve import PortInUse, ServeError, serve
+
+    config = _load_config(args)
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    def ready(url: str) -> None:
+        print(f"serving {url} (Ctrl-C to stop)", flush=True)
+
+    try:
+        serve(config, args.host, args.port, reload=not args.no_reload, log=log, on_ready=ready)
+    except ServeError as exc:
+        hint = "; choose another with --port (or --port 0 for any free port)" if isinstance(exc, PortInUse) else ""
+        _err(f"digest: error: {exc}{hint}")
+        return EXIT_USAGE
+    return EXIT_OK
+
+
 def cmd_schema(args) -> int:
     """Write the JSON Schemas for digest.yaml and issue files."""
     from .schemas import published_schemas
@@ -224,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "source (editor or automatic), and the weighted total.")
     p.add_argument("date", type=_parse_date, metavar="DATE", help="issue date, YYYY-MM-DD")
     p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--explain", metavar="ID", help="show one paper's signals with the reason for each")
     p.set_defaults(func=cmd_rank)
 
     now_help = "fix the clock (ISO date-time; also DIGEST_NOW), for reruns, backfills and tests"
@@ -251,6 +275,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cached", action="store_true",
                    help="reuse cached arXiv responses instead of asking again (the default asks again)")
     p.set_defaults(func=cmd_nightly)
+
+    p = sub.add_parser("serve", help="preview the site locally, rebuilding on change",
+                       description="Build once, serve site/ over HTTP, rebuild when issues/, templates/, static/ or "
+                                   "digest.yaml change, and reload open browser tabs. Build errors are printed and "
+                                   "shown in the page; the last good site stays served. The files in site/ are "
+                                   "never changed for the preview.")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--no-reload", action="store_true",
+                   help="do not reload browsers (the site is still rebuilt on change; reload the page yourself)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("schema", help="write JSON Schemas for editor support",
                        description="Write digest.schema.json and issue.schema.json for yaml-language-server.")

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -80,21 +82,28 @@ def test_second_nightly_with_nothing_new_changes_no_file(site_project):
     assert (site_project / "site").stat().st_ino == site_inode
 
 
-def test_editor_edit_survives_nightly_and_new_candidates_arrive(site_project, arxiv_server):  # noqa: F811
+def test_editor_edit_survives_nightly_and_new_candidates_arrive(site_project, arxiv_server, capsys):  # noqa: F811
     assert digest(site_project, "nightly", "2024-11-29", "--now", NOW) == 0
     editor = site_project / "issues" / "2024-11-29.yaml"
     edited = editor.read_text().replace('intro: ""', "intro: An editor wrote this.")
     editor.write_text(edited)
+    saved = datetime.fromisoformat("2024-11-29T08:45:00+09:00").timestamp()  # after the first fetch, before the next
+    os.utime(editor, (saved, saved))
     raw = (Path(__file__).parent / "fixtures" / "arxiv" / FEED).read_bytes()
     extra = (b"<item><title>A Late Flow Matching Paper</title><link>https://arxiv.org/abs/2411.99999</link>"
              b"<description>arXiv:2411.99999v1 Announce Type: new \nAbstract: Flow matching for diffusion.</description>"
              b"<category>cs.LG</category><dc:creator>Late Author</dc:creator></item>")
     arxiv_server.route("/rss/cs.CV+cs.LG+cs.CL", Reply(200, raw.replace(b"</channel>", extra + b"</channel>")))
-    assert digest(site_project, "nightly", "2024-11-29", "--now", NOW) == 0
+    assert digest(site_project, "nightly", "2024-11-29", "--now", "2024-11-29T10:00:00+09:00") == 0
     assert editor.read_text() == edited
     ids = {c["id"] for c in json.loads((site_project / "issues" / "2024-11-29.candidates.json").read_text())["candidates"]}
     assert "2411.99999" in ids
     assert "An editor wrote this." in (site_project / "site" / "2024" / "11" / "29" / "index.html").read_text()
+    assert digest(site_project, "rank", "2024-11-29") == 0
+    out = capsys.readouterr().out
+    assert "new since you last edited (1):" in out and "2411.99999  A Late Flow Matching Paper" in out
+    assert digest(site_project, "check") == 0
+    assert "warning: new since you last edited: 2411.99999" in capsys.readouterr().out
 
 
 def test_fetch_failure_still_rebuilds_and_exits_nonzero(site_project, arxiv_server, capsys):  # noqa: F811
@@ -143,3 +152,27 @@ def test_new_without_candidates_starts_an_empty_valid_issue(site_project):
     text = (site_project / "issues" / "2024-12-02.yaml").read_text()
     assert "papers: []" in text and "digest fetch" in text
     assert digest(site_project, "check") == 0
+
+
+def test_rank_explain_gives_each_signal_its_reason(site_project, capsys):
+    assert digest(site_project, "nightly", "2024-11-29", "--now", NOW) == 0
+    capsys.readouterr()
+    first = json.loads((site_project / "issues" / "2024-11-29.candidates.json").read_text())["candidates"][0]["id"]
+    assert digest(site_project, "rank", "2024-11-29", "--explain", first) == 0
+    out = capsys.readouterr().out
+    for signal in ("novelty", "relevance", "venue", "evidence"):
+        assert re.search(rf"^  {signal}\s+(automatic \d+: .+|\d+ set by the editor.*|no score.*)$", out, re.M), out
+    assert digest(site_project, "rank", "2024-11-29", "--explain", "9999.99999") == 1
+
+
+def test_a_paper_featured_before_is_marked_and_not_proposed_again(site_project):
+    (site_project / "issues" / "2024-11-28.yaml").write_text(
+        'date: 2024-11-28\npapers:\n  - arxiv: "2411.18263"\n    short: TSD-SR\n'
+        "    scores: {novelty: 8, relevance: 9, venue: 5, evidence: 7}\n")
+    assert digest(site_project, "nightly", "2024-11-29", "--now", NOW) == 0
+    cands = {c["id"]: c for c in json.loads((site_project / "issues" / "2024-11-29.candidates.json").read_text())["candidates"]}
+    seen = cands["2411.18263"]
+    assert seen["seen_before"] == {"issue": "2024-11-28", "url": "2024/11/28/"}
+    assert seen["proposed"] is False
+    assert sum(1 for c in cands.values() if c.get("seen_before")) == 1
+    assert '"2411.18263' not in (site_project / "issues" / "2024-11-29.yaml").read_text()
