@@ -11,6 +11,7 @@ from .config import Config
 from .errors import DigestError
 from .fsutil import clean_stale_build_dirs, make_build_dir, swap_in_dir
 from .project import load_project
+from .render.search import index_site
 from .render.site import copy_static, render_pages
 
 
@@ -42,6 +43,8 @@ def build(config: Config, out: str | Path | None = None) -> BuildResult:
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(page.body)
         copy_static(config, tmp)
+        # The search index is part of the site: built offline from the finished pages, before the swap.
+        index_site(tmp)
         tmp.chmod(0o755)
         # A rebuild with nothing new leaves the published folder alone (mtimes, rsync, caches).
         changed = not same_tree(tmp, out)

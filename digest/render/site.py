@@ -1,9 +1,8 @@
 """Render every page of the site into a folder."""
 from __future__ import annotations
 
-import posixpath
+from functools import lru_cache
 import shutil
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,6 +11,8 @@ import jinja2
 
 from ..config import Config
 from ..errors import DigestError, Problem
+from .feeds import feed_pages
+from .collections import build_collections
 from .i18n import lang
 from .view import IssueView
 
@@ -42,14 +43,21 @@ def environment(config: Config) -> jinja2.Environment:
     return env
 
 
+@lru_cache(maxsize=65536)
 def _relative(from_page: str, target: str) -> str:
     """A link from the page at `from_page` (a file path) to `target` (a site path; '/' ends folders)."""
-    base = posixpath.dirname(from_page) or "."
+    # Site paths are clean and relative, so plain segment arithmetic does what posixpath.relpath
+    # does without its getcwd/abspath calls (tens of thousands of links per build).
+    base = from_page.split("/")[:-1]
     folder = target.endswith("/") or target == ""
-    rel = posixpath.relpath(target.rstrip("/") or ".", base)
+    parts = [p for p in target.split("/") if p]
+    common = 0
+    while common < min(len(base), len(parts)) and base[common] == parts[common]:
+        common += 1
+    rel = "/".join([".."] * (len(base) - common) + parts[common:])
     if folder:
-        rel = "./" if rel == "." else rel + "/"
-    return rel
+        return rel + "/" if rel else "./"
+    return rel or "."
 
 
 def render_pages(config: Config, views: list[IssueView]) -> list[Page]:
@@ -77,18 +85,29 @@ def render_pages(config: Config, views: list[IssueView]) -> list[Page]:
     def cover_url(view: IssueView | None) -> str | None:
         return site.base_url + view.cover["src"] if view and view.cover else None
 
+    # Archive calendar, topic and paper pages (render/collections.py); issue cards link to paper pages.
+    cols = build_collections(views, config, lg)
+    env.globals["paper_page"] = cols.paper_page
+
     render("index.html", "index.html", latest=latest, recent=newest_first[1 : RECENT + 1],
            title=site.title, description=latest.description if latest else site.title,
            og_image=cover_url(latest))
     for view in views:
         render("issue.html", view.url + "index.html", view=view, title=view.title, description=view.description,
                og_image=cover_url(view), og_type="article")
-    months: "OrderedDict[str, list[IssueView]]" = OrderedDict()
-    for view in newest_first:
-        months.setdefault(lg.month_year(view.issue.date), []).append(view)
-    render("archive.html", "archive/index.html", months=months, title=f"{lg.t('archive_title')} · {site.title}",
+    render("archive.html", "archive/index.html", archive=cols.archive, title=f"{lg.t('archive_title')} · {site.title}",
            description=lg.t("archive_desc", site=site.title))
+    render("topics.html", "topics/index.html", topics=cols.topics, title=f"{lg.t('topics_title')} · {site.title}",
+           description=lg.t("topics_desc", site=site.title))
+    for topic in cols.topics:
+        count = lg.t("papers_one" if topic.count == 1 else "papers_many", n=topic.count)
+        render("topic.html", topic.path + "index.html", topic=topic, title=f"{topic.name} · {lg.t('topics_title')} · {site.title}",
+               description=lg.t("topic_desc", count=count, topic=topic.name, site=site.title))
+    for paper in cols.papers:
+        render("paper.html", paper.path + "index.html", paper=paper, title=f"{paper.name} · {site.title}",
+               description=paper.description, og_type="article")
     render("404.html", "404.html", absolute=True, title=f"{lg.t('not_found')} · {site.title}", description=site.title)
+    pages += feed_pages(config, views, [p.path for p in pages])
     return pages
 
 

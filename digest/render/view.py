@@ -58,6 +58,7 @@ class PaperView:
     version: int | None
     arxiv: str | None
     areas: list[str]
+    full_abstract: str | None = None  # the whole candidate abstract (`abstract` is an excerpt), for paper pages
 
     @property
     def reference(self) -> str:
@@ -237,6 +238,7 @@ def build_issue_view(issue: Issue, config: Config, candidates: Candidates | None
             version=e.version or c.get("version"),
             arxiv=e.arxiv,
             areas=list(e.areas),
+            full_abstract=" ".join(abstract.split()) if abstract else None,
         ))
         if r.missing:
             problems.append(_at(doc, base, f"{name}: no score for {', '.join(r.missing)} (neither editor nor automatic), "

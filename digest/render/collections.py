@@ -1,0 +1,444 @@
+"""Pages that gather papers across issues: the archive calendar, topic pages and one page per paper.
+
+Everything here is plain data for the templates (archive.html, topics.html, topic.html,
+paper.html); nothing here writes HTML except `rebase_links`, which only rewrites the link
+targets of prose that view.py has already rendered and sanitised.
+"""
+from __future__ import annotations
+
+import calendar
+import html as htmlmod
+import posixpath
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlsplit
+
+from babel.dates import format_skeleton
+from markupsafe import Markup, escape
+
+from ..config import Config
+from ..window import announcements_in, is_announcement_day, issue_window
+from .i18n import Lang
+from .view import ARXIV_ABS, ARXIV_PDF, IssueView, Link, PaperView, slugify
+
+# --- archive: years, months, calendar days ----------------------------------------------------
+
+ISSUE, WEEKEND, HOLIDAY, NONE, OUTSIDE = "issue", "weekend", "holiday", "none", "outside"
+
+
+@dataclass
+class Day:
+    """One calendar cell. `state` is ISSUE, WEEKEND, HOLIDAY, NONE (a day with no issue and no
+    known reason) or OUTSIDE (before the first or after the latest issue: nothing to say)."""
+
+    date: date
+    state: str
+    view: IssueView | None = None
+    label: str = ""  # the issue link's accessible name, or the short visible reason
+    note: str = ""  # the longer reason (tooltip)
+
+
+@dataclass
+class Month:
+    """A month with at least one issue: its calendar weeks and its issues, newest first."""
+
+    first: date
+    label: str
+    id: str
+    weeks: list[list[Day | None]]  # None pads the weeks before the 1st and after the last day
+    issues: list[IssueView]
+
+
+@dataclass
+class Year:
+    """A year and its months that have issues, newest first."""
+
+    year: int
+    label: str
+    id: str
+    months: list[Month]
+
+
+@dataclass
+class Archive:
+    """The whole archive: years newest first, and the weekday column headers (short, full)."""
+
+    years: list[Year]
+    weekdays: list[tuple[str, str]]
+
+
+def day_state(day: date, config: Config) -> tuple[str, list[date]]:
+    """Why there is (usually) no issue on `day`: WEEKEND, HOLIDAY (with the ET holidays) or NONE.
+
+    The day's default issue window (previous day's cutoff to this day's, in the site zone) is
+    checked against arXiv's announcement calendar: with no announcement day in it at all it is a
+    weekend window (arXiv does not announce on Friday or Saturday, US Eastern); with announcement
+    days that are all arXiv holidays it is a holiday window; otherwise it simply had no issue.
+    """
+    window = issue_window(day, config.site.tz, config.schedule.cutoff)
+    holidays = config.schedule.holidays
+    possible = announcements_in(window, ())
+    if not possible:
+        return WEEKEND, []
+    ordinary = [a for a in possible if is_announcement_day(a.announced.date(), holidays)]
+    if not ordinary:
+        return HOLIDAY, sorted(a.announced.date() for a in possible)
+    return NONE, []
+
+
+def build_archive(views: list[IssueView], config: Config, lg: Lang) -> Archive:
+    """Years -> months -> calendar weeks, newest first; only months with at least one issue."""
+    by_date = {v.issue.date: v for v in views}
+    first_week_day = lg.locale.first_week_day
+    names_short = lg.locale.days["stand-alone"]["abbreviated"]
+    names_wide = lg.locale.days["stand-alone"]["wide"]
+    weekdays = [(names_short[(first_week_day + i) % 7], names_wide[(first_week_day + i) % 7]) for i in range(7)]
+    if not by_date:
+        return Archive([], weekdays)
+    span_start, span_end = min(by_date), max(by_date)
+    cal = calendar.Calendar(firstweekday=first_week_day)
+    months: dict[tuple[int, int], list[IssueView]] = {}
+    for d in sorted(by_date, reverse=True):
+        months.setdefault((d.year, d.month), []).append(by_date[d])
+
+    def cell(d: date) -> Day:
+        view = by_date.get(d)
+        if view is not None:
+            label = view.title if view.date_text in view.title else f"{view.date_text}: {view.title}"
+            return Day(d, ISSUE, view, label=label, note=view.title)
+        if not span_start <= d <= span_end:
+            return Day(d, OUTSIDE)
+        state, holidays = day_state(d, config)
+        if state == WEEKEND:
+            return Day(d, state, label=lg.t("cal_weekend"), note=lg.t("cal_weekend_long"))
+        if state == HOLIDAY:
+            days = lg.join([lg.month_day(h) for h in holidays])
+            return Day(d, state, label=lg.t("cal_holiday"), note=lg.t("cal_holiday_long", day=days))
+        return Day(d, NONE, label=lg.t("cal_none"), note=lg.t("cal_none_long"))
+
+    years: dict[int, list[Month]] = {}
+    for (y, m) in sorted(months, reverse=True):
+        weeks = [[cell(d) if d.month == m else None for d in week] for week in cal.monthdatescalendar(y, m)]
+        first = date(y, m, 1)
+        years.setdefault(y, []).append(Month(first=first, label=lg.month_year(first), id=f"m-{y:04d}-{m:02d}",
+                                             weeks=weeks, issues=months[(y, m)]))
+    out = [Year(year=y, label=format_skeleton("y", date(y, 1, 1), locale=lg.locale), id=f"y-{y:04d}",
+                months=years[y]) for y in sorted(years, reverse=True)]
+    return Archive(out, weekdays)
+
+
+# --- papers across issues ---------------------------------------------------------------------
+
+
+@dataclass
+class Appearance:
+    """One paper in one issue."""
+
+    view: IssueView
+    paper: PaperView
+
+    @property
+    def date(self) -> date:
+        return self.view.issue.date
+
+    @property
+    def fragment(self) -> str:
+        """Where the paper sits in its issue page: its card, or the speed-read table when it has no card."""
+        return self.paper.anchor if self.paper.featured else f"table-{self.date.isoformat()}"
+
+    @property
+    def announce_key(self) -> str | None:
+        """The i18n key for how arXiv announced this version ('new', 'replacement', ...), if known."""
+        kind = (self.paper.announce_type or "").strip().lower()
+        return {"new": "announce_new", "cross": "announce_cross", "replace": "announce_replace",
+                "replace-cross": "announce_replace_cross"}.get(kind)
+
+
+@dataclass
+class PaperPage:
+    """A paper with every issue that had it (newest first) and the merged facts about it."""
+
+    key: str  # the versionless arXiv id, or the URL of a paper not on arXiv
+    path: str  # the page's folder, 'papers/2606.32020/'
+    appearances: list[Appearance]
+    topics: list["Topic"] = field(default_factory=list)
+
+    @property
+    def latest(self) -> PaperView:
+        return self.appearances[0].paper
+
+    @property
+    def arxiv(self) -> str | None:
+        return self.latest.arxiv
+
+    def _newest(self, attr: str):
+        return next((getattr(a.paper, attr) for a in self.appearances if getattr(a.paper, attr)), None)
+
+    @property
+    def name(self) -> str:
+        return self.latest.name
+
+    @property
+    def title(self) -> str | None:
+        return self._newest("title")
+
+    @property
+    def tagline(self) -> str | None:
+        return self._newest("tagline")
+
+    @property
+    def authors(self) -> list[str]:
+        return self._newest("authors") or []
+
+    @property
+    def categories(self) -> list[str]:
+        return self._newest("categories") or []
+
+    @property
+    def venue(self) -> str | None:
+        return self._newest("venue")
+
+    @property
+    def description(self) -> str:
+        """The page's meta description: 'Name: tagline', else the title."""
+        if self.tagline:
+            return f"{self.name}: {self.tagline}"
+        return self.title or self.name
+
+    @property
+    def abstract(self) -> str | None:
+        """The full abstract from the candidates, when any issue had one (else the card's excerpt)."""
+        return self._newest("full_abstract") or self._newest("abstract")
+
+    @property
+    def reason_from(self) -> Appearance | None:
+        """The newest appearance with an editor's first-read reason."""
+        return next((a for a in self.appearances if a.paper.reason), None)
+
+    @property
+    def reason(self) -> Markup | None:
+        """That reason, its citations and relative links pointing back into its issue page."""
+        a = self.reason_from
+        return rebase_links(a.paper.reason, a.view.url, self.path + "index.html") if a else None
+
+    @property
+    def links(self) -> list[Link]:
+        """arXiv abstract and PDF (latest version), then every other link any issue gave, newest first."""
+        out: list[Link] = []
+        if self.arxiv:
+            out += [Link("link_abs", ARXIV_ABS + self.arxiv), Link("link_pdf", ARXIV_PDF + self.arxiv)]
+        seen = {link.url for link in out}
+        for a in self.appearances:
+            for link in a.paper.links:
+                if link.label in ("link_abs", "link_pdf") or link.url in seen:
+                    continue
+                seen.add(link.url)
+                out.append(link)
+        return out
+
+    @property
+    def versions(self) -> list[int]:
+        """Every arXiv version the issues listed, oldest first."""
+        return sorted({a.paper.version for a in self.appearances if a.paper.version})
+
+
+def paper_key(p: PaperView) -> str:
+    """A paper's identity across issues: its versionless arXiv id, else the URL the editor gave."""
+    if p.arxiv:
+        return p.arxiv
+    page = next((link.url for link in p.links if link.label == "link_page"), None)
+    return page or p.primary_url or p.name
+
+
+def _ascii_slug(text: str, fallback: str) -> str:
+    """view.slugify, with `fallback` when the text has no ASCII letter or digit at all."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return slugify(text) if re.search(r"[A-Za-z0-9]", ascii_text) else fallback
+
+
+def _unique(base: str, used: set[str]) -> str:
+    slug, n = base, 1
+    while slug in used:
+        n += 1
+        slug = f"{base}-{n}"
+    used.add(slug)
+    return slug
+
+
+def collect_papers(views: list[IssueView]) -> list[PaperPage]:
+    """Every paper of every issue, once, in page-path order.
+
+    arXiv papers live at papers/<id>/ (old-style ids keep their slash: papers/astro-ph/0601001/).
+    Other papers get papers/<slug>/ from the title of their first appearance; on a clash the paper
+    that appeared first keeps the plain slug and later ones get -2, -3 ..., so adding issues never
+    moves an existing page.
+    """
+    found: dict[str, list[Appearance]] = {}
+    for view in sorted(views, key=lambda v: v.issue.date, reverse=True):
+        for p in sorted(view.papers, key=lambda p: p.rank):
+            found.setdefault(paper_key(p), []).append(Appearance(view, p))
+    used = {key.split("/")[0] for key, apps in found.items() if apps[0].paper.arxiv and "/" in key}
+    pages: list[PaperPage] = []
+    others = []
+    for key, apps in found.items():
+        if apps[0].paper.arxiv:
+            pages.append(PaperPage(key, f"papers/{key}/", apps))
+        else:
+            others.append((apps[-1].date, apps[-1].paper.rank, key, apps))
+    for _, _, key, apps in sorted(others, key=lambda o: (o[0], o[1], o[2])):
+        oldest = apps[-1].paper
+        slug = _unique(_ascii_slug(oldest.title or oldest.name, "paper"), used)
+        pages.append(PaperPage(key, f"papers/{slug}/", apps))
+    return sorted(pages, key=lambda pg: pg.path)
+
+
+# --- topics -----------------------------------------------------------------------------------
+
+
+@dataclass
+class TopicPaper:
+    """A paper on a topic page: its page and its appearances under this topic, newest first."""
+
+    page: PaperPage
+    appearances: list[Appearance]
+
+    @property
+    def latest(self) -> Appearance:
+        return self.appearances[0]
+
+
+@dataclass
+class Topic:
+    """An editors' research area, compared case-insensitively across issues."""
+
+    key: str
+    name: str
+    slug: str
+    papers: list[TopicPaper]  # newest appearance first
+
+    @property
+    def path(self) -> str:
+        return f"topics/{self.slug}/"
+
+    @property
+    def count(self) -> int:
+        return len(self.papers)
+
+
+def area_key(area: str) -> str:
+    """'One-step  Distillation' and 'one-step distillation' are one topic."""
+    return " ".join(area.split()).casefold()
+
+
+def collect_topics(papers: list[PaperPage]) -> list[Topic]:
+    """Every area any issue gave a paper, sorted by name; also fills each PaperPage.topics.
+
+    A topic is named with its most used spelling (the newest wins a tie). Slugs are view.slugify
+    of that name; on a clash the topic that appeared first keeps the plain slug and later ones
+    get -2, -3 ...
+    """
+    apps_by_key: dict[str, list[Appearance]] = {}
+    spellings: dict[str, dict[str, list[date]]] = {}
+    for page in papers:
+        for a in page.appearances:
+            seen: set[str] = set()
+            for area in a.paper.areas:
+                key = area_key(area)
+                if not key or key in seen:
+                    continue
+                seen.add(key)
+                apps_by_key.setdefault(key, []).append(a)
+                spellings.setdefault(key, {}).setdefault(" ".join(area.split()), []).append(a.date)
+    used: set[str] = set()
+    topics: dict[str, Topic] = {}
+    first_seen = {key: min((a.date, a.paper.rank) for a in apps) for key, apps in apps_by_key.items()}
+    pages = {pg.key: pg for pg in papers}
+    for key in sorted(apps_by_key, key=lambda k: (first_seen[k], k)):
+        name = max(spellings[key].items(), key=lambda kv: (len(kv[1]), max(kv[1]), kv[0]))[0]
+        slug = _unique(_ascii_slug(name, "topic"), used)
+        by_paper: dict[str, list[Appearance]] = {}
+        for a in apps_by_key[key]:
+            by_paper.setdefault(paper_key(a.paper), []).append(a)
+        entries = []
+        for pkey, apps in by_paper.items():
+            apps = sorted(apps, key=lambda a: (-a.date.toordinal(), a.paper.rank))
+            entries.append(TopicPaper(pages[pkey], apps))
+        entries.sort(key=lambda tp: (-tp.latest.date.toordinal(), tp.latest.paper.rank, tp.page.path))
+        topics[key] = Topic(key=key, name=name, slug=slug, papers=entries)
+    ordered = sorted(topics.values(), key=lambda tp: (tp.name.casefold(), tp.name, tp.slug))
+    for page in papers:
+        keys = {area_key(area) for a in page.appearances for area in a.paper.areas}
+        page.topics = [tp for tp in ordered if tp.key in keys]
+    return ordered
+
+
+# --- everything the cross-issue pages need -----------------------------------------------------
+
+
+@dataclass
+class Collections:
+    """The archive, the papers and the topics of one build."""
+
+    archive: Archive
+    papers: list[PaperPage]
+    topics: list[Topic]
+    _by_appearance: dict[tuple[date, int], PaperPage] = field(default_factory=dict, repr=False)
+
+    def paper_page(self, view: IssueView, paper: PaperView) -> str | None:
+        """The folder of `paper`'s own page ('papers/2606.32020/'), for links from issue pages."""
+        page = self._by_appearance.get((view.issue.date, paper.rank))
+        return page.path if page else None
+
+
+def build_collections(views: list[IssueView], config: Config, lg: Lang) -> Collections:
+    """All the cross-issue data, in a fixed order."""
+    papers = collect_papers(views)
+    topics = collect_topics(papers)
+    index = {(a.date, a.paper.rank): pg for pg in papers for a in pg.appearances}
+    return Collections(build_archive(views, config, lg), papers, topics, index)
+
+
+# --- prose moved from an issue page onto another page ------------------------------------------
+
+_URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
+
+
+def _relative(from_page: str, target: str) -> str:
+    """A link from the page file `from_page` to the site path `target` (a trailing '/' marks a folder)."""
+    base = posixpath.dirname(from_page) or "."
+    rel = posixpath.relpath(target.rstrip("/") or ".", base)
+    if target.endswith("/") or target == "":
+        rel = "./" if rel == "." else rel + "/"
+    return rel
+
+
+def rebase_links(html: Markup | None, source_dir: str, page_path: str) -> Markup | None:
+    """Prose rendered for the page in `source_dir` (e.g. '2026/07/01/'), fixed for the page
+    file `page_path`: relative links and fragments ('#ref-2') now point back into the source page.
+
+    The input is view.py's sanitised Markup; only attribute values it wrote are rewritten, and
+    they are escaped again.
+    """
+    if html is None:
+        return None
+
+    def fix(m: re.Match[str]) -> str:
+        raw = htmlmod.unescape(m.group(2))
+        parts = urlsplit(raw)
+        if parts.scheme or parts.netloc or raw.startswith("/"):
+            return m.group(0)
+        if parts.path:
+            joined = posixpath.normpath(posixpath.join(source_dir, parts.path))
+            target = joined + ("/" if parts.path.endswith("/") else "")
+        else:
+            target = source_dir
+        rel = _relative(page_path, target)
+        if parts.query:
+            rel += "?" + parts.query
+        if parts.fragment or raw.endswith("#"):
+            rel += "#" + parts.fragment
+        return m.group(1) + str(escape(rel)) + m.group(3)
+
+    return Markup(_URL_ATTR.sub(fix, str(html)))

@@ -1,0 +1,103 @@
+"""The search index: built by `digest build` with Pagefind, offline, from issue articles only, deterministically."""
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from digest.build import build
+from digest.cli import main
+from digest.config import load_config
+from digest.render.search import BUNDLE_DIR, SearchIndexError, index_site
+
+from htmlq import page
+
+
+def built(project: Path) -> Path:
+    build(load_config(project / "digest.yaml"))
+    return project / "site"
+
+
+def bundle_digest(site: Path) -> dict[str, str]:
+    folder = site / BUNDLE_DIR
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_build_writes_the_index_and_the_ui_into_the_site(project):
+    site = built(project)
+    for name in ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css", "pagefind-entry.json"):
+        assert (site / BUNDLE_DIR / name).is_file(), name
+    assert list((site / BUNDLE_DIR / "fragment").glob("*.pf_fragment"))
+
+
+def test_only_issue_articles_are_indexed(project):
+    site = built(project)
+    marked = {p.relative_to(site).as_posix() for p in site.rglob("*.html")
+              if BUNDLE_DIR not in p.relative_to(site).parts and page(p).select("[data-pagefind-body]")}
+    issues = {p.relative_to(site).as_posix() for p in site.glob("[0-9][0-9][0-9][0-9]/*/*/index.html")}
+    assert issues and issues <= marked
+    # The home page shows the latest issue too, but only the issue's own page is a search result.
+    assert "index.html" not in marked and "archive/index.html" not in marked and "404.html" not in marked
+    assert all(page(site / rel).select_one("article[data-pagefind-body]") for rel in issues)
+    entry = json.loads((site / BUNDLE_DIR / "pagefind-entry.json").read_text())
+    assert sum(lang["page_count"] for lang in entry["languages"].values()) == len(marked)
+
+
+def test_every_page_has_a_search_box_that_is_a_link_to_the_archive_without_javascript(project):
+    site = built(project)
+    root = urlsplit(load_config(project / "digest.yaml").site.base_url).path  # the 404 page's links start here
+    for path in sorted(site.rglob("*.html")):
+        rel = path.relative_to(site).as_posix()
+        if rel.startswith(BUNDLE_DIR + "/"):
+            continue
+        box = page(path).select_one("header #site-search")
+        assert box is not None, rel
+        link = box.find("a", href=True)
+        assert link is not None and link.get_text(strip=True), rel
+        href = link["href"]
+        target = href.removeprefix(root) if href.startswith("/") else posixpath.join(posixpath.dirname(rel), href)
+        assert posixpath.normpath(target) == "archive", (rel, href)
+        assert box["data-bundle"].endswith("pagefind/")
+
+
+def test_the_index_does_not_depend_on_the_folder_or_the_order_files_were_written(project, tmp_path):
+    site = built(project)
+    first = bundle_digest(site)
+    # The same pages written in the reverse order into a folder with another name: the same index.
+    other = tmp_path / "another-name"
+    files = sorted((p for p in site.rglob("*") if p.is_file() and BUNDLE_DIR not in p.relative_to(site).parts),
+                   reverse=True)
+    for f in files:
+        dest = other / f.relative_to(site)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, dest)
+    index_site(other)
+    assert bundle_digest(other) == first
+
+
+def test_a_missing_pagefind_fails_the_build_with_exit_5_and_keeps_the_site(project, monkeypatch, capsys):
+    site = built(project)
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    (project / "issues" / "2026-07-01.yaml").write_text(
+        (project / "issues" / "2026-07-01.yaml").read_text().replace("Cross-Space Distillation", "Changed"))
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(project / "no-such-pagefind"))
+    with pytest.raises(SearchIndexError, match="Pagefind"):
+        build(load_config(project / "digest.yaml"))
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+    code = main(["--config", str(project / "digest.yaml"), "build"])
+    assert code == 5
+    assert "pagefind" in capsys.readouterr().err.lower()
+    assert not [p for p in project.iterdir() if p.name.startswith(".site-build-")]
+
+
+def test_a_site_with_no_issue_has_no_index_and_still_builds(empty_project):
+    site = built(empty_project)
+    assert (site / "index.html").is_file()
+    assert not (site / BUNDLE_DIR).exists()  # Pagefind would otherwise index whole pages (home, 404...)
+    assert page(site / "index.html").select_one("#site-search a[href]")
