@@ -67,11 +67,17 @@ def cmd_check(args) -> int:
 
 
 def cmd_build(args) -> int:
-    """Render the whole site."""
-    from .build import build
+    """Render the whole site (nothing at all when the last build's manifest shows no change)."""
+    import time
 
-    config = _load_config(args)
-    result = build(config, args.out)
+    from .build import build, unchanged_result
+
+    started = time.perf_counter()
+    # Decided before digest.yaml is parsed or any rendering library is imported: a no-change rebuild is instant.
+    result = None if args.clean else unchanged_result(args.config, args.out, started)
+    if result is None:
+        config = _load_config(args)
+        result = build(config, args.out, clean=args.clean, checked=True)
     for problem in result.warnings:
         _err(str(problem))
     try:
@@ -221,6 +227,13 @@ def cmd_schema(args) -> int:
     return EXIT_OK
 
 
+def _dated(p: argparse.ArgumentParser) -> None:
+    """The optional DATE and the --now clock that fetch, new and nightly share."""
+    p.add_argument("date", nargs="?", type=_parse_date, metavar="DATE",
+                   help="issue date (default: today in the display time zone)")
+    p.add_argument("--now", help="fix the clock (ISO date-time; also DIGEST_NOW), for reruns, backfills and tests")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used to generate the CLI reference)."""
     parser = argparse.ArgumentParser(
@@ -235,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="render the whole site", description="Render every issue into a static site; "
                        "the previous site stays in place until the new one is complete.")
     p.add_argument("--out", default=None, help="output folder (default: site/ beside digest.yaml)")
+    p.add_argument("--clean", action="store_true",
+                   help="build everything from scratch, ignoring the last build's manifest and cached issue views")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("check", help="validate digest.yaml and every issue file",
@@ -250,12 +265,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--explain", metavar="ID", help="show one paper's signals with the reason for each")
     p.set_defaults(func=cmd_rank)
 
-    now_help = "fix the clock (ISO date-time; also DIGEST_NOW), for reruns, backfills and tests"
     p = sub.add_parser("fetch", help="fetch the window's candidates from arXiv",
                        description="Fetch the arXiv announcements of the issue's window into "
                                    "issues/<DATE>.candidates.json (atomically; the editor file is never touched).")
-    p.add_argument("date", nargs="?", type=_parse_date, metavar="DATE", help="issue date (default: today in the display time zone)")
-    p.add_argument("--now", help=now_help)
+    _dated(p)
     p.add_argument("--refresh", action="store_true", help="ignore cached arXiv responses")
     p.add_argument("--quiet", action="store_true", help="no summary line or progress bar (for cron)")
     p.set_defaults(func=cmd_fetch)
@@ -263,15 +276,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("new", help="start the editor file for DATE from its candidates",
                        description="Create issues/<DATE>.yaml with the top candidates and their automatic scores "
                                    "as comments. Never overwrites an existing file (exit 1 if it exists).")
-    p.add_argument("date", nargs="?", type=_parse_date, metavar="DATE", help="issue date (default: today in the display time zone)")
-    p.add_argument("--now", help=now_help)
+    _dated(p)
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("nightly", help="fetch + new + build, for cron",
                        description="Fetch the window, create the editor file if it is absent, rebuild the site. "
                                    "Safe to re-run; holds a lock; exits 75 when the batch is not available yet.")
-    p.add_argument("date", nargs="?", type=_parse_date, metavar="DATE", help="issue date (default: today in the display time zone)")
-    p.add_argument("--now", help=now_help)
+    _dated(p)
     p.add_argument("--cached", action="store_true",
                    help="reuse cached arXiv responses instead of asking again (the default asks again)")
     p.set_defaults(func=cmd_nightly)

@@ -634,3 +634,24 @@ def test_property_markdown_like_input_is_safe(text: str) -> None:
     plain = render_plain(text)
     assert plain == plain.strip() and "  " not in plain
     assert all(": " in entry for entry in report.math_errors)
+
+
+def test_abstracts_render_tex_math_and_text_commands_but_no_markup():
+    from digest.render.markdown import render_abstract
+
+    html = str(render_abstract(r"Up to 2.5 $\times$ faster with \textbf{care} <img src=x onerror=alert(1)> for $5"))
+    assert html.count("<math") == 1 and "care" in html and "textbf" not in html
+    assert "&lt;img" in html and "<img" not in html and html.endswith("for $5")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_abstract_renders_without_markup_injection(text):
+    from digest.render.markdown import render_abstract
+
+    html = str(render_abstract(text))
+    outside_math = re.sub(r"<math\b.*?</math>", "", html, flags=re.S)
+    # outside formulas only text and the degraded-formula <code> remain; formulas are sanitised MathML
+    assert set(re.findall(r"<([a-zA-Z][\w-]*)", outside_math)) <= {"code"}
+    for tag in re.findall(r"<[a-zA-Z][^>]*>", html):
+        assert not re.search(r"\son\w*=", tag) and "href" not in tag

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from ..fsutil import atomic_write_bytes
 
 _MAGIC = b"digest-http-cache/1 "
 
@@ -53,19 +53,7 @@ class ResponseCache:
             sort_keys=True,
         ).encode("ascii")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            atomic_write_bytes(path, _MAGIC + header + b"\n" + body)
         except OSError:
             # The cache is an optimisation: a read-only or full disk must not fail the fetch.
             return
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(_MAGIC + header + b"\n" + body)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except OSError:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass

@@ -494,6 +494,25 @@ def render_inline(
     return Markup(_MD.renderer.render(tokens, _MD.options, env))
 
 
+# arXiv abstracts are TeX-flavoured plain text, not Markdown: only $...$ and a few
+# text-style commands carry meaning there; everything else is shown as written.
+_ABSTRACT_MATH_RE = re.compile(r"(?<![\\$])\$([^$]{1,400}?)(?<!\\)\$")
+_ABSTRACT_TEXTCMD_RE = re.compile(r"\\(?:textbf|textit|textsc|texttt|textrm|emph|mathrm|text)\{([^{}]*)\}")
+
+
+def render_abstract(text: str) -> Markup:
+    """An arXiv abstract as safe HTML: $...$ becomes MathML, \\textbf{x}-style commands their text."""
+    env = _env(None, None)
+    out: list[str] = []
+    pos = 0
+    for m in _ABSTRACT_MATH_RE.finditer(text):
+        out.append(str(escape(_ABSTRACT_TEXTCMD_RE.sub(r"\1", text[pos:m.start()]))))
+        out.append(_render_math(m.group(1), display=False, block=False, env=env))
+        pos = m.end()
+    out.append(str(escape(_ABSTRACT_TEXTCMD_RE.sub(r"\1", text[pos:]))))
+    return Markup("".join(out))
+
+
 _CITE_MARK = "\x00"  # markdown-it replaces NUL in its input, so this cannot clash
 _CITE_BEFORE_PUNCT_RE = re.compile(r"\s*\x00[\s\x00]*(?=[.,;:!?)\]]|$)")
 _WHITESPACE_RE = re.compile(r"\s+")

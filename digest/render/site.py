@@ -14,6 +14,7 @@ from ..errors import DigestError, Problem
 from .feeds import feed_pages
 from .collections import build_collections
 from .i18n import lang
+from .markdown import render_abstract
 from .view import IssueView
 
 RECENT = 10
@@ -40,6 +41,7 @@ def environment(config: Config) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["abstract"] = render_abstract
     return env
 
 

@@ -81,6 +81,7 @@ class IssueView:
     window: Window
     window_text: str
     announcements: list[Announcement]
+    tz_abbr: str
     intro: Markup | None
     papers: list[PaperView]
     featured: list[PaperView]
@@ -281,6 +282,7 @@ def build_issue_view(issue: Issue, config: Config, candidates: Candidates | None
         window=window,
         window_text=window_sentence(window, config.schedule.cutoff, tz_label, announcements, lg),
         announcements=announcements,
+        tz_abbr=(published or window.end).strftime("%Z"),
         intro=intro,
         papers=papers,
         featured=featured,
