@@ -66,3 +66,43 @@ def index_site(site: Path) -> None:
         output = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip()
         last = output.splitlines()[-1] if output else f"exit status {proc.returncode}"
         raise SearchIndexError(f"Pagefind could not index the site: {last}")
+
+
+def index_inputs(html_hashes: dict[str, str]) -> str:
+    """A digest of what Pagefind reads: every HTML file's path and sha256 (`html_hashes`: path -> sha256)."""
+    import hashlib
+
+    h = hashlib.sha256(b"pagefind inputs 1\0")
+    for rel in sorted(html_hashes):
+        if rel.endswith(".html") and not rel.startswith(BUNDLE_DIR + "/"):
+            h.update(f"{rel}\0{html_hashes[rel]}\n".encode())
+    return h.hexdigest()
+
+
+def reuse_index(previous_site: Path, site: Path, bundle: dict[str, str]) -> bool:
+    """Put the previous build's index into `site` instead of running Pagefind again.
+
+    `bundle` maps each file of the previous `pagefind/` folder (path relative to the site) to its sha256.
+    Only call this when the HTML Pagefind reads is the same as last time (same `index_inputs`): its output
+    depends on nothing else. Files are hard-linked where possible (the previous site is never written to)
+    and checked against their recorded hash; False (and nothing left behind) when any is missing or differs.
+    """
+    import hashlib
+
+    site = Path(site)
+    try:
+        for rel, sha in sorted(bundle.items()):
+            if not rel.startswith(BUNDLE_DIR + "/"):
+                raise ValueError(rel)
+            src, dest = Path(previous_site) / rel, site / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(src, dest)
+            except OSError:
+                shutil.copyfile(src, dest)
+            if hashlib.sha256(dest.read_bytes()).hexdigest() != sha:
+                raise ValueError(rel)
+    except (OSError, ValueError):
+        shutil.rmtree(site / BUNDLE_DIR, ignore_errors=True)
+        return False
+    return True

@@ -1,0 +1,248 @@
+"""The build manifest: what the last successful build read and wrote, to skip a rebuild that changes nothing.
+
+`.digest-cache/build/manifest.json` records every input file (digest.yaml,
+issues/**, templates/**, static/**) with its size, mtime_ns and sha256, a
+fingerprint of this package's code and of the libraries whose output ends up in
+the site, the output folder, and every output file with its size, mtime_ns
+(taken after the swap) and sha256.
+
+A build whose inputs and published folder still match the manifest is skipped
+before the project is loaded. This module imports only the standard library, so
+`digest build` can take that decision without importing Jinja2, markdown-it,
+jsonschema, latex2mathml or Babel. Anything unexpected in the manifest (missing,
+unreadable, damaged, older format) means "build normally", never an error.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+FORMAT = 1
+CACHE_DIR_NAME = ".digest-cache"  # Config.cache_dir, without loading the config
+INPUT_DIRS = ("issues", "templates", "static")
+# Versions of the libraries whose behaviour shapes the site.
+LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "latex2mathml", "babel", "pyyaml",
+             "jsonschema", "pagefind", "pagefind-bin", "tzdata")
+# File timestamps are coarse (a clock tick, not a nanosecond): a file written within this margin of the
+# moment it was recorded may change again without its mtime moving, so it is compared by content.
+RACY_NS = 2_000_000_000
+_ISSUE_FILE = re.compile(r"^issues/\d{4}-\d{2}-\d{2}\.yaml$")
+
+_fingerprint: str | None = None
+
+
+def cache_root(root: Path) -> Path:
+    """Where build state lives for the project whose digest.yaml is in `root`."""
+    return Path(root) / CACHE_DIR_NAME / "build"
+
+
+def manifest_path(root: Path) -> Path:
+    """The manifest of the project in `root`."""
+    return cache_root(root) / "manifest.json"
+
+
+def code_fingerprint() -> str:
+    """A hash of this package's Python files and of the versions of the libraries it renders with."""
+    global _fingerprint
+    if _fingerprint is None:
+        h = hashlib.sha256(f"format {FORMAT}\n{sys.version}\n".encode())
+        package = Path(__file__).resolve().parent
+        for path in sorted(package.rglob("*.py")):
+            h.update(path.relative_to(package).as_posix().encode() + b"\0")
+            h.update(path.read_bytes() + b"\0")
+        from importlib import metadata
+
+        for name in LIBRARIES:
+            try:
+                version = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                version = "-"
+            h.update(f"{name}={version}\n".encode())
+        h.update(f"PAGEFIND_BINARY_PATH={os.environ.get('PAGEFIND_BINARY_PATH', '')}\n".encode())
+        _fingerprint = h.hexdigest()
+    return _fingerprint
+
+
+def sha256_file(path: Path) -> str:
+    """The hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _walk(folder: Path, prefix: str, out: dict[str, tuple[int, int]]) -> None:
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        rel = prefix + entry.name
+        if entry.is_dir(follow_symlinks=True):
+            _walk(Path(entry.path), rel + "/", out)
+        elif entry.is_file(follow_symlinks=True):
+            st = entry.stat(follow_symlinks=True)
+            out[rel] = (st.st_size, st.st_mtime_ns)
+
+
+def stat_inputs(root: Path, config_name: str) -> dict[str, tuple[int, int]]:
+    """(size, mtime_ns) of every input file, by path relative to `root`."""
+    root = Path(root)
+    found: dict[str, tuple[int, int]] = {}
+    try:
+        st = (root / config_name).stat()
+        found[config_name] = (st.st_size, st.st_mtime_ns)
+    except OSError:
+        pass
+    for name in INPUT_DIRS:
+        _walk(root / name, name + "/", found)
+    return found
+
+
+def stat_tree(folder: Path) -> dict[str, tuple[int, int]]:
+    """(size, mtime_ns) of every file under `folder`, by relative path."""
+    found: dict[str, tuple[int, int]] = {}
+    _walk(Path(folder), "", found)
+    return found
+
+
+def hash_inputs(root: Path, config_name: str, previous: dict | None) -> tuple[int, dict[str, list]]:
+    """When the scan started, and [size, mtime_ns, sha256] of every input.
+
+    A file whose stat matches `previous` (and was not racy then) keeps its recorded hash.
+    """
+    root = Path(root)
+    started = time.time_ns()
+    old = (previous or {}).get("inputs") or {}
+    recorded_at = (previous or {}).get("inputs_ns", 0)
+    out: dict[str, list] = {}
+    for rel, (size, mtime) in stat_inputs(root, config_name).items():
+        rec = old.get(rel)
+        if rec and rec[0] == size and rec[1] == mtime and mtime < recorded_at - RACY_NS:
+            out[rel] = [size, mtime, rec[2]]
+            continue
+        try:
+            out[rel] = [size, mtime, sha256_file(root / rel)]
+        except OSError:
+            continue
+    return started, out
+
+
+def load(root: Path) -> dict | None:
+    """The manifest of the project in `root`, or None when it is absent, unreadable or not this format."""
+    try:
+        data = json.loads(manifest_path(root).read_bytes())
+    except (OSError, ValueError):
+        return None
+    try:
+        if data.get("format") != FORMAT:
+            return None
+        for key, kind in (("code", str), ("out", str), ("config", str), ("inputs", dict), ("outputs", dict),
+                          ("count", int), ("pages", int), ("issues", int), ("warnings", list),
+                          ("recorded_ns", int), ("inputs_ns", int)):
+            if not isinstance(data.get(key), kind):
+                return None
+        for table in (data["inputs"], data["outputs"]):
+            for rec in table.values():
+                if not (isinstance(rec, list) and len(rec) == 3 and isinstance(rec[0], int)
+                        and isinstance(rec[1], int) and isinstance(rec[2], str)):
+                    return None
+        for w in data["warnings"]:
+            if not (isinstance(w, list) and len(w) == 5):
+                return None
+    except (AttributeError, TypeError):
+        return None
+    return data
+
+
+def save(root: Path, data: dict) -> None:
+    """Write the manifest atomically."""
+    from .fsutil import atomic_write_bytes
+
+    atomic_write_bytes(manifest_path(root), json.dumps(data, sort_keys=True, separators=(",", ":")).encode())
+
+
+def unchanged(root: Path, config_name: str, out: Path) -> dict | None:
+    """The manifest when nothing the last build read or wrote has changed since, else None.
+
+    Inputs are compared by (size, mtime_ns), hashing only files whose stat moved (same hash: unchanged).
+    An issue file whose mtime moved is a change even with the same bytes: "new since you last edited"
+    warnings depend on it. The published folder must hold exactly the recorded files with the recorded
+    (size, mtime_ns); files written just before they were recorded are compared by hash as well.
+    """
+    root = Path(root)
+    data = load(root)
+    if data is None:
+        return None
+    try:
+        if data["config"] != config_name or data["out"] != str(Path(out).resolve()) or data["code"] != code_fingerprint():
+            return None
+        recorded = data["recorded_ns"]
+        inputs = data["inputs"]
+        current = stat_inputs(root, config_name)
+        if current.keys() != inputs.keys():
+            return None
+        dirty = False
+        for rel, (size, mtime) in current.items():
+            rec = inputs[rel]
+            same_stat = rec[0] == size and rec[1] == mtime
+            if same_stat and mtime < data["inputs_ns"] - RACY_NS:
+                continue
+            if not same_stat and (size != rec[0] or _ISSUE_FILE.match(rel)):
+                return None
+            if sha256_file(root / rel) != rec[2]:
+                return None
+            if not same_stat:
+                rec[0], rec[1] = size, mtime
+                dirty = True
+        outputs = data["outputs"]
+        published = stat_tree(out)
+        if len(published) != data["count"] or published.keys() != outputs.keys():
+            return None
+        for rel, (size, mtime) in published.items():
+            rec = outputs[rel]
+            if rec[0] != size or rec[1] != mtime:
+                return None
+            if mtime >= recorded - RACY_NS and sha256_file(Path(out) / rel) != rec[2]:
+                return None
+    except OSError:
+        return None
+    if dirty:
+        try:
+            save(root, data)
+        except OSError:
+            pass
+    return data
+
+
+def record(root: Path, config_name: str, out: Path, inputs: tuple[int, dict[str, list]], output_hashes: dict[str, str],
+           *, pages: int, issues: int, warnings: list, pagefind_inputs: str | None) -> dict:
+    """The manifest of a finished build whose published folder is `out` (stat taken now, after the swap)."""
+    recorded = time.time_ns()
+    outputs: dict[str, list] = {}
+    for rel, (size, mtime) in stat_tree(out).items():
+        sha = output_hashes.get(rel)
+        if sha is None:
+            sha = sha256_file(Path(out) / rel)
+        outputs[rel] = [size, mtime, sha]
+    return {
+        "format": FORMAT,
+        "code": code_fingerprint(),
+        "config": config_name,
+        "out": str(Path(out).resolve()),
+        "recorded_ns": recorded,
+        "inputs_ns": inputs[0],
+        "inputs": inputs[1],
+        "outputs": outputs,
+        "count": len(outputs),
+        "pages": pages,
+        "issues": issues,
+        "warnings": [[p.file, p.line, p.col, p.message, p.severity] for p in warnings],
+        "pagefind_inputs": pagefind_inputs,
+    }

@@ -1,0 +1,431 @@
+"""Incremental builds: the manifest's no-change shortcut, the per-issue view cache, Pagefind reuse, hard links.
+
+Whatever is reused, the site must be byte-identical to a cold `digest build --clean` of the same inputs.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import pickle
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import digest.build as build_module
+import digest.manifest as mf
+import digest.project as project_module
+from digest.build import build
+from digest.cli import main
+from digest.config import load_config
+from digest.errors import DigestError
+
+from conftest import write
+
+ROOT = Path(__file__).resolve().parent.parent
+ISSUES = 31  # the newest one is held back and added by a test
+
+
+def _load_synth():
+    spec = importlib.util.spec_from_file_location("bench_synth_incremental", ROOT / "benchmarks" / "synth.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def archive_source(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("synth") / "archive"
+    _load_synth().generate(out, ISSUES, seed=1, hugo=False)
+    return out
+
+
+@pytest.fixture
+def archive(archive_source: Path, tmp_path: Path) -> Path:
+    dest = tmp_path / "archive"
+    shutil.copytree(archive_source, dest)
+    return dest
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {k: hashlib.sha256(v).hexdigest() for k, v in files(folder).items()}
+
+
+def stats(folder: Path) -> dict[str, tuple]:
+    out = {".": (folder.stat().st_ino, folder.stat().st_mtime_ns)}
+    for p in sorted(folder.rglob("*")):
+        st = p.stat()
+        out[p.relative_to(folder).as_posix()] = (st.st_ino, st.st_mtime_ns, st.st_size)
+    return out
+
+
+def cli_build(root: Path, *args: str) -> int:
+    return main(["--config", str(root / "digest.yaml"), "build", *args])
+
+
+def cold_site(root: Path, tmp: Path) -> Path:
+    """A `digest build --clean` of a fresh copy of the inputs (no manifest, no caches, no previous site)."""
+    cold = tmp / "cold"
+    shutil.rmtree(cold, ignore_errors=True)
+    shutil.copytree(root, cold, ignore=shutil.ignore_patterns("site", ".digest-cache", ".site-*"))
+    assert cli_build(cold, "--clean") == 0
+    return cold / "site"
+
+
+def assert_same_site(a: Path, b: Path, label: str = "") -> None:
+    fa, fb = digests(a), digests(b)
+    assert sorted(fa) == sorted(fb), label
+    different = [k for k in fa if fa[k] != fb[k]]
+    assert not different, f"{label}: {different[:5]}"
+
+
+class Counter:
+    """Counts views actually built (not taken from the cache)."""
+
+    def __init__(self, monkeypatch):
+        self.n = 0
+        real = project_module.build_issue_view
+
+        def counting(*a, **k):
+            self.n += 1
+            return real(*a, **k)
+
+        monkeypatch.setattr(project_module, "build_issue_view", counting)
+
+
+def no_load(monkeypatch) -> None:
+    def explode(*a, **k):
+        raise AssertionError("the project was loaded")
+
+    monkeypatch.setattr(build_module, "load_project", explode)
+    monkeypatch.setattr(project_module, "load_project", explode)
+
+
+# ---------------------------------------------------------------- changes of every kind
+
+def _edit_issue(root: Path) -> None:
+    p = root / "issues" / "2026-06-10.yaml"
+    text = p.read_text(encoding="utf-8")
+    assert "\ntitle:" not in text
+    p.write_text(text.replace("\npublished:", "\ntitle: An edited title for this issue\npublished:", 1), encoding="utf-8")
+
+
+def _delete_issue(root: Path) -> None:
+    (root / "issues" / "2026-06-20.yaml").unlink()
+    (root / "issues" / "2026-06-20.candidates.json").unlink()
+
+
+def _change_candidates(root: Path) -> None:
+    p = root / "issues" / "2026-06-15.candidates.json"
+    data = json.loads(p.read_text(encoding="utf-8"))
+    for c in data["candidates"]:
+        c["abstract"] = "Changed abstract. " + c.get("abstract", "")
+    p.write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def _change_template(root: Path) -> None:
+    p = root / "templates" / "base.html"
+    p.write_text(p.read_text(encoding="utf-8") + "<!-- template changed -->\n", encoding="utf-8")
+
+
+def _change_language(root: Path) -> None:
+    p = root / "digest.yaml"
+    text = p.read_text(encoding="utf-8")
+    assert re.search(r"(?m)^  language: en$", text)
+    p.write_text(re.sub(r"(?m)^  language: en$", "  language: ko", text), encoding="utf-8")
+
+
+def _change_static(root: Path) -> None:
+    p = next(q for q in sorted((root / "static").rglob("*")) if q.is_file())
+    p.write_bytes(p.read_bytes() + b"\n<!-- changed -->\n")
+    (root / "static" / "extra.txt").write_text("a new static file\n", encoding="utf-8")
+
+
+def test_incremental_equals_cold_after_each_kind_of_change(archive: Path, tmp_path: Path, monkeypatch) -> None:
+    held = tmp_path / "held"
+    held.mkdir()
+    for name in ("2026-07-01.yaml", "2026-07-01.candidates.json"):
+        shutil.move(archive / "issues" / name, held / name)
+    assert cli_build(archive) == 0
+    assert_same_site(archive / "site", cold_site(archive, tmp_path), "first build")
+
+    def add_issue(root: Path) -> None:
+        for f in held.iterdir():
+            shutil.copy(f, root / "issues" / f.name)
+
+    steps = [("issue edited", _edit_issue, 2), ("issue added", add_issue, 1), ("issue deleted", _delete_issue, 1),
+             ("candidates changed", _change_candidates, 1), ("template changed", _change_template, 0),
+             ("static changed", _change_static, 0), ("language en->ko", _change_language, None)]
+    for label, change, max_views in steps:
+        change(archive)
+        counter = Counter(monkeypatch)
+        assert cli_build(archive) == 0, label
+        monkeypatch.undo()
+        if max_views is not None:
+            # Only the changed issue (and the next one, whose window starts where it was published) is rebuilt.
+            assert counter.n <= max_views, (label, counter.n)
+        assert_same_site(archive / "site", cold_site(archive, tmp_path), label)
+
+
+# ---------------------------------------------------------------- the no-change shortcut
+
+def test_no_change_rebuild_touches_nothing_and_loads_nothing(project: Path, monkeypatch, capsys) -> None:
+    assert cli_build(project) == 0
+    site = project / "site"
+    before = stats(site)
+    manifest_before = mf.manifest_path(project).read_bytes()
+    capsys.readouterr()
+    no_load(monkeypatch)
+    assert cli_build(project) == 0
+    out = capsys.readouterr()
+    assert "unchanged" in out.out
+    assert stats(site) == before
+    # The library call takes the same shortcut.
+    result = build(load_config(project / "digest.yaml"))
+    assert result.changed is False and result.issues == 2 and result.pages > 10
+    assert stats(site) == before
+    assert mf.manifest_path(project).read_bytes() == manifest_before
+
+
+def test_no_change_rebuild_reports_the_same_warnings(project: Path, capsys) -> None:
+    # A missing score and a formula that cannot be rendered are warnings.
+    write(project / "issues" / "2026-07-03.yaml", """
+        date: 2026-07-03
+        intro: "A broken formula $\\\\frac{a$ here."
+        papers:
+          - arxiv: "2607.00001"
+            title: A paper
+            scores: {novelty: 5, relevance: 5, venue: 5}
+    """)
+    assert cli_build(project) == 0
+    first = capsys.readouterr().err
+    assert "warning:" in first
+    assert cli_build(project) == 0
+    out = capsys.readouterr()
+    assert "unchanged" in out.out
+    assert out.err == first
+
+
+def test_cli_decides_without_importing_rendering_libraries(project: Path, monkeypatch) -> None:
+    monkeypatch.setattr(mf, "_fingerprint", None)  # the code as it is now on disk, as the child process sees it
+    assert cli_build(project) == 0
+    code = ("import sys; from digest.cli import main; rc = main(['--config', sys.argv[1], 'build']); "
+            "heavy = [m for m in ('jinja2', 'markdown_it', 'jsonschema', 'latex2mathml', 'babel', 'yaml') "
+            "if m in sys.modules]; print(rc, heavy)")
+    proc = subprocess.run([sys.executable, "-c", code, str(project / "digest.yaml")], capture_output=True,
+                          text=True, check=True, cwd=project)
+    assert proc.stdout.strip().splitlines()[-1] == "0 []", proc.stdout + proc.stderr
+
+
+def test_deleting_the_site_forces_a_real_build(project: Path, tmp_path: Path) -> None:
+    assert cli_build(project) == 0
+    shutil.rmtree(project / "site")
+    assert cli_build(project) == 0
+    assert_same_site(project / "site", cold_site(project, tmp_path))
+
+
+def test_a_changed_or_extra_published_file_forces_a_real_build(project: Path) -> None:
+    assert cli_build(project) == 0
+    site = project / "site"
+    good = digests(site)
+    page = site / "2026" / "07" / "01" / "index.html"
+    page.write_bytes(page.read_bytes().replace(b"<", b"< ", 1))
+    (site / "stray.html").write_text("x", encoding="utf-8")
+    assert cli_build(project) == 0
+    assert digests(site) == good
+
+
+def test_touched_but_unchanged_inputs_keep_the_shortcut(project: Path, monkeypatch) -> None:
+    assert cli_build(project) == 0
+    before = stats(project / "site")
+    tpl = project / "templates" / "base.html"
+    os.utime(tpl, ns=(tpl.stat().st_atime_ns, tpl.stat().st_mtime_ns + 5_000_000_000))
+    no_load(monkeypatch)
+    assert cli_build(project) == 0
+    assert stats(project / "site") == before
+
+
+def test_clean_rebuilds_everything(project: Path, monkeypatch) -> None:
+    assert cli_build(project) == 0
+    counter = Counter(monkeypatch)
+    assert cli_build(project, "--clean") == 0
+    assert counter.n == 2
+
+
+# ---------------------------------------------------------------- damaged state
+
+@pytest.mark.parametrize("damage", [b"", b"{not json", b'{"format": 0}', b"[]",
+                                    b'{"format": 1, "inputs": 3}'])
+def test_damaged_manifest_is_ignored(project: Path, tmp_path: Path, damage: bytes) -> None:
+    assert cli_build(project) == 0
+    _edit_issue_small(project)
+    mf.manifest_path(project).write_bytes(damage)
+    assert cli_build(project) == 0
+    assert_same_site(project / "site", cold_site(project, tmp_path))
+    assert mf.load(project) is not None
+
+
+def test_manifest_with_wrong_record_shapes_is_ignored(project: Path, tmp_path: Path) -> None:
+    assert cli_build(project) == 0
+    data = json.loads(mf.manifest_path(project).read_bytes())
+    data["outputs"] = {k: "x" for k in data["outputs"]}
+    mf.manifest_path(project).write_text(json.dumps(data), encoding="utf-8")
+    assert mf.load(project) is None
+    assert cli_build(project) == 0
+    assert_same_site(project / "site", cold_site(project, tmp_path))
+
+
+def _edit_issue_small(root: Path) -> None:
+    p = root / "issues" / "2026-07-01.yaml"
+    text = p.read_text(encoding="utf-8")
+    p.write_text(text.replace("# title omitted", "title: Edited\n# title omitted", 1), encoding="utf-8")
+
+
+def test_damaged_cache_entries_are_ignored(archive: Path, tmp_path: Path, monkeypatch) -> None:
+    assert cli_build(archive) == 0
+    views = mf.cache_root(archive) / "views"
+    entries = sorted(views.glob("*.pickle"))
+    assert len(entries) == ISSUES
+    damages = [lambda raw: b"\x80\x05garbage" * 10, lambda raw: raw[: len(raw) // 2], lambda raw: b"",
+               lambda raw: pickle.dumps({"format": 1, "key": "nope"}), lambda raw: pickle.dumps([1, 2]),
+               lambda raw: raw.replace(b"digest.render.view", b"digest.render.gone")]
+    for i, e in enumerate(entries):
+        e.write_bytes(damages[i % len(damages)](e.read_bytes()))
+    (views / "unreadable.pickle").mkdir()
+    _change_template(archive)  # a real build, which reads the views
+    counter = Counter(monkeypatch)
+    assert cli_build(archive) == 0
+    monkeypatch.undo()
+    assert counter.n == ISSUES
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+    # The entries were rewritten and are used next time.
+    assert sorted(p.name for p in views.glob("*.pickle") if p.is_file()) == sorted(p.name for p in entries)
+    counter = Counter(monkeypatch)
+    _change_template(archive)
+    assert cli_build(archive) == 0
+    assert counter.n == 0
+
+
+def test_cache_is_pruned_to_the_current_issues(archive: Path) -> None:
+    assert cli_build(archive) == 0
+    views = mf.cache_root(archive) / "views"
+    (views / "0123.pickle").write_bytes(b"old")
+    _delete_issue(archive)
+    assert cli_build(archive) == 0
+    # The deleted issue's entry and the next issue's (its previous issue changed) are replaced.
+    assert len(list(views.glob("*.pickle"))) == ISSUES - 1
+    assert not (views / "0123.pickle").exists()
+
+
+# ---------------------------------------------------------------- validation problems
+
+def _break(root: Path) -> None:
+    p = root / "issues" / "2026-07-01.yaml"
+    text = p.read_text(encoding="utf-8")
+    assert "intro: |\n  Four signals" in text
+    p.write_text(text.replace("intro: |\n  Four signals", "intro: |\n  See [@9999.99999]. Four signals", 1),
+                 encoding="utf-8")
+
+
+def _failing_build(root: Path, capsys, *args: str) -> str:
+    capsys.readouterr()
+    assert cli_build(root, *args) == 1
+    return capsys.readouterr().err
+
+
+def test_validation_error_is_reported_the_same_with_or_without_cache(project: Path, capsys) -> None:
+    other = project.parent / "other"
+    shutil.copytree(project, other)
+    # Cached: the valid version was built (and its view cached) first.
+    assert cli_build(project) == 0
+    _break(project)
+    cached = _failing_build(project, capsys)
+    # Never built before.
+    _break(other)
+    fresh = _failing_build(other, capsys)
+    clean = _failing_build(project, capsys, "--clean")
+    assert "unknown citation [@9999.99999]" in fresh
+    assert re.search(r"issues/2026-07-01\.yaml:\d+:\d+: unknown citation", fresh)
+    assert cached == fresh == clean
+    # Failing again (nothing cached for the broken version) says the same.
+    assert _failing_build(project, capsys) == fresh
+    with pytest.raises(DigestError):
+        build(load_config(project / "digest.yaml"))
+
+
+def test_warnings_are_the_same_from_cached_views(archive: Path) -> None:
+    config = load_config(archive / "digest.yaml")
+    cold = build(config, clean=True)
+    _change_template(archive)
+    warm = build(config)
+    assert warm.changed
+    assert [str(w) for w in warm.warnings] == [str(w) for w in cold.warnings]
+
+
+def test_news_warnings_follow_the_issue_files_mtime(archive: Path, capsys) -> None:
+    project = archive
+    cands = project / "issues" / "2026-07-01.candidates.json"
+    data = json.loads(cands.read_text(encoding="utf-8"))
+    data["candidates"].append({"id": "2607.09999", "title": "A late arrival", "version": 1,
+                               "first_seen": "2030-01-01T00:00:00+00:00", "abstract": "Late."})
+    cands.write_text(json.dumps(data), encoding="utf-8")
+    assert cli_build(project) == 0
+    assert "new since you last edited: 2607.09999" in capsys.readouterr().err
+    issue = project / "issues" / "2026-07-01.yaml"
+    future = 1_900_000_000  # 2030-03-17, after first_seen: the editor has seen it
+    os.utime(issue, (future, future))
+    assert cli_build(project) == 0
+    assert "2607.09999" not in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- Pagefind reuse and hard links
+
+def test_pagefind_index_is_reused_when_the_html_is_unchanged(archive: Path, tmp_path: Path, monkeypatch) -> None:
+    assert cli_build(archive) == 0
+    assert (archive / "site" / "pagefind" / "pagefind-ui.js").is_file()
+    _change_static(archive)  # the HTML Pagefind reads stays the same
+
+    def no_pagefind(site):
+        raise AssertionError("Pagefind ran")
+
+    monkeypatch.setattr(build_module, "index_site", no_pagefind)
+    assert cli_build(archive) == 0
+    monkeypatch.undo()
+    # Byte-identical to a fresh Pagefind run over the same pages.
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
+def test_pagefind_runs_again_when_its_previous_output_is_damaged(archive: Path, tmp_path: Path) -> None:
+    assert cli_build(archive) == 0
+    ui = archive / "site" / "pagefind" / "pagefind-ui.js"
+    ui.write_bytes(ui.read_bytes() + b"//")
+    _change_static(archive)
+    assert cli_build(archive) == 0
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
+def test_unchanged_pages_are_hard_linked_not_rewritten(archive: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(mf, "RACY_NS", 0)
+    assert cli_build(archive) == 0
+    site = archive / "site"
+    old_page = site / "2026" / "06" / "05" / "index.html"
+    inode = old_page.stat().st_ino
+    edited_inode = (site / "2026" / "06" / "10" / "index.html").stat().st_ino
+    site_inode = site.stat().st_ino
+    _edit_issue(archive)
+    assert cli_build(archive) == 0
+    assert site.stat().st_ino != site_inode  # a new tree was swapped in
+    assert old_page.stat().st_ino == inode  # the unchanged page is the same file
+    assert (site / "2026" / "06" / "10" / "index.html").stat().st_ino != edited_inode
+    assert old_page.stat().st_nlink == 1  # the old tree is gone
+    assert_same_site(site, cold_site(archive, tmp_path))
