@@ -9,6 +9,10 @@ from pathlib import Path
 from .errors import DigestError, Problem
 
 FORMAT = 1
+# A real window's file is a few MB at most (a few hundred candidates of a few kB); anything far larger is
+# damage or hostile input, refused before it is parsed so a build stays fast and its memory bounded.
+MAX_BYTES = 32 * 1024 * 1024
+MAX_FIELD_CHARS = 100_000  # one title, abstract, comment ...: arXiv caps abstracts at 1,920 characters
 
 
 @dataclass
@@ -34,6 +38,10 @@ def load_candidates(path: Path, display: str | None = None) -> Candidates | None
     """The candidates file at `path`, None when there is none; DigestError when it is unreadable."""
     file = display or str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise DigestError(Problem(file, 1, 1, f"candidates file is larger than {MAX_BYTES // (1024 * 1024)} MiB "
+                                                  f"({size // (1024 * 1024)} MiB); run `digest fetch --refresh DATE` to rewrite it"))
         raw = path.read_bytes()
     except FileNotFoundError:
         return None
@@ -51,5 +59,18 @@ def load_candidates(path: Path, display: str | None = None) -> Candidates | None
     by_id = {}
     for item in data.get("candidates", []):
         if isinstance(item, dict) and isinstance(item.get("id"), str):
+            too_long = _too_long(item)
+            if too_long:
+                raise DigestError(Problem(file, 1, 1, f"candidate {item['id'][:40]}: {too_long} is longer than "
+                                                      f"{MAX_FIELD_CHARS:,} characters; run `digest fetch --refresh DATE` to rewrite it"))
             by_id[item["id"]] = item
     return Candidates(path=path, data=data, by_id=by_id)
+
+
+def _too_long(item: dict) -> str | None:
+    """The name of the first text field (or list of texts) of a candidate longer than MAX_FIELD_CHARS."""
+    for key, value in item.items():
+        texts = value if isinstance(value, list) else [value]
+        if sum(len(t) for t in texts if isinstance(t, str)) > MAX_FIELD_CHARS:
+            return str(key)[:40]
+    return None

@@ -16,7 +16,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write `data` to `path` through a temporary file in the same folder, fsync and rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # The writer's pid is in the name, so a file left by a killed writer can be told apart (clean_stale_tmp).
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
     try:
         # mkstemp creates 0600; published and shared files get the usual umask-based mode.
         os.fchmod(fd, 0o666 & ~_umask())
@@ -32,6 +33,30 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             pass
         raise
     _fsync_dir(path.parent)
+
+
+def clean_stale_tmp(path: Path) -> None:
+    """Remove the temporary files that writers of `path` killed mid-write (SIGKILL, power loss) left beside it.
+
+    Only files whose writing process is gone: a concurrent writer keeps its own.
+    """
+    path = Path(path)
+    prefix = f".{path.name}."
+    try:
+        leftovers = [p for p in path.parent.glob(prefix + "*.tmp") if p.is_file()]
+    except OSError:
+        return
+    for p in leftovers:
+        try:
+            pid = int(p.name[len(prefix):].split("-")[0])
+        except ValueError:
+            pid = None  # an older naming without the pid: nobody is writing it under the project lock
+        if pid is not None and pid != os.getpid() and _alive(pid):
+            continue
+        try:
+            p.unlink()
+        except OSError:
+            pass
 
 
 def _umask() -> int:

@@ -54,10 +54,15 @@ class _EmptyPage(Exception):
 
 
 class EmptyResult(UpstreamError):
-    """A page that should hold results stayed empty after every retry."""
+    """A page that should hold results stayed empty after every retry.
 
-    def __init__(self, message: str):
+    `first_page` tells a search that found nothing at all from one whose later page went missing
+    (totalResults promised more): only the first can mean "no paper matches".
+    """
+
+    def __init__(self, message: str, *, first_page: bool = True):
         super().__init__(message, unreachable=False)
+        self.first_page = first_page
 
 
 def api_error_summary(body: bytes) -> str | None:
@@ -126,7 +131,8 @@ class _PagedClient(arxiv.Client):
             return feed
         start = re.search(r"[?&]start=(\d+)", url)
         at = f" (start={start.group(1)})" if start else ""
-        raise EmptyResult(f"{WHAT} at {where}: a page{at} that should hold results came back empty {EMPTY_ATTEMPTS} times")
+        raise EmptyResult(f"{WHAT} at {where}: a page{at} that should hold results came back empty {EMPTY_ATTEMPTS} times",
+                          first_page=first_page)
 
 
 class ArxivApi:
@@ -208,7 +214,11 @@ class ArxivApi:
             papers, _ = self.search(
                 backfill_query(submitted_date_query, categories, phrases), require=True, progress=progress
             )
-        except EmptyResult:
+        except EmptyResult as exc:
+            if not exc.first_page:
+                # A later page went missing: the papers of the earlier pages are only part of the
+                # window, and writing them would silently lose the rest.
+                raise
             # Asked again and still no topic paper: true for a narrow topic on a quiet day,
             # but no paper in the categories at all never is. Ask for one, insisting.
             self.search(f"({_any_category(categories)}) AND {submitted_date_query}", require=True, max_results=1, page_size=1)

@@ -1,6 +1,19 @@
-"""The one HTTP client every arXiv request goes through: throttled, timed out, retried, cached, logged."""
+"""The one HTTP client every arXiv request goes through: throttled, timed out, retried, cached, logged.
+
+Environment knobs (read by `HttpClient.for_config`, so by every command that fetches; meant for tests,
+benchmarks and unusual networks; production leaves them unset):
+
+- DIGEST_HTTP_BACKOFF_BASE   seconds, first retry wait (default 2, doubling per retry)
+- DIGEST_HTTP_BACKOFF_CAP    seconds, the longest single wait, Retry-After included (default 60)
+- DIGEST_HTTP_TIMEOUT        seconds, sets both the connect and the read time-out (defaults 10 and 60)
+- DIGEST_HTTP_CONNECT_TIMEOUT, DIGEST_HTTP_READ_TIMEOUT   seconds, one of them (wins over DIGEST_HTTP_TIMEOUT)
+- DIGEST_HTTP_MAX_ATTEMPTS   attempts per request, retries included (default 4)
+
+A value that is not a positive number is refused with a message naming the variable.
+"""
 from __future__ import annotations
 
+import os
 import random
 import re
 import socket
@@ -94,7 +107,7 @@ class HttpClient:
     @classmethod
     def for_config(cls, config: Config, **overrides: object) -> HttpClient:
         """A client with the config's request spacing and its cache under `<cache_dir>/http`."""
-        settings = replace(HttpSettings(delay_seconds=config.arxiv.delay_seconds), **overrides)
+        settings = replace(HttpSettings(delay_seconds=config.arxiv.delay_seconds), **{**settings_from_env(), **overrides})
         return cls(settings, ResponseCache(config.cache_dir / "http"))
 
     def close(self) -> None:
@@ -219,6 +232,38 @@ class HttpClient:
         s = self.settings
         step = min(s.backoff_cap, s.backoff_base * 2 ** (attempt - 1))
         return step / 2 + self._rng() * step / 2
+
+
+_ENV_KNOBS = (  # (variable, HttpSettings fields it sets, type); later entries win
+    ("DIGEST_HTTP_TIMEOUT", ("connect_timeout", "read_timeout"), float),
+    ("DIGEST_HTTP_CONNECT_TIMEOUT", ("connect_timeout",), float),
+    ("DIGEST_HTTP_READ_TIMEOUT", ("read_timeout",), float),
+    ("DIGEST_HTTP_BACKOFF_BASE", ("backoff_base",), float),
+    ("DIGEST_HTTP_BACKOFF_CAP", ("backoff_cap",), float),
+    ("DIGEST_HTTP_MAX_ATTEMPTS", ("max_attempts",), int),
+)
+
+
+def settings_from_env(environ: dict[str, str] | None = None) -> dict[str, float | int]:
+    """HttpSettings overrides from the DIGEST_HTTP_* variables (see the module docstring)."""
+    from ..errors import DigestError, Problem
+
+    env = os.environ if environ is None else environ
+    out: dict[str, float | int] = {}
+    for name, fields, kind in _ENV_KNOBS:
+        raw = env.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            value = kind(raw)
+        except ValueError:
+            value = None
+        if value is None or not value > 0 or value != value or value == float("inf"):
+            raise DigestError(Problem(name, 0, 0, f"environment variable {name}={raw!r} is not a positive "
+                                                  f"{'whole number' if kind is int else 'number of seconds'}"))
+        for f in fields:
+            out[f] = value
+    return out
 
 
 def host_path(url: str) -> str:

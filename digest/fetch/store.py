@@ -5,7 +5,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from ..fsutil import atomic_write_bytes
+from ..fsutil import atomic_write_bytes, clean_stale_tmp
 
 # Keys that differ on every run without saying anything about the papers.
 VOLATILE_KEYS = ("fetched_at", "requests")
@@ -55,6 +55,7 @@ def _stable(doc: dict) -> dict:
 
 def write_candidates(path: Path, doc: dict) -> bool:
     """Write `doc` atomically unless the file already says the same; True when the file was written."""
+    clean_stale_tmp(path)  # what a killed earlier run left (callers hold the project lock)
     existing = read_existing(path)
     keep_first_seen(doc, existing)
     data = render(doc)
