@@ -166,7 +166,7 @@ def cmd_new(args) -> int:
     issue_date = _issue_date(args, config, _now(args, config))
     with project_lock(config.cache_dir, f"digest new {issue_date.isoformat()}"):
         result = new_issue(config, issue_date)
-    rel = result.path.relative_to(config.root) if result.path.is_relative_to(config.root) else result.path
+    rel = config.display(result.path)
     if result.created:
         print(f"created {rel} with {result.papers} papers from {result.candidates} candidates")
         return EXIT_OK

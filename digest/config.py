@@ -62,6 +62,14 @@ class Config:
     venue_tiers: dict[str, int] = field(default_factory=dict)
     labs: tuple[str, ...] = ()
 
+    def display(self, path: str | Path) -> str:
+        """`path` as messages show it: relative to the project folder when it lies inside."""
+        path = Path(path)
+        try:
+            return str(path.resolve().relative_to(self.root))
+        except (ValueError, OSError):
+            return str(path)
+
     @property
     def issues_dir(self) -> Path:
         """Where editor files and candidates files live."""

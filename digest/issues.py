@@ -37,12 +37,7 @@ def issue_files(config: Config) -> tuple[list[Path], list[Problem]]:
 
 
 def _display(path: Path, config: Config | None) -> str:
-    if config is not None:
-        try:
-            return str(path.resolve().relative_to(config.root))
-        except ValueError:
-            pass
-    return str(path)
+    return config.display(path) if config is not None else str(path)
 
 
 def load_issue(path: str | Path, config: Config | None = None) -> Issue:

@@ -67,18 +67,11 @@ def run_nightly(config: Config, issue_date: date, now: datetime, *, refresh: boo
             log(f"fetch failed: {exc}; rebuilding the site from what exists")
         result.new = new_issue(config, issue_date)
         if result.new.created:
-            log(f"started {_rel(config, result.new.path)} with {result.new.papers} papers "
+            log(f"started {config.display(result.new.path)} with {result.new.papers} papers "
                 f"from {result.new.candidates} candidates")
         else:
-            log(f"{_rel(config, result.new.path)} exists: left as the editor wrote it")
+            log(f"{config.display(result.new.path)} exists: left as the editor wrote it")
         result.built = build(config)
         state = "site updated" if result.built.changed else "site unchanged"
         log(f"built {result.built.issues} issues, {result.built.pages} pages in {result.built.seconds:.2f} s: {state}")
         return result
-
-
-def _rel(config: Config, path) -> str:
-    try:
-        return str(path.relative_to(config.root))
-    except ValueError:
-        return str(path)

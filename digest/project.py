@@ -43,11 +43,6 @@ class Project:
         return [p for p in self.problems if p.severity == "warning"]
 
 
-def _rel(config: Config, path) -> str:
-    try:
-        return str(path.resolve().relative_to(config.root))
-    except ValueError:
-        return str(path)
 
 
 def _read(path: Path) -> bytes | None:
@@ -115,7 +110,7 @@ def load_project(config: Config, cache: ViewCache | None = None) -> Project:
         cpath = candidates_path(config.issues_dir, issue.date)
         failed = False
         try:
-            cands: Candidates | None = load_candidates(cpath, _rel(config, cpath))
+            cands: Candidates | None = load_candidates(cpath, config.display(cpath))
         except DigestError as exc:
             project.problems.extend(exc.problems)
             cands = None
