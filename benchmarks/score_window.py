@@ -6,7 +6,7 @@ scores the whole window with `score_all`, and prints the count, the seconds take
 the scorer must handle in under a second) and a history of 50 recent picks, so the similarity
 part of novelty is exercised too.
 
-    /work/venv/bin/python benchmarks/score_window.py [--feed PATH] [--repeat N]
+    python benchmarks/score_window.py [--feed PATH] [--repeat N]
 """
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import argparse
 import re
 import sys
 import time
-import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -22,41 +21,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from digest.config import load_config  # noqa: E402
+from digest.fetch.records import finish, from_feed  # noqa: E402
+from digest.fetch.rss import parse_listing  # noqa: E402
 from digest.score import HistoryItem, ScoringContext, score_all  # noqa: E402
 
 TIE_ORDER = ("relevance", "novelty", "evidence", "venue")  # as in digest.rank
-FEED = Path("/work/shared/fixtures/arxiv/rss_all-archives_combined_2024-11-28.xml")
-_DC = "{http://purl.org/dc/elements/1.1/}"
-_PREFIX = re.compile(r"\s*arXiv:(?P<id>\S+?)v(?P<v>\d+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?")
-_LINK = re.compile(r"https?://(?:github\.com|gitlab\.com|huggingface\.co)/[^\s)\]]+")
-_PAGE = re.compile(r"https?://[\w-]+\.github\.io[^\s)\]]*")
-
-
+FEED = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "arxiv" / "rss_all-archives_combined_2024-11-28.xml"
 def load_feed(path: Path) -> list[dict]:
-    """Candidate dicts from an arXiv announcement RSS file, in feed order."""
-    out = []
-    for item in ET.parse(path).getroot().iter("item"):
-        desc = item.findtext("description") or ""
-        m = _PREFIX.match(desc)
-        if not m:
-            continue
-        abstract = " ".join(desc[m.end():].split())
-        out.append({
-            "id": m.group("id"),
-            "version": int(m.group("v")),
-            "announce_type": m.group("type").lower(),
-            "title": " ".join((item.findtext("title") or "").split()),
-            "authors": [a.strip() for a in (item.findtext(f"{_DC}creator") or "").split(",") if a.strip()],
-            "affiliations": [],
-            "abstract": abstract,
-            "categories": [c.text for c in item.findall("category") if c.text],
-            "comment": None,
-            "journal_ref": None,
-            "venue": None,
-            "links": {"code": [u.rstrip(".,;") for u in _LINK.findall(abstract)],
-                      "project": [u.rstrip(".,;") for u in _PAGE.findall(abstract)]},
-        })
-    return out
+    """Candidate dicts from an arXiv announcement RSS file, in feed order, through the fetcher's own parser."""
+    listing = parse_listing(path.read_bytes(), where=path.name)
+    return [finish(from_feed(item), {}, "") for item in listing.items]
 
 
 def fake_history(candidates: list[dict], n: int = 50) -> tuple[HistoryItem, ...]:

@@ -18,11 +18,10 @@ from hypothesis import strategies as st
 
 from digest.score import Corpus, HistoryItem, ScoringContext, propose, score_all, score_candidate, seen_before
 
-FEED = Path("/work/shared/fixtures/arxiv/rss_all-archives_combined_2024-11-28.xml")
+FEED = Path(__file__).resolve().parent / "fixtures" / "arxiv" / "rss_all-archives_combined_2024-11-28.xml"
 PHRASES = {"diffusion": 3.0, "flow matching": 3.0, "score-based": 2.0, "distillation": 1.0}
 SIGNALS = ("novelty", "relevance", "venue", "evidence")
 
-pytestmark = pytest.mark.skipif(not FEED.exists(), reason="recorded arXiv feed not available")
 
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _PREFIX = re.compile(r"\s*arXiv:(?P<id>\S+?)v(?P<v>\d+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?")
