@@ -1,8 +1,7 @@
 """Located problems: every user-facing error names a file, a line and a column."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, order=True)
@@ -34,32 +33,6 @@ class DigestError(Exception):
 
 def _problem_order(p: Problem) -> tuple:
     return (p.file, p.line, p.col, p.message)
-
-
-@dataclass
-class Problems:
-    """An accumulator so validators can report everything at once."""
-
-    items: list[Problem] = field(default_factory=list)
-
-    def add(self, file: str | Path, line: int, col: int, message: str, severity: str = "error") -> None:
-        """Record one problem."""
-        self.items.append(Problem(str(file), line, col, message, severity))
-
-    @property
-    def errors(self) -> list[Problem]:
-        """Only the problems that stop a build."""
-        return [p for p in self.items if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        """Problems worth showing that do not stop a build."""
-        return [p for p in self.items if p.severity == "warning"]
-
-    def raise_if_errors(self) -> None:
-        """Raise DigestError carrying every error (warnings are kept out of it)."""
-        if self.errors:
-            raise DigestError(self.errors)
 
 
 class NotAvailableYet(Exception):

@@ -12,12 +12,8 @@ from .schemas import SIGNALS
 _NEW_ID = re.compile(r"^(?:arXiv:)?(\d{4}\.\d{4,5})(?:v([1-9]\d*))?$")
 _OLD_ID = re.compile(r"^(?:arXiv:)?([a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v([1-9]\d*))?$")
 
-CARD_SECTIONS = (
-    ("decision", "Decision"),
-    ("what", "What it does"),
-    ("technical", "Technical read"),
-    ("limits", "Evidence and limits"),
-)
+# The card's prose fields in page order; their headings are interface strings (render/i18n.py).
+CARD_SECTIONS = ("decision", "what", "technical", "limits")
 
 
 def split_arxiv_id(text: str) -> tuple[str, int | None]:

@@ -22,8 +22,6 @@ class RankReport:
     date: date
     rows: list[Ranked]
     weights: dict[str, float]
-    has_editor_file: bool
-    has_candidates: bool
     warnings: list[Problem] = field(default_factory=list)
     news: list = field(default_factory=list)
     others: list[Ranked] = field(default_factory=list)
@@ -57,7 +55,7 @@ def rank_report(config: Config, issue_date: date) -> RankReport:
         if r.missing:
             warnings.append(Problem(f"issues/{path.name}", 0, 0,
                                     f"{_name(r)}: no score for {', '.join(r.missing)}; counted as 0", "warning"))
-    return RankReport(issue_date, rows, config.weights, path.exists(), cands is not None, warnings, news, others)
+    return RankReport(issue_date, rows, config.weights, warnings, news, others)
 
 
 def _name(r: Ranked) -> str:

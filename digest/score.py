@@ -346,7 +346,6 @@ class Corpus:
             # Term frequencies only serve the comparison with earlier picks; without picks, skip them.
             for terms in [d.terms for d in window] + history_terms:
                 df.update(terms.keys())
-        self._df = df
         # Terms in more than half of all papers (the topic's own words, in a window fetched by topic)
         # say nothing about which papers are alike; leaving them out also keeps the index small.
         common = self.n_docs // 2 if self.n_docs >= 10 else self.n_docs
@@ -375,10 +374,6 @@ class Corpus:
 
     def _idf_of(self, df: int) -> float:
         return math.log((self.n_docs + 1) / (df + 1)) + 1.0
-
-    def idf(self, term: str) -> float:
-        """Smoothed inverse document frequency of a term over window + picks."""
-        return self._idf.get(term, self._idf_unseen)
 
     def phrase_factor(self, phrase: str) -> float:
         """IDF where it helps: 1.0 for the window's most common phrase, up to 1.25 for a rarer one.

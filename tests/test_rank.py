@@ -1,7 +1,6 @@
 """Ranking: weighted sum, editor over automatic per signal, pins and excludes last, stable ties."""
 from __future__ import annotations
 
-import random
 
 from hypothesis import given, settings, strategies as st
 

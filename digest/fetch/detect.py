@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 # --- links -----------------------------------------------------------------------------------
 
@@ -264,8 +263,3 @@ def _shorten(text: str, limit: int = 80) -> str:
     if len(text) > limit:
         text = text[:limit].rsplit(" ", 1)[0].rstrip(" ,:;") + "…"
     return text
-
-
-def known_venues() -> Iterable[str]:
-    """The canonical names of the venues recognised by acronym or full name."""
-    return tuple(VENUES)

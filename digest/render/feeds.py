@@ -19,21 +19,18 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import quote, urljoin, urlsplit
 
 from markupsafe import escape
 
 from ..config import Config
+from .i18n import lang
+from .markdown import render_abstract
 from .view import IssueView, PaperView
 
 if TYPE_CHECKING:  # site.py imports this module, so Page is imported where it is used
     from .site import Page
-
-try:  # interface wording in the site's language, when the i18n module is there
-    from .i18n import lang as _lang
-except ImportError:  # pragma: no cover - older trees without i18n
-    _lang = None
 
 __all__ = [
     "FEED_PATH",
@@ -61,57 +58,6 @@ ATOM_TYPE = "application/atom+xml"
 # Atom needs an <updated> even in a feed with no entries; a fixed instant keeps builds reproducible.
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
-_ENGLISH = {
-    "speed_read": "Speed-read table",
-    "col_rank": "#",
-    "col_paper": "Paper",
-    "col_reason": "First-read reason",
-    "col_evidence": "Evidence strength",
-    "title": "Title",
-    "authors": "Authors",
-    "categories": "Categories",
-    "venue": "Venue",
-    "scores": "Scores",
-    "total": "total",
-    "score_auto": "automatic",
-    "unreviewed": "Not yet reviewed by an editor: the summary below is the paper's own abstract.",
-    "listed_as": "Listed as",
-    "new_version": "a new version{v} of an earlier paper",
-    "reading_order": "Reading order by research area",
-    "sources": "Sources",
-    "cover": "Cover",
-    "decision": "Decision",
-    "what": "What it does",
-    "technical": "Technical read",
-    "limits": "Evidence and limits",
-    "link_abs": "arXiv abstract",
-    "link_pdf": "PDF",
-    "link_page": "Paper page",
-    "link_code": "Code",
-    "link_project": "Project page",
-    "feed_papers": "{site}: papers",
-}
-
-
-class _Words:
-    """Interface words: the site's language when digest.render.i18n knows it, else English."""
-
-    def __init__(self, language: str):
-        self.strings = dict(_ENGLISH)
-        if _lang is not None:
-            try:
-                self.strings.update(_lang(language).strings)
-            except Exception:  # wording must never break a build
-                pass
-
-    def __call__(self, key: str, **kw: object) -> str:
-        text = self.strings.get(key, key)
-        if kw:
-            try:
-                return text.format(**kw)
-            except (KeyError, IndexError, ValueError):
-                return text
-        return text
 
 
 # --------------------------------------------------------------------------
@@ -340,7 +286,7 @@ def _e(text: object) -> str:
     return str(escape(text))
 
 
-def _card(p: PaperView, words: _Words, hl: int, heading: bool) -> list[str]:
+def _card(p: PaperView, words: Callable[..., str], hl: int, heading: bool) -> list[str]:
     """One featured paper's card: heading, metadata, editor sections, abstract, links."""
     out: list[str] = []
     if heading:
@@ -370,14 +316,14 @@ def _card(p: PaperView, words: _Words, hl: int, heading: bool) -> list[str]:
         out.append(f"<h{hl + 1}>{_e(words(label))}</h{hl + 1}>")
         out.append(str(html).strip())
     if not p.reviewed and p.abstract:
-        out.append(f"<blockquote><p>{_e(p.abstract)}</p></blockquote>")
+        out.append(f"<blockquote><p>{render_abstract(p.abstract)}</p></blockquote>")
     if p.links:
         items = "".join(f'<li><a href="{_e(link.url)}">{_e(words(link.label))}</a></li>' for link in p.links)
         out.append(f"<ul>{items}</ul>")
     return out
 
 
-def _issue_html(view: IssueView, config: Config, words: _Words) -> str:
+def _issue_html(view: IssueView, config: Config, words: Callable[..., str]) -> str:
     """The whole issue as one HTML fragment (relative links still relative to the issue page)."""
     base_url = config.site.base_url
     out: list[str] = []
@@ -425,9 +371,9 @@ def _issue_html(view: IssueView, config: Config, words: _Words) -> str:
 
 
 def _feed_titles(config: Config) -> dict[str, str]:
-    """Each feed's title by path; "feed_papers" may be given in i18n.STRINGS for other languages."""
+    """Each feed's title by path."""
     site = config.site
-    return {FEED_PATH: site.title, PAPERS_PATH: _Words(site.language)("feed_papers", site=site.title)}
+    return {FEED_PATH: site.title, PAPERS_PATH: lang(site.language).t("feed_papers", site=site.title)}
 
 
 def _feed_root(config: Config, *, self_path: str, updated: str) -> ET.Element:
@@ -455,7 +401,7 @@ def _latest(times: list[datetime]) -> str:
 
 def issues_feed(config: Config, views: list[IssueView]) -> bytes:
     """feed.xml: the latest MAX_ISSUES issues, newest first, each with its full text."""
-    site, ids, words = config.site, _Ids(config.site.base_url), _Words(config.site.language)
+    site, ids, words = config.site, _Ids(config.site.base_url), lang(config.site.language).t
     chosen = _newest_first(views)[:MAX_ISSUES]
     times = [_published(v, config) for v in chosen]
     feed = _feed_root(config, self_path=FEED_PATH, updated=_latest(times))
@@ -474,7 +420,7 @@ def issues_feed(config: Config, views: list[IssueView]) -> bytes:
 
 def papers_feed(config: Config, views: list[IssueView]) -> bytes:
     """papers.xml: every featured paper of the newest issues (rank order within one), MAX_PAPERS at most."""
-    site, ids, words = config.site, _Ids(config.site.base_url), _Words(config.site.language)
+    site, ids, words = config.site, _Ids(config.site.base_url), lang(config.site.language).t
     rows: list[tuple[IssueView, PaperView, datetime]] = []
     for view in _newest_first(views):
         when = _published(view, config)

@@ -210,7 +210,7 @@ def build_issue_view(issue: Issue, config: Config, candidates: Candidates | None
         while anchor in used_anchors:
             anchor += f"-{r.rank}"
         used_anchors.add(anchor)
-        sections = [(label_key, html) for label_key, _label in CARD_SECTIONS
+        sections = [(label_key, html) for label_key in CARD_SECTIONS
                     if (html := prose(getattr(e, label_key), base + (label_key,))) is not None]
         links = _links(r)
         abstract = c.get("abstract")
