@@ -41,3 +41,16 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def fork_ok(monkeypatch):
+    """Let builds fork workers even if threads from other tests' fixtures (HTTP servers) are still alive.
+
+    digest refuses to fork while another thread runs (parallel.can_fork_now); only threads started during
+    the test count here, so tests of the parallel paths do run them.
+    """
+    import threading
+
+    before = set(threading.enumerate())
+    monkeypatch.setattr(threading, "active_count", lambda: len(set(threading.enumerate()) - before) + 1)

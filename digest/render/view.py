@@ -91,6 +91,7 @@ class IssueView:
     problems: list[Problem] = field(default_factory=list)
     prev: "IssueView | None" = None
     next: "IssueView | None" = None
+    source_key: str | None = None  # the view-cache key it was built or loaded under; None: not cacheable
 
 
 def slugify(text: str) -> str:

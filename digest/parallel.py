@@ -1,0 +1,124 @@
+"""Run a list of tasks in forked worker processes and hand back their results in order.
+
+Forked workers share the parent's memory as it was at the fork (the loaded config, the view cache, work
+already done), so a task only names its part of the work and nothing else has to be pickled on the way in.
+The workers never print (their output goes to /dev/null) and ignore Ctrl-C: the parent alone takes the
+KeyboardInterrupt and ends them at once. Whatever a task raises is raised again in the parent.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+from .workers import can_fork
+
+# What the parent shared with this worker process (set by _init in the worker, None in the parent).
+_shared: Any = None
+
+
+class WorkerTraceback(Exception):
+    """The traceback of an exception raised in a worker process, attached as its __cause__."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return "\n\n" + self.text
+
+
+def can_fork_now() -> bool:
+    """True when forking workers is safe here and now.
+
+    Not with other threads running: a lock one of them held at the fork stays held forever in the child
+    (and Python 3.12+ warns about such forks). Not inside a daemonic process, which may not have children.
+    """
+    return (can_fork() and threading.active_count() == 1
+            and not multiprocessing.current_process().daemon)
+
+
+def run_tasks(fn: Callable[[Any, Any], Any], shared: Any, tasks: Sequence[Any], workers: int) -> list[Any]:
+    """fn(shared, task) for every task, in up to `workers` forked processes; the results in task order.
+
+    `fn` must be a module-level function; `shared` reaches the workers through the fork, unpickled.
+    """
+    before = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(tasks))),
+                               mp_context=multiprocessing.get_context("fork"),
+                               initializer=_init, initargs=(shared, os.getpid()))
+    try:
+        futures: list[Future] = [pool.submit(_call, fn, task) for task in tasks]
+        results = [f.result() for f in futures]
+    except BaseException:
+        # Ctrl-C, a task's exception or a worker that died: nothing more is wanted from the others.
+        _terminate(pool, before)
+        raise
+    pool.shutdown(wait=True)
+    return results
+
+
+def _init(shared: Any, parent: int) -> None:
+    global _shared
+    _shared = shared
+    _die_with(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and then ends this process
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # A library never prints, and a worker even less: not from Python, not from C code writing to fd 1 or 2.
+    devnull = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    try:
+        os.dup2(devnull.fileno(), 1)
+        os.dup2(devnull.fileno(), 2)
+    except OSError:
+        pass
+    sys.stdout = sys.stderr = devnull
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when the parent dies (Linux).
+
+    Otherwise a worker whose parent was killed waits for work forever, keeping the parent's open files,
+    the project lock (an flock) among them, so every later run would find the project locked.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before prctl took effect
+
+
+def _call(fn: Callable[[Any, Any], Any], task: Any) -> Any:
+    return fn(_shared, task)
+
+
+def _terminate(pool: ProcessPoolExecutor, before: set) -> None:
+    """End the pool's processes now instead of letting them finish their tasks."""
+    # ProcessPoolExecutor has no public way to stop running tasks before Python 3.14 (terminate_workers);
+    # children started since `before` count too: Ctrl-C may land between a fork and the pool noting it.
+    processes = set((getattr(pool, "_processes", None) or {}).values())
+    processes |= set(multiprocessing.active_children()) - before
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        try:
+            process.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+    for process in processes:
+        try:
+            process.join(timeout=5)
+        except (OSError, ValueError, AssertionError, AttributeError):
+            pass
+    # The pool's own thread reaps the workers too; once it is done nothing of the pool is left, and a
+    # later load in this process may fork again (see can_fork_now).
+    if manager is not None and manager is not threading.current_thread():
+        manager.join(timeout=5)

@@ -1,0 +1,411 @@
+"""Loading the project in worker processes gives exactly what loading it in one process gives."""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import multiprocessing
+import os
+import pickle
+import re
+import shutil
+import signal
+import sys
+import threading
+import time
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+import digest.parallel as parallel
+import digest.project as project_module
+from digest.cache import ViewCache
+from digest.cli import main
+from digest.config import load_config
+from digest.issues import issue_files
+from digest.project import load_project
+from digest.workers import can_fork
+
+ROOT = Path(__file__).resolve().parent.parent
+ISSUES = 30
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="worker processes are forked")
+
+
+def _load_synth():
+    spec = importlib.util.spec_from_file_location("bench_synth_parallel", ROOT / "benchmarks" / "synth.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def archive_source(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("synth") / "archive"
+    _load_synth().generate(out, ISSUES, seed=3, hugo=False)
+    return out
+
+
+@pytest.fixture
+def archive(archive_source: Path, tmp_path: Path) -> Path:
+    dest = tmp_path / "archive"
+    shutil.copytree(archive_source, dest)
+    return dest
+
+
+@pytest.fixture(autouse=True)
+def _fork_ok(fork_ok):
+    """Every test here is about the parallel path (see conftest.fork_ok)."""
+
+
+class Pools:
+    """Counts the pools load_project starts (the spy runs in this process, around the fork)."""
+
+    def __init__(self, monkeypatch):
+        self.runs: list[int] = []
+        real = project_module.run_tasks
+
+        def spy(fn, shared, tasks, workers):
+            self.runs.append(len(tasks))
+            return real(fn, shared, tasks, workers)
+
+        monkeypatch.setattr(project_module, "run_tasks", spy)
+
+
+def load(root: Path, jobs: str, monkeypatch, cache: bool = True):
+    """load_project with DIGEST_JOBS=jobs and a view cache under root; (project, cache, pools started)."""
+    with monkeypatch.context() as m:
+        m.setenv("DIGEST_JOBS", jobs)
+        config = load_config(root / "digest.yaml")
+        view_cache = ViewCache(views_dir(root), config, "code") if cache else None
+        pools = Pools(m)
+        project = load_project(config, view_cache)
+    return project, view_cache, pools.runs
+
+
+def views_dir(root: Path) -> Path:
+    return root / ".digest-cache" / "build" / "views"
+
+
+def view_state(view) -> dict:
+    """A view's fields, neighbours by URL (comparing them as views would recurse through the whole chain)."""
+    out = {f.name: getattr(view, f.name) for f in fields(view) if f.name not in ("prev", "next")}
+    out["prev"] = view.prev.url if view.prev else None
+    out["next"] = view.next.url if view.next else None
+    return out
+
+
+def entries(root: Path) -> dict[str, object]:
+    """The cache entries on disk, unpickled, by file name."""
+    return {p.name: pickle.loads(p.read_bytes()) for p in sorted(views_dir(root).glob("*.pickle"))}
+
+
+def assert_same(a, b) -> None:
+    """Two loaded projects are the same: views, problems, issues, the news candidates."""
+    assert [view_state(v) for v in a.views] == [view_state(v) for v in b.views]
+    assert [str(p) for p in a.problems] == [str(p) for p in b.problems]
+    assert [i.date for i in a.issues] == [i.date for i in b.issues]
+    assert [v.issue is i for v, i in zip(a.views, a.issues)] == [v.issue is i for v, i in zip(b.views, b.issues)]
+    assert list(a.candidates) == list(b.candidates)
+
+
+def expected_keys(root: Path, project, cache: ViewCache) -> list[str]:
+    """The cache key of each view, computed from the files and the previous issue's `published`."""
+    keys, previous = [], None
+    for view in project.views:
+        path = view.issue.path
+        cands = path.with_name(path.name.replace(".yaml", ".candidates.json"))
+        keys.append(cache.key(path, path.read_bytes(), cands.read_bytes() if cands.exists() else None, previous))
+        previous = view.issue.published
+    return keys
+
+
+# ---------------------------------------------------------------- the same result
+
+def test_sites_built_with_one_and_two_processes_are_byte_identical(archive: Path, tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(archive, other)
+    sites = {}
+    for jobs, root in (("1", archive), ("2", other)):
+        with monkeypatch.context() as m:
+            m.setenv("DIGEST_JOBS", jobs)
+            pools = Pools(m)
+            assert main(["--config", str(root / "digest.yaml"), "build", "--clean"]) == 0
+        assert bool(pools.runs) == (jobs == "2")
+        sites[jobs] = {p.relative_to(root / "site").as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                       for p in sorted((root / "site").rglob("*")) if p.is_file()}
+    assert sites["1"] and sorted(sites["1"]) == sorted(sites["2"])
+    assert [k for k in sites["1"] if sites["1"][k] != sites["2"][k]] == []
+    # The same cache entries, under the same names (the key covers the project's path, hence the rename).
+    assert len(list(views_dir(archive).glob("*.pickle"))) == ISSUES == len(list(views_dir(other).glob("*.pickle")))
+
+
+def test_cold_load_is_the_same_in_workers(archive: Path, monkeypatch) -> None:
+    serial, cache1, runs1 = load(archive, "1", monkeypatch)
+    on_disk = {p.name: p.read_bytes() for p in views_dir(archive).glob("*.pickle")}
+    shutil.rmtree(views_dir(archive))
+    par, cache2, runs2 = load(archive, "2", monkeypatch)
+    assert runs1 == [] and runs2 == [8]  # 2 workers x 4 contiguous ranges
+    assert len(par.views) == ISSUES
+    assert threading.active_count() == 1  # the pool is gone, threads included
+    assert_same(serial, par)
+    assert (cache1.hits, cache1.misses, cache1.used) == (cache2.hits, cache2.misses, cache2.used)
+    assert (cache2.hits, cache2.misses, len(cache2.used)) == (0, ISSUES, ISSUES)
+    # The workers stored the very bytes one process stores.
+    assert {p.name: p.read_bytes() for p in views_dir(archive).glob("*.pickle")} == on_disk
+    # A later serial load takes every view from what the workers stored.
+    warm, cache3, _ = load(archive, "1", monkeypatch)
+    assert (cache3.hits, cache3.misses) == (ISSUES, 0)
+    assert_same(serial, warm)
+
+
+def test_hits_among_misses_are_the_same_in_workers(archive: Path, tmp_path: Path, monkeypatch) -> None:
+    full, _, _ = load(archive, "2", monkeypatch)
+    names = sorted(entries(archive))
+    shutil.copytree(views_dir(archive), tmp_path / "views")
+    results = {}
+    for jobs in ("1", "2"):
+        shutil.rmtree(views_dir(archive))
+        shutil.copytree(tmp_path / "views", views_dir(archive))
+        # No entries for the first four issues and three in the middle: the workers get hits and misses.
+        for view in full.views[:4] + full.views[12:15]:
+            (views_dir(archive) / (view.source_key + ".pickle")).unlink()
+        project, cache, runs = load(archive, jobs, monkeypatch)
+        assert bool(runs) == (jobs == "2")
+        assert sorted(entries(archive)) == names  # stored again, nothing else kept
+        results[jobs] = (project, cache.hits, cache.misses, cache.used)
+    assert results["1"][1:] == results["2"][1:]
+    assert results["2"][1:3] == (ISSUES - 7, 7)
+    assert_same(results["1"][0], results["2"][0])
+
+
+def test_errors_in_several_issues_are_reported_the_same(archive: Path, monkeypatch) -> None:
+    files, _ = issue_files(load_config(archive / "digest.yaml"))
+    # Loading errors (YAML syntax, a schema error, a damaged candidates file) and a rendering error, placed
+    # so that ranges handed to workers start right after a file that does not load.
+    text = files[6].read_text(encoding="utf-8")
+    files[6].write_text(text.replace("\npapers:", "\npapers: [unclosed\n  - nope: :", 1), encoding="utf-8")
+    text = files[17].read_text(encoding="utf-8")
+    files[17].write_text(text.replace("\npapers:", "\nno_such_field: 1\npapers:", 1), encoding="utf-8")
+    files[10].with_name(files[10].name.replace(".yaml", ".candidates.json")).write_text("{not json", encoding="utf-8")
+    text = files[25].read_text(encoding="utf-8")
+    assert "\nintro: |\n" in text
+    files[25].write_text(text.replace("\nintro: |\n", "\nintro: |\n  See [@9999.99999].\n", 1), encoding="utf-8")
+    projects = {}
+    for jobs in ("1", "2"):
+        shutil.rmtree(views_dir(archive), ignore_errors=True)
+        projects[jobs], _, runs = load(archive, jobs, monkeypatch)
+        assert bool(runs) == (jobs == "2")
+    # The same problems (errors and warnings) in the same order: what `digest build` and `check` print.
+    assert_same(projects["1"], projects["2"])
+    errors = projects["2"].errors
+    assert {Path(p.file).name for p in errors} == {files[6].name, files[17].name, files[25].name,
+                                                   files[10].name.replace(".yaml", ".candidates.json")}
+    for p in errors:
+        assert re.fullmatch(r"issues/\d{4}-\d{2}-\d{2}\.(yaml|candidates\.json):[1-9]\d*:[1-9]\d*: .+", str(p)), str(p)
+    assert len(projects["2"].views) == ISSUES - 2
+
+
+# ---------------------------------------------------------------- source_key
+
+def test_source_key_is_the_cache_key_for_fresh_and_cached_views(archive: Path, monkeypatch) -> None:
+    # Serial loads give the same views, source_key included (test_cold_load_is_the_same_in_workers).
+    fresh, cache, runs = load(archive, "2", monkeypatch)
+    assert runs
+    keys = expected_keys(archive, fresh, cache)
+    assert [v.source_key for v in fresh.views] == keys
+    assert sorted(k + ".pickle" for k in keys) == sorted(entries(archive))
+    # Stored with it, and set again when taken from the cache.
+    assert all(e["view"].source_key == e["key"] for e in entries(archive).values())
+    cached, cache, _ = load(archive, "2", monkeypatch)
+    assert cache.hits == ISSUES
+    assert [v.source_key for v in cached.views] == keys
+
+
+def test_source_key_is_none_when_not_cacheable(archive: Path, monkeypatch) -> None:
+    project, _, runs = load(archive, "2", monkeypatch, cache=False)
+    assert runs
+    assert len(project.views) == ISSUES and all(v.source_key is None for v in project.views)
+    # A file that cannot be read for the key (too large, unreadable) is built but not cached.
+    files, _ = issue_files(load_config(archive / "digest.yaml"))
+    real = project_module._read
+    results = {}
+    for jobs in ("1", "2"):
+        shutil.rmtree(views_dir(archive), ignore_errors=True)
+        with monkeypatch.context() as m:
+            m.setattr(project_module, "_read", lambda p: None if p == files[20] else real(p))
+            project, cache, _ = load(archive, jobs, m)
+        results[jobs] = [v.source_key for v in project.views]
+        assert len(cache.used) == ISSUES - 1
+    assert results["1"] == results["2"]
+    assert [i for i, k in enumerate(results["2"]) if k is None] == [20]
+
+
+# ---------------------------------------------------------------- when workers are used
+
+def test_few_misses_or_other_threads_stay_in_one_process(archive: Path, monkeypatch) -> None:
+    # Forking while another thread runs could leave a lock held forever in the child.
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        project, cache, runs = load(archive, "2", monkeypatch)
+    finally:
+        stop.set()
+        thread.join()
+    assert runs == [] and cache.misses == ISSUES
+    for view in project.views[-project_module.MIN_PARALLEL + 1:]:
+        (views_dir(archive) / (view.source_key + ".pickle")).unlink()
+    _, cache, runs = load(archive, "2", monkeypatch)
+    assert runs == [] and cache.misses == project_module.MIN_PARALLEL - 1
+
+
+# ---------------------------------------------------------------- failures in workers
+
+def _failing(monkeypatch, *, view_date=None, load_name=None) -> None:
+    """Make building one issue's view (ValueError) and/or loading one file (RuntimeError) fail."""
+    real_view, real_load = project_module.build_issue_view, project_module.load_issue
+
+    def view(issue, *a, **k):
+        if str(issue.date) == view_date:
+            raise ValueError(f"view of {issue.date} failed")
+        return real_view(issue, *a, **k)
+
+    def load_issue(path, *a, **k):
+        if path.name == load_name:
+            raise RuntimeError(f"loading {path.name} failed")
+        return real_load(path, *a, **k)
+
+    monkeypatch.setattr(project_module, "build_issue_view", view)
+    monkeypatch.setattr(project_module, "load_issue", load_issue)
+
+
+def test_an_exception_in_a_worker_is_raised_as_in_one_process(archive: Path, monkeypatch) -> None:
+    files, _ = issue_files(load_config(archive / "digest.yaml"))
+    cases = [dict(view_date=files[20].stem), dict(view_date=files[4].stem, load_name=files[27].name)]
+    for case in cases:
+        raised = {}
+        for jobs in ("1", "2"):
+            shutil.rmtree(views_dir(archive), ignore_errors=True)  # the serial run stored the views before the failure
+            with monkeypatch.context() as m:
+                _failing(m, **case)
+                m.setenv("DIGEST_JOBS", jobs)
+                config = load_config(archive / "digest.yaml")
+                with pytest.raises(Exception) as info:
+                    load_project(config, ViewCache(views_dir(archive), config, "code"))
+            raised[jobs] = info.value
+        assert type(raised["1"]) is type(raised["2"]) and str(raised["1"]) == str(raised["2"])
+        # A loading error comes before any building error, as in one process.
+        assert isinstance(raised["2"], RuntimeError if "load_name" in case else ValueError)
+        assert isinstance(raised["2"].__cause__, parallel.WorkerTraceback)
+        assert "Traceback" in str(raised["2"].__cause__)
+
+
+def test_workers_never_print(archive: Path, monkeypatch, capfd) -> None:
+    real = project_module.build_issue_view
+
+    def noisy(*a, **k):
+        print("printed by a worker")
+        print("printed by a worker", file=sys.stderr)
+        os.write(2, b"printed by a worker\n")
+        return real(*a, **k)
+
+    monkeypatch.setattr(project_module, "build_issue_view", noisy)
+    _, _, runs = load(archive, "2", monkeypatch, cache=False)
+    assert runs
+    out = capfd.readouterr()
+    assert "printed by a worker" not in out.out + out.err
+
+
+def test_ctrl_c_stops_the_workers_at_once(archive: Path, monkeypatch) -> None:
+    real = project_module.build_issue_view
+
+    def slow(*a, **k):
+        time.sleep(1)
+        return real(*a, **k)
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(project_module, "build_issue_view", slow)
+    monkeypatch.setenv("DIGEST_JOBS", "2")
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    started = time.monotonic()
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 1.0)
+        with pytest.raises(KeyboardInterrupt):
+            load_project(load_config(archive / "digest.yaml"))  # 30 slow views: 15 s with two workers
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert time.monotonic() - started < 5
+    assert multiprocessing.active_children() == []
+    assert threading.active_count() == 1
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang(archive: Path, monkeypatch) -> None:
+    # Killed, out of memory, os._exit in a library: the load fails at once.
+    def die(*a, **k):
+        os._exit(3)
+
+    monkeypatch.setattr(project_module, "build_issue_view", die)
+    monkeypatch.setenv("DIGEST_JOBS", "2")
+    with pytest.raises(BrokenProcessPool):
+        load_project(load_config(archive / "digest.yaml"))
+    assert multiprocessing.active_children() == []
+    assert threading.active_count() == 1  # nothing of the pool is left: the next load may fork again
+
+
+_ORPHAN_SCRIPT = """
+import os, sys, time
+from pathlib import Path
+import digest.project as project_module
+from digest.config import load_config
+
+real = project_module.build_issue_view
+
+def slow(*a, **k):
+    Path(sys.argv[2], str(os.getpid())).touch()
+    time.sleep(60)
+    return real(*a, **k)
+
+project_module.build_issue_view = slow
+project_module.load_project(load_config(Path(sys.argv[1]) / "digest.yaml"))
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state in ("Z", "X")  # a zombie is dead, waiting for whoever adopted it
+
+
+def test_workers_die_with_their_parent(archive: Path, tmp_path: Path) -> None:
+    # Else a killed `digest nightly` would leave workers holding the project lock for ever.
+    import subprocess
+
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    env = dict(os.environ, DIGEST_JOBS="2", PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-c", _ORPHAN_SCRIPT, str(archive), str(pids)], env=env)
+    try:
+        deadline = time.monotonic() + 20
+        while len(list(pids.iterdir())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = [int(p.name) for p in pids.iterdir()]
+        assert len(workers) == 2 and proc.pid not in workers
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 5
+    while not all(_gone(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in workers if not _gone(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)  # do not leave them behind when the test fails
+    assert left == []
