@@ -2,8 +2,8 @@
 
 Builds are incremental where that cannot change the result (see digest/manifest.py and digest/cache.py):
 a build whose inputs and published folder match the last build's manifest stops before loading the
-project; issue views come from the per-issue cache when their inputs are unchanged; the search index is
-reused when the HTML it is built from is unchanged; pages whose bytes equal the published ones are
+project; issue views come from the per-issue cache when their inputs are unchanged; a search index shard is
+reused when what Pagefind reads of its pages is unchanged; pages whose bytes equal the published ones are
 hard-linked rather than written again. The published folder is never modified in place.
 `clean=True` (`digest build --clean`) ignores all of that and builds from nothing.
 
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from . import manifest as mf
 from .errors import DigestError, Problem
-from .fsutil import clean_stale_build_dirs, make_build_dir, swap_in_dir
+from .fsutil import clean_stale_build_dirs, discard_tree, make_build_dir, swap_in_dir
 
 if TYPE_CHECKING:
     from .config import Config
@@ -39,6 +39,8 @@ class BuildResult:
     seconds: float
     warnings: list
     changed: bool = True
+    written: int = 0  # pages whose bytes are new or differ from the published ones
+    unchanged: int = 0  # pages published again as they were (`pages` - `written`)
 
 
 def config_name(config_path: str | Path) -> tuple[Path, str]:
@@ -73,7 +75,7 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
         if quick is not None:
             return quick
     from .cache import ViewCache
-    from .render.search import BUNDLE_DIR, index_inputs, reuse_index
+    from .render.search import bundle_hashes
 
     previous = None if clean else mf.load(root)
     if previous is not None and (previous["out"] != str(out.resolve()) or previous["code"] != mf.code_fingerprint()):
@@ -89,52 +91,41 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
     clean_stale_build_dirs(out)
     tmp = make_build_dir(out)
     try:
-        pages = render_pages(config, project.views)
-        linkable = _linkable(previous, out)
-        hashes: dict[str, str] = {}
-        for page in pages:
-            dest = tmp / page.path
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            sha = hashlib.sha256(page.body).hexdigest()
-            hashes[page.path] = sha
-            if linkable.get(page.path) == sha:
-                try:
-                    os.link(out / page.path, dest)
-                    continue
-                except OSError:
-                    pass
-            dest.write_bytes(page.body)
-        copy_static(config, tmp)
-        for rel in mf.stat_tree(tmp):
-            if rel not in hashes:
-                hashes[rel] = mf.sha256_file(tmp / rel)
+        base_key = _base_key(inputs[1].get(name))
+        jobs = plan_pages(config, project.views, base_key)
+        published = mf.stat_tree(out)
+        linkable = _linkable(previous, out, published)
+        counts = write_pages(jobs, tmp, out, previous, linkable)
+        hashes, page_keys = counts.hashes, {job.path: job.key for job in jobs if job.key is not None}
+        for rel in copy_static(config, tmp):
+            hashes[rel] = mf.sha256_file(tmp / rel)
         # The search index is part of the site: built offline from the finished pages, before the swap.
-        searched = index_inputs(hashes)
-        reused = False
-        if previous is not None and previous.get("pagefind_inputs") == searched:
-            bundle = {rel: rec[2] for rel, rec in previous["outputs"].items() if rel.startswith(BUNDLE_DIR + "/")}
-            reused = reuse_index(out, tmp, bundle)
-            if reused:
-                hashes.update(bundle)
-        if not reused:
-            index_site(tmp)
+        # Shards whose pages Pagefind would read the same way are hard-linked from the published site.
+        big = len(jobs) >= BACKGROUND_REMOVAL_PAGES
+        record = index_site(tmp, hashes, previous.get("search") if previous else None,
+                            out if previous is not None else None,
+                            discard=lambda folder: discard_tree(folder, out, background=big))
+        hashes.update(bundle_hashes(record))
         tmp.chmod(0o755)
         # A rebuild with nothing new leaves the published folder alone (mtimes, rsync, caches).
-        changed = not same_tree(tmp, out, hashes, _linkable(previous, out))
+        built = mf.stat_tree(tmp)
+        changed = not same_tree(tmp, out, hashes, linkable, stats=(built, published))
         if changed:
-            swap_in_dir(tmp, out)
+            swap_in_dir(tmp, out, background=big)
         else:
-            shutil.rmtree(tmp, ignore_errors=True)
+            discard_tree(tmp, out, background=big)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     try:
-        mf.save(root, mf.record(root, name, out, inputs, hashes, pages=len(pages), issues=len(project.views),
-                                warnings=project.warnings, pagefind_inputs=searched))
+        mf.save(root, mf.record(root, name, out, inputs, hashes, pages=len(jobs), issues=len(project.views),
+                                page_keys=page_keys, stats=built if changed else published,
+                                warnings=project.warnings, search=record))
     except OSError:
         pass  # without a manifest the next build is a full one
-    return BuildResult(out=out, pages=len(pages), issues=len(project.views),
-                       seconds=time.perf_counter() - started, warnings=project.warnings, changed=changed)
+    return BuildResult(out=out, pages=len(jobs), issues=len(project.views),
+                       seconds=time.perf_counter() - started, warnings=project.warnings, changed=changed,
+                       written=counts.written, unchanged=counts.unchanged)
 
 
 # The heavy steps, imported on first use (Jinja2, markdown-it, latex2mathml, Babel, jsonschema).
@@ -145,11 +136,131 @@ def load_project(config, cache=None):
     return impl(config, cache=cache)
 
 
-def render_pages(config, views):
-    """render.site.render_pages."""
-    from .render.site import render_pages as impl
+def plan_pages(config, views, base_key):
+    """render.site.plan_pages."""
+    from .render.site import plan_pages as impl
 
-    return impl(config, views)
+    return impl(config, views, base_key)
+
+
+def _base_key(config_record: list | None) -> str | None:
+    """What every page depends on beyond its own inputs: this package's code and digest.yaml's bytes."""
+    if not config_record:
+        return None
+    return hashlib.sha256(f"pages 1\0{mf.code_fingerprint()}\0{config_record[2]}".encode()).hexdigest()
+
+
+@dataclass
+class Written:
+    """What write_pages did: sha256 of every page by path, and how many were new or changed."""
+
+    hashes: dict[str, str]
+    written: int = 0
+    unchanged: int = 0
+
+
+PARALLEL_MIN_PAGES = 64  # below this, forking costs more than rendering in one process
+CHUNK = 32
+# Replaced sites at least this big are deleted by a detached process after the swap (see fsutil.discard_tree):
+# removing a folder costs ~1.5 ms on ext4 mounted with `discard` (measured here), and every page has one.
+BACKGROUND_REMOVAL_PAGES = 500
+
+
+def write_pages(jobs: list, tmp: Path, out: Path, previous: dict | None, linkable: dict[str, str]) -> Written:
+    """Put every page into `tmp`: hard-linked from `out` when its key and the published file are as last
+    recorded, else rendered (across worker processes when there are many) and written, or hard-linked when
+    the bytes came out the same. `linkable`: _linkable(previous, out)."""
+    old_keys = (previous or {}).get("page_keys") or {}
+    result = Written({})
+    todo = []
+    made: set[Path] = set()
+    for index, job in enumerate(jobs):
+        rel = job.path
+        if job.key is not None and old_keys.get(rel) == job.key and rel in linkable:
+            if _place(out / rel, tmp / rel, made):
+                result.hashes[rel] = linkable[rel]
+                result.unchanged += 1
+                continue
+        todo.append(index)
+    from .parallel import can_fork_now
+    from .workers import worker_count
+
+    workers = min(worker_count(), len(todo) // PARALLEL_MIN_PAGES)
+    if workers > 1 and can_fork_now():
+        placed = _render_parallel(jobs, todo, tmp, out, linkable, workers)
+    else:
+        placed = [_render_one(jobs[i], tmp, out, linkable, made) for i in todo]
+    for rel, sha, same in placed:
+        result.hashes[rel] = sha
+        if same:
+            result.unchanged += 1
+        else:
+            result.written += 1
+    return result
+
+
+def _place(src: Path, dest: Path, made: set[Path]) -> bool:
+    """Hard-link a published file into the new site; False when that is not possible."""
+    _parent(dest, made)
+    try:
+        os.link(src, dest)
+    except OSError:
+        return False
+    return True
+
+
+def _parent(dest: Path, made: set[Path]) -> None:
+    folder = dest.parent
+    if folder not in made:
+        folder.mkdir(parents=True, exist_ok=True)
+        made.add(folder)
+
+
+def _render_one(job, tmp: Path, out: Path, linkable: dict[str, str], made: set[Path]) -> tuple[str, str, bool]:
+    """Render one page into `tmp`; (path, sha256, whether the published file already had these bytes)."""
+    body = job.make()
+    sha = hashlib.sha256(body).hexdigest()
+    dest = tmp / job.path
+    if linkable.get(job.path) == sha and _place(out / job.path, dest, made):
+        return job.path, sha, True
+    _parent(dest, made)
+    dest.write_bytes(body)
+    return job.path, sha, False
+
+
+def _render_chunk(shared: tuple, indices: list[int]) -> tuple[list[tuple[str, str, bool]], int | None]:
+    """Worker: render the jobs at `indices`; stops at the first failure and reports its index.
+
+    Failures are not sent back as exceptions (a Jinja2 error does not always survive pickling): the parent
+    renders that page again and raises exactly what a one-process build would.
+    """
+    jobs, tmp, out, linkable = shared
+    made: set[Path] = set()
+    done = []
+    for i in indices:
+        try:
+            done.append(_render_one(jobs[i], tmp, out, linkable, made))
+        except Exception:  # noqa: BLE001 - see above
+            return done, i
+    return done, None
+
+
+def _render_parallel(jobs: list, todo: list[int], tmp: Path, out: Path, linkable: dict[str, str],
+                     workers: int) -> list[tuple[str, str, bool]]:
+    """Render the pages at `todo` in `workers` forked processes, each writing its pages itself."""
+    from .parallel import run_tasks
+
+    chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
+    placed: list[tuple[str, str, bool]] = []
+    failed: int | None = None
+    for done, bad in run_tasks(_render_chunk, (jobs, tmp, out, linkable), chunks, workers):
+        placed += done
+        if bad is not None and (failed is None or bad < failed):
+            failed = bad
+    if failed is not None:
+        _render_one(jobs[failed], tmp, out, linkable, set())  # raises the error this page gives
+        raise RuntimeError(f"page {jobs[failed].path} failed in a worker process but not when rendered again")
+    return placed
 
 
 def copy_static(config, out):
@@ -159,35 +270,42 @@ def copy_static(config, out):
     return impl(config, out)
 
 
-def index_site(site):
+def index_site(site, html_hashes=None, previous=None, previous_site=None, discard=None):
     """render.search.index_site."""
     from .render.search import index_site as impl
 
-    return impl(site)
+    return impl(site, html_hashes, previous, previous_site, discard=discard)
 
 
-def _linkable(previous: dict | None, out: Path) -> dict[str, str]:
+def _linkable(previous: dict | None, out: Path, published: dict[str, tuple[int, int]] | None = None) -> dict[str, str]:
     """Published files still exactly as the last build recorded them (path -> sha256), safe to hard-link."""
     if previous is None:
         return {}
     limit = previous["recorded_ns"] - mf.RACY_NS
     found = {}
-    for rel, (size, mtime) in mf.stat_tree(out).items():
+    for rel, (size, mtime) in (mf.stat_tree(out) if published is None else published).items():
         rec = previous["outputs"].get(rel)
-        if rec is not None and rec[0] == size and rec[1] == mtime and mtime < limit:
-            found[rel] = rec[2]
+        if rec is None or rec[0] != size or rec[1] != mtime:
+            continue
+        # A file written just before it was recorded may have changed since without its mtime moving.
+        try:
+            if mtime < limit or mf.sha256_file(out / rel) == rec[2]:
+                found[rel] = rec[2]
+        except OSError:
+            continue
     return found
 
 
-def same_tree(a: Path, b: Path, hashes_a: dict[str, str] | None = None, hashes_b: dict[str, str] | None = None) -> bool:
+def same_tree(a: Path, b: Path, hashes_a: dict[str, str] | None = None, hashes_b: dict[str, str] | None = None,
+              stats: tuple[dict, dict] | None = None) -> bool:
     """True when the two folders hold the same files with the same bytes.
 
     `hashes_a` / `hashes_b` (path -> sha256, trusted) spare reading files whose hashes are known on both sides.
     """
     if not b.is_dir():
         return False
-    files_a = sorted(mf.stat_tree(a))
-    files_b = sorted(mf.stat_tree(b))
+    stats_a, stats_b = stats if stats is not None else (mf.stat_tree(a), mf.stat_tree(b))
+    files_a, files_b = sorted(stats_a), sorted(stats_b)
     if files_a != files_b:
         return False
     hashes_a, hashes_b = hashes_a or {}, hashes_b or {}

@@ -84,9 +84,13 @@ def cmd_build(args) -> int:
         shown = result.out.resolve().relative_to(Path.cwd())
     except ValueError:
         shown = result.out
-    state = "" if result.changed else " (unchanged: the published folder was left as it was)"
-    print(f"built {result.issues} issue{'s' if result.issues != 1 else ''}, {result.pages} pages into {shown}/ "
-          f"in {result.seconds:.2f} s{state}")
+    issues = f"{result.issues} issue{'s' if result.issues != 1 else ''}"
+    if result.changed:
+        print(f"built {issues} into {shown}/: {result.pages} pages, {result.written} written, "
+              f"{result.unchanged} unchanged, in {result.seconds:.2f} s")
+    else:
+        print(f"built {issues} into {shown}/: {result.pages} pages, 0 written, {result.pages} unchanged "
+              f"(the published folder was left as it was), in {result.seconds:.2f} s")
     return EXIT_OK
 
 

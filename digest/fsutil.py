@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import itertools
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -93,25 +96,67 @@ def _exchange(a: Path, b: Path) -> bool:
     return rc == 0
 
 
-def swap_in_dir(new: Path, target: Path) -> None:
+def swap_in_dir(new: Path, target: Path, *, background: bool = False) -> None:
     """Make the finished folder `new` become `target`; the old `target` is removed afterwards.
 
     Readers see either the old tree or the new one: on Linux the two are
     exchanged in one system call; elsewhere the old tree is moved aside first.
+    `background`: remove the old tree in a detached process (see discard_tree).
     """
     new, target = Path(new), Path(target)
     if target.exists() and not target.is_symlink() and target.is_dir():
         if _exchange(new, target):
-            shutil.rmtree(new, ignore_errors=True)  # `new` now holds the old site
+            discard_tree(new, target, background=background)  # `new` now holds the old site
             return
         old = target.with_name(f".{target.name}-old-{os.getpid()}-{id(new)}")
         os.replace(target, old)
         os.replace(new, target)
-        shutil.rmtree(old, ignore_errors=True)
+        discard_tree(old, target, background=background)
         return
     if target.exists() or target.is_symlink():
         raise FileExistsError(f"{target} exists and is not a folder; move it away")
     os.replace(new, target)
+
+
+# Run by a detached interpreter: claim the folder under the remover's own pid (so a build starting meanwhile
+# leaves it alone, see clean_stale_build_dirs), then delete it.
+_REMOVER = """
+import os, shutil, sys
+folder, name = sys.argv[1], sys.argv[2]
+claimed = os.path.join(os.path.dirname(folder), "." + name + "-old-" + str(os.getpid()) + "-bg")
+try:
+    os.rename(folder, claimed)
+except OSError:
+    claimed = folder
+shutil.rmtree(claimed, ignore_errors=True)
+"""
+
+
+_aside = itertools.count()
+
+
+def discard_tree(folder: Path, target: Path, *, background: bool = False) -> None:
+    """Delete a replaced site tree beside `target`.
+
+    Unlinking tens of thousands of files takes seconds, and nothing waits for it: with `background` a
+    detached process does it and this returns at once. If that process dies, the next build removes the
+    leftover (it is named like the folders clean_stale_build_dirs looks for).
+    """
+    if background:
+        target = Path(target)
+        # Out of the way first (it may be inside a site about to be published), under a name the next
+        # build recognises as leftover.
+        aside = target.with_name(f".{target.name}-old-{os.getpid()}-{next(_aside)}")
+        try:
+            os.replace(folder, aside)
+            folder = aside
+            subprocess.Popen([sys.executable, "-c", _REMOVER, str(folder), target.name],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True, close_fds=True)
+            return
+        except OSError:
+            pass
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def make_build_dir(target: Path) -> Path:

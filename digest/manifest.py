@@ -77,7 +77,8 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _walk(folder: Path, prefix: str, out: dict[str, tuple[int, int]]) -> None:
+def _walk(folder: str, prefix: str, out: dict[str, tuple[int, int]]) -> None:
+    # Plain strings, not Path objects: a 3,650-issue site has 22,000 folders to visit.
     try:
         entries = list(os.scandir(folder))
     except (FileNotFoundError, NotADirectoryError):
@@ -85,7 +86,7 @@ def _walk(folder: Path, prefix: str, out: dict[str, tuple[int, int]]) -> None:
     for entry in entries:
         rel = prefix + entry.name
         if entry.is_dir(follow_symlinks=True):
-            _walk(Path(entry.path), rel + "/", out)
+            _walk(entry.path, rel + "/", out)
         elif entry.is_file(follow_symlinks=True):
             st = entry.stat(follow_symlinks=True)
             out[rel] = (st.st_size, st.st_mtime_ns)
@@ -101,14 +102,14 @@ def stat_inputs(root: Path, config_name: str) -> dict[str, tuple[int, int]]:
     except OSError:
         pass
     for name in INPUT_DIRS:
-        _walk(root / name, name + "/", found)
+        _walk(os.fspath(root / name), name + "/", found)
     return found
 
 
 def stat_tree(folder: Path) -> dict[str, tuple[int, int]]:
     """(size, mtime_ns) of every file under `folder`, by relative path."""
     found: dict[str, tuple[int, int]] = {}
-    _walk(Path(folder), "", found)
+    _walk(os.fspath(folder), "", found)
     return found
 
 
@@ -156,6 +157,9 @@ def load(root: Path) -> dict | None:
         for w in data["warnings"]:
             if not (isinstance(w, list) and len(w) == 5):
                 return None
+        keys = data.setdefault("page_keys", {})
+        if not (isinstance(keys, dict) and all(isinstance(v, str) for v in keys.values())):
+            return None
     except (AttributeError, TypeError):
         return None
     return data
@@ -222,11 +226,16 @@ def unchanged(root: Path, config_name: str, out: Path) -> dict | None:
 
 
 def record(root: Path, config_name: str, out: Path, inputs: tuple[int, dict[str, list]], output_hashes: dict[str, str],
-           *, pages: int, issues: int, warnings: list, pagefind_inputs: str | None) -> dict:
-    """The manifest of a finished build whose published folder is `out` (stat taken now, after the swap)."""
+           *, pages: int, issues: int, warnings: list, page_keys: dict[str, str] | None = None,
+           stats: dict[str, tuple[int, int]] | None = None, search: dict | None) -> dict:
+    """The manifest of a finished build whose published folder is `out`.
+
+    `stats`: (size, mtime_ns) of the files now in `out`, when the caller has them (renaming the finished
+    folder into place keeps them); else `out` is scanned now.
+    """
     recorded = time.time_ns()
     outputs: dict[str, list] = {}
-    for rel, (size, mtime) in stat_tree(out).items():
+    for rel, (size, mtime) in (stat_tree(out) if stats is None else stats).items():
         sha = output_hashes.get(rel)
         if sha is None:
             sha = sha256_file(Path(out) / rel)
@@ -244,5 +253,6 @@ def record(root: Path, config_name: str, out: Path, inputs: tuple[int, dict[str,
         "pages": pages,
         "issues": issues,
         "warnings": [[p.file, p.line, p.col, p.message, p.severity] for p in warnings],
-        "pagefind_inputs": pagefind_inputs,
+        "page_keys": page_keys or {},
+        "search": search,  # render.search.index_site's record: which index shards the next build may reuse
     }

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -64,12 +65,24 @@ def test_bad_config_exits_1_with_location(project, capsys):
     assert code == 1 and "digest.yaml:6:3: unknown key 'colour' in site" in err
 
 
-def test_build_prints_one_summary_line(project, capsys):
+def test_build_prints_one_summary_line_with_pages_written_and_unchanged(project, capsys):
     code, out, _ = run(project, "build", capsys=capsys)
     assert code == 0
     shipped = len(list((project / "issues").glob("????-??-??.yaml")))
-    assert out.startswith(f"built {shipped} issues, ") and out.count("\n") == 1
+    m = re.fullmatch(rf"built {shipped} issues into .*site/: (\d+) pages, (\d+) written, (\d+) unchanged, in [\d.]+ s\n", out)
+    assert m, out
+    pages, written, unchanged = map(int, m.groups())
+    assert written == pages and unchanged == 0
     assert (project / "site" / "index.html").is_file()
+    # Editing one issue's intro rewrites its page and the pages that show it, not the whole site.
+    issue = sorted((project / "issues").glob("????-??-??.yaml"))[0]
+    issue.write_text(issue.read_text().replace("intro: |\n", "intro: |\n  A new first sentence.\n", 1))
+    code, out, _ = run(project, "build", capsys=capsys)
+    m = re.fullmatch(rf"built {shipped} issues into .*site/: (\d+) pages, (\d+) written, (\d+) unchanged, in [\d.]+ s\n", out)
+    assert code == 0 and m, out
+    assert 0 < int(m[2]) < pages and int(m[2]) + int(m[3]) == pages
+    code, out, _ = run(project, "build", capsys=capsys)
+    assert code == 0 and f"{pages} pages, 0 written, {pages} unchanged" in out
 
 
 def test_rank_table_shows_each_signal_with_its_source(project, capsys):

@@ -20,6 +20,7 @@ import pytest
 import digest.build as build_module
 import digest.manifest as mf
 import digest.project as project_module
+import digest.render.search as search_module
 from digest.build import build
 from digest.cli import main
 from digest.config import load_config
@@ -391,15 +392,21 @@ def test_news_warnings_follow_the_issue_files_mtime(archive: Path, capsys) -> No
 
 # ---------------------------------------------------------------- Pagefind reuse and hard links
 
+def _pagefind_ui(site: Path) -> Path:
+    """pagefind-ui.js of the newest index shard (the one the search box loads)."""
+    newest = json.loads((site / "pagefind" / "shards.json").read_text(encoding="utf-8"))["shards"][0]
+    return site / "pagefind" / newest / "pagefind-ui.js"
+
+
 def test_pagefind_index_is_reused_when_the_html_is_unchanged(archive: Path, tmp_path: Path, monkeypatch) -> None:
     assert cli_build(archive) == 0
-    assert (archive / "site" / "pagefind" / "pagefind-ui.js").is_file()
+    assert _pagefind_ui(archive / "site").is_file()
     _change_static(archive)  # the HTML Pagefind reads stays the same
 
-    def no_pagefind(site):
+    def no_pagefind(binary, source, output):
         raise AssertionError("Pagefind ran")
 
-    monkeypatch.setattr(build_module, "index_site", no_pagefind)
+    monkeypatch.setattr(search_module, "run_pagefind", no_pagefind)
     assert cli_build(archive) == 0
     monkeypatch.undo()
     # Byte-identical to a fresh Pagefind run over the same pages.
@@ -408,7 +415,7 @@ def test_pagefind_index_is_reused_when_the_html_is_unchanged(archive: Path, tmp_
 
 def test_pagefind_runs_again_when_its_previous_output_is_damaged(archive: Path, tmp_path: Path) -> None:
     assert cli_build(archive) == 0
-    ui = archive / "site" / "pagefind" / "pagefind-ui.js"
+    ui = _pagefind_ui(archive / "site")
     ui.write_bytes(ui.read_bytes() + b"//")
     _change_static(archive)
     assert cli_build(archive) == 0
@@ -430,3 +437,80 @@ def test_unchanged_pages_are_hard_linked_not_rewritten(archive: Path, tmp_path: 
     assert (site / "2026" / "06" / "10" / "index.html").stat().st_ino != edited_inode
     assert old_page.stat().st_nlink == 1  # the old tree is gone
     assert_same_site(site, cold_site(archive, tmp_path))
+
+
+# ---------------------------------------------------------------- page-level reuse
+
+class Rendered:
+    """Records the paths of pages actually rendered (not reused from the published site)."""
+
+    def __init__(self, monkeypatch):
+        self.paths: list[str] = []
+        real = build_module._render_one
+
+        def recording(job, *a, **k):
+            self.paths.append(job.path)
+            return real(job, *a, **k)
+
+        monkeypatch.setenv("DIGEST_JOBS", "1")  # rendering in this process, where the recorder is
+        monkeypatch.setattr(build_module, "_render_one", recording)
+
+
+def test_an_issue_edit_renders_only_the_pages_that_show_it(archive: Path, tmp_path: Path, monkeypatch) -> None:
+    assert cli_build(archive) == 0
+    total = len([p for p in (archive / "site").rglob("*") if p.is_file()])
+    _edit_issue(archive)  # 2026-06-10, a middle issue, gets a new title
+    rendered = Rendered(monkeypatch)
+    assert cli_build(archive) == 0
+    paths = set(rendered.paths)
+    assert "2026/06/10/index.html" in paths
+    assert {"2026/06/09/index.html", "2026/06/11/index.html"} <= paths  # their prev/next links name it
+    assert "2026/06/05/index.html" not in paths and "2026/06/20/index.html" not in paths
+    assert "archive/index.html" in paths  # lists every issue
+    assert not any(p.startswith("papers/") for p in paths) or all(
+        "2026/06/10" in (archive / "site" / p).read_text(encoding="utf-8") for p in paths if p.startswith("papers/"))
+    assert len(paths) < total / 5, sorted(paths)
+    monkeypatch.undo()
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
+def test_a_template_change_renders_only_the_pages_made_with_that_template(archive: Path, tmp_path: Path,
+                                                                            monkeypatch) -> None:
+    assert cli_build(archive) == 0
+    p = archive / "templates" / "_issue.html"
+    p.write_text(p.read_text(encoding="utf-8").replace("<article ", "<article data-edited ", 1), encoding="utf-8")
+    rendered = Rendered(monkeypatch)
+    assert cli_build(archive) == 0
+    paths = set(rendered.paths)
+    issue_pages = {p for p in paths if re.fullmatch(r"\d{4}/\d{2}/\d{2}/index\.html", p)}
+    assert len(issue_pages) == ISSUES and "index.html" in paths  # both include _issue.html
+    assert not any(p.startswith(("papers/", "topics/", "archive/")) for p in paths), sorted(paths)[:5]
+    assert 'data-edited' in (archive / "site" / "2026" / "06" / "10" / "index.html").read_text(encoding="utf-8")
+    monkeypatch.undo()
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
+def test_pages_rendered_in_worker_processes_are_the_same(archive: Path, tmp_path: Path, monkeypatch, fork_ok) -> None:
+    monkeypatch.setattr(build_module, "PARALLEL_MIN_PAGES", 1)
+    monkeypatch.setenv("DIGEST_JOBS", "2")
+    pools = []
+    real = build_module._render_parallel
+    monkeypatch.setattr(build_module, "_render_parallel", lambda *a: pools.append(a[-1]) or real(*a))
+    assert cli_build(archive, "--clean") == 0
+    assert pools == [2]
+    monkeypatch.setenv("DIGEST_JOBS", "1")
+    assert_same_site(archive / "site", cold_site(archive, tmp_path), "2 workers vs 1")
+
+
+def test_a_template_error_in_a_worker_is_reported_like_in_one_process(archive: Path, monkeypatch, fork_ok, capsys) -> None:
+    monkeypatch.setattr(build_module, "PARALLEL_MIN_PAGES", 1)
+    p = archive / "templates" / "paper.html"
+    p.write_text(p.read_text(encoding="utf-8").replace("{{ paper.name }}", "{{ paper.name | no_such_filter }}", 1),
+                 encoding="utf-8")
+    messages = []
+    for jobs in ("2", "1"):
+        monkeypatch.setenv("DIGEST_JOBS", jobs)
+        assert cli_build(archive, "--clean") != 0
+        messages.append(capsys.readouterr().err)
+    assert messages[0] == messages[1] and "paper.html" in messages[0]
+    assert not (archive / "site").exists()

@@ -29,11 +29,22 @@ def bundle_digest(site: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def shard_folders(site: Path) -> list[Path]:
+    """The index's shard bundles, newest first, as pagefind/shards.json lists them."""
+    names = json.loads((site / BUNDLE_DIR / "shards.json").read_text())["shards"]
+    return [site / BUNDLE_DIR / name for name in names]
+
+
 def test_build_writes_the_index_and_the_ui_into_the_site(project):
     site = built(project)
-    for name in ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css", "pagefind-entry.json"):
-        assert (site / BUNDLE_DIR / name).is_file(), name
-    assert list((site / BUNDLE_DIR / "fragment").glob("*.pf_fragment"))
+    shards = shard_folders(site)
+    # The shipped issues are from 2024 and 2026: one shard for 2024, one per month of 2026 with pages.
+    assert [s.name for s in shards][0] == "2026-07" and "2024" in [s.name for s in shards]
+    assert sorted(p.name for p in (site / BUNDLE_DIR).iterdir()) == sorted([s.name for s in shards] + ["shards.json"])
+    for shard in shards:  # each a complete bundle: any of them can be the one the UI is loaded from
+        for name in ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css", "pagefind-entry.json"):
+            assert (shard / name).is_file(), (shard.name, name)
+        assert list((shard / "fragment").glob("*.pf_fragment")), shard.name
 
 
 def test_only_issue_articles_are_indexed(project):
@@ -45,8 +56,8 @@ def test_only_issue_articles_are_indexed(project):
     # The home page shows the latest issue too, but only the issue's own page is a search result.
     assert "index.html" not in marked and "archive/index.html" not in marked and "404.html" not in marked
     assert all(page(site / rel).select_one("article[data-pagefind-body]") for rel in issues)
-    entry = json.loads((site / BUNDLE_DIR / "pagefind-entry.json").read_text())
-    assert sum(lang["page_count"] for lang in entry["languages"].values()) == len(marked)
+    entries = [json.loads((shard / "pagefind-entry.json").read_text()) for shard in shard_folders(site)]
+    assert sum(lang["page_count"] for entry in entries for lang in entry["languages"].values()) == len(marked)
 
 
 def test_every_page_has_a_search_box_that_is_a_link_to_the_archive_without_javascript(project):

@@ -39,6 +39,7 @@ __all__ = [
     "ROBOTS_PATH",
     "MAX_ISSUES",
     "MAX_PAPERS",
+    "feed_jobs",
     "feed_pages",
     "feed_links",
 ]
@@ -520,4 +521,31 @@ def feed_pages(config: Config, views: list[IssueView], html_paths: list[str]) ->
         Page(PAPERS_PATH, papers_feed(config, views)),
         Page(SITEMAP_PATH, sitemap(config, views, html_paths)),
         Page(ROBOTS_PATH, robots(config)),
+    ]
+
+
+def feed_jobs(config: Config, views: list[IssueView], html_paths: list[str], base_key: str | None = "") -> list:
+    """feed_pages as site.PageJob items, each keyed by the issues it shows (see site.plan_pages)."""
+    from .site import UNKNOWN, PageJob, _digest
+
+    newest = _newest_first(views)
+    in_papers: list[IssueView] = []
+    count = 0
+    for view in newest:
+        if count >= MAX_PAPERS:
+            break
+        in_papers.append(view)
+        count += len(view.featured)
+
+    def skeys(chosen: list[IssueView]) -> list:
+        return [getattr(v, "source_key", None) or UNKNOWN for v in chosen]
+
+    lastmod = sorted((v.url, _published(v, config).isoformat()) for v in views)
+    return [
+        PageJob(FEED_PATH, _digest(base_key, FEED_PATH, skeys(newest[:MAX_ISSUES])),
+                lambda: issues_feed(config, views)),
+        PageJob(PAPERS_PATH, _digest(base_key, PAPERS_PATH, skeys(in_papers)), lambda: papers_feed(config, views)),
+        PageJob(SITEMAP_PATH, _digest(base_key, SITEMAP_PATH, sorted(html_paths), lastmod),
+                lambda: sitemap(config, views, html_paths)),
+        PageJob(ROBOTS_PATH, None, lambda: robots(config)),
     ]

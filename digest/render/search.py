@@ -1,27 +1,85 @@
-"""The site's full-text search index, built offline with Pagefind at build time.
+"""The site's full-text search index, built offline with Pagefind at build time, in shards rebuilt only when needed.
 
-Pagefind (the PyPI package `pagefind[bin]`, whose wheel carries the binary)
-reads the rendered HTML and writes `pagefind/` into the site: the index
-fragments plus the UI script and stylesheet, so the search box loads nothing
-from another host. Only elements marked `data-pagefind-body` are indexed (the
-issue article on issue pages), so navigation, footers and the home page's copy
-of the latest issue stay out of the results.
+Pagefind (the PyPI package `pagefind[bin]`, whose wheel carries the binary) reads the rendered HTML and writes
+a search bundle: the index fragments plus the UI script and stylesheet, so the search box loads nothing from
+another host. Only elements marked `data-pagefind-body` are indexed (the issue article on issue pages, the
+paper article on paper pages), so navigation, footers and the home page's copy of the latest issue stay out of
+the results.
 
-Pagefind's output depends only on the HTML it reads (checked: repeated runs
-over the same pages, in differently named folders, give byte-identical files),
-so a build stays deterministic. It is run with the site folder as its working
-directory and without PAGEFIND_* variables (other than the binary path), so no
-stray pagefind.yml or environment setting changes the index.
+Shards. Pagefind is single-threaded and reads every page on every run, so the index is split into shards,
+each a complete Pagefind bundle in `pagefind/<shard>/`, and the search box merges them in the browser
+(Pagefind UI's `mergeIndex`). A page's shard is a function of its path (`shard_key`): an issue page
+`YYYY/MM/DD/...` belongs to (year, month), a paper page `papers/YYMM.NNNNN/...` (a new-style arXiv id) to
+(20YY, MM), anything else (old-style ids such as `papers/astro-ph/0601001/`, slug pages) to `other`. The
+months of the newest year present are shards of their own (`2026-07`); each older year is one shard (`2025`).
+Editors edit recent issues, so an edit reindexes about a month of pages, and a ten-year archive has at most
+about 22 shards to merge. `pagefind/shards.json` lists the shard folders, newest first; the search box loads
+Pagefind's UI from the first one.
+
+What Pagefind reads of a page, and so what decides whether a shard must be rebuilt (`page_inputs`): the
+page's site path, its `<html ...>` tag (the `lang` attribute picks the index language), its `<title>` (the
+result title when the body has no `<h1>`), any `<meta charset>`, and everything from the opening tag of the
+first `data-pagefind-body` element to the end of the file (the body, and after it any further bodies or
+`data-pagefind-*` attributes). The header and navigation before the body are not indexed, so a change there
+reuses the shard. Pagefind does read some things before the body (the first `<h1>` of the page is the
+result title, `data-pagefind-*` attributes count anywhere, an unclosed `<script>` or comment would hide the
+body), so a page whose pre-body part holds any `data-pagefind-` attribute, any `<h1>`, or an unbalanced
+raw-text element or comment is fingerprinted whole. Checked against Pagefind 1.5.2: changing a description
+meta tag, adding navigation text, an element with an id and an image before the body, or changing only the
+`<title>` of a page whose body has an `<h1>`, gives a byte-identical shard; one word added to the body
+changes it.
+
+Reuse. `index_site` returns a record (JSON-safe) of every page's sha256 and input fingerprint and every
+shard's input fingerprint and files with their sha256; given the previous build's record and published
+folder, a shard whose inputs are unchanged is hard-linked from that folder (never written to) and each file
+checked against its recorded hash, and only the other shards run Pagefind, at most `jobs` at once.
+
+Ranking differs from a single index's: Pagefind scores each page against its own shard's statistics (how
+rare a word is, the average page length) and the UI sorts the merged list by those scores, so a small shard
+(the current month, early in the month) ranks its pages higher for common words; and a shard without any
+exact match for a word returns its near matches (`KernelCache` for `kernelmixer`), which one index holding
+the exact word would not have shown, sometimes above exact matches from other shards.
+
+Pagefind's output depends only on the pages it reads (checked: repeated runs over the same pages, in
+differently named folders, in any order, give byte-identical files), so a shard is the same whether reused
+or rebuilt and whatever the number of parallel runs. Each run reads a temporary folder of hard links to its
+shard's pages (so the URLs in the index are the pages' real site paths), with that folder as its working
+directory and without PAGEFIND_* variables (other than the binary path), so no stray pagefind.yml or
+environment setting changes the index.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 BUNDLE_DIR = "pagefind"
+SHARDS_FILE = "shards.json"
+OTHER = "other"
 TIMEOUT_SECONDS = 300
+FORMAT = 1  # of the record index_site returns: another value means no reuse
+JOBS_ENV = "DIGEST_JOBS"
+_STAGING = ".pagefind-staging-"  # temporary folders of links to a shard's pages, inside the site
+
+_ISSUE = re.compile(r"(\d{4})/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/")
+_PAPER = re.compile(r"papers/(\d\d)(0[1-9]|1[0-2])\.\d{4,5}(?:v\d+)?/")
+_SHARD_NAME = re.compile(r"\d{4}(-(0[1-9]|1[0-2]))?|" + OTHER)
+_HEX = re.compile(r"[0-9a-f]{64}")
+_BODY = b"data-pagefind-body"
+# Before the body, only these reach the index: the language, the fallback title, the decoding.
+_KEPT = re.compile(rb"<html\b[^>]*>|<title\b[^>]*>.*?</title\s*>|<meta\b[^>]*charset[^>]*>", re.I | re.S)
+_H1 = re.compile(rb"<h1[\s>/]")
+# Elements whose content the HTML parser does not read as markup: left open before the body, they would hide it.
+_RAW_TEXT = tuple((re.compile(rb"<" + name + rb"[\s>/]"), b"</" + name)
+                  for name in (b"script", b"style", b"textarea", b"title", b"template", b"noscript", b"xmp",
+                               b"iframe", b"noembed", b"noframes", b"plaintext"))
 
 
 class SearchIndexError(OSError):
@@ -35,74 +93,366 @@ def pagefind_binary() -> Path | None:
     except ImportError:
         found = os.environ.get("PAGEFIND_BINARY_PATH") or shutil.which("pagefind_extended") or shutil.which("pagefind")
         return Path(found) if found else None
-    found = get_executable()
+    try:
+        found = get_executable()
+    except OSError:  # the wheel's lookup raises when its binary is missing
+        return None
     return Path(found) if found else None
 
 
-def index_site(site: Path) -> None:
-    """Write the search index and UI into `site/pagefind/`, offline; SearchIndexError when Pagefind fails.
+# ---------------------------------------------------------------- shards
 
-    Pages are indexed only from their `data-pagefind-body` element; a site with none (no issue yet) gets no index.
+def shard_key(path: str) -> tuple[int, int] | None:
+    """The (year, month) a page at site path `path` is filed under, or None for the `other` shard."""
+    m = _ISSUE.match(path)
+    if m:
+        return int(m.group(1)), int(m.group(2))
+    m = _PAPER.match(path)
+    if m:
+        return 2000 + int(m.group(1)), int(m.group(2))
+    return None
+
+
+def assign_shards(paths: Iterable[str]) -> dict[str, list[str]]:
+    """Group indexed pages into shards: shard name -> sorted paths, newest shard first, `other` last.
+
+    The newest year present gets one shard per month (`YYYY-MM`), every older year one shard (`YYYY`).
+    """
+    keyed = [(shard_key(p), p) for p in paths]
+    years = [key[0] for key, _ in keyed if key is not None]
+    newest = max(years, default=None)
+    groups: dict[tuple[int, int], list[str]] = {}
+    for key, path in keyed:
+        if key is None:
+            rank = (-1, 0)  # sorts after every dated shard
+        elif key[0] == newest:
+            rank = key
+        else:
+            rank = (key[0], 0)
+        groups.setdefault(rank, []).append(path)
+    shards: dict[str, list[str]] = {}
+    for rank in sorted(groups, reverse=True):
+        year, month = rank
+        name = OTHER if year < 0 else f"{year:04d}-{month:02d}" if month else f"{year:04d}"
+        shards[name] = sorted(groups[rank])
+    return shards
+
+
+def shard_list(names: Iterable[str]) -> bytes:
+    """The bytes of `pagefind/shards.json`: the shard folders in the order given (newest first)."""
+    return json.dumps({"format": 1, "shards": list(names)}, separators=(",", ":")).encode() + b"\n"
+
+
+# ---------------------------------------------------------------- what Pagefind reads
+
+def page_inputs(page: bytes) -> bytes | None:
+    """What Pagefind reads of a page's bytes (see the module docstring); None when it has no body to index."""
+    lower = page.lower()  # same length: ASCII case folding only, so offsets carry over
+    at = lower.find(_BODY)
+    if at < 0:
+        return None
+    start = max(lower.rfind(b"<", 0, at), 0)
+    head = lower[:start]
+    if b"data-pagefind-" in head or _H1.search(head) or not _balanced(head):
+        return b"page\0" + page
+    kept = [m.group() for m in _KEPT.finditer(page, 0, start)]
+    return b"\0".join([b"body", *kept, page[start:]])
+
+
+def _balanced(head: bytes) -> bool:
+    """Whether every raw-text element and comment opened in `head` is closed in it too (a cheap check)."""
+    if head.count(b"<!--") != head.count(b"-->"):
+        return False
+    return all(len(opener.findall(head)) == head.count(closer) for opener, closer in _RAW_TEXT)
+
+
+def page_fingerprint(page: bytes) -> str:
+    """sha256 of what Pagefind reads of a page; "" when it has no `data-pagefind-body` element."""
+    inputs = page_inputs(page)
+    return "" if inputs is None else hashlib.sha256(inputs).hexdigest()
+
+
+def _shard_fingerprint(paths: list[str], fingerprints: dict[str, str]) -> str:
+    h = hashlib.sha256(b"pagefind shard 1\0")
+    for path in paths:
+        h.update(f"{path}\0{fingerprints[path]}\n".encode())
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- the index
+
+def index_site(site: Path, html_hashes: dict[str, str] | None = None, previous: dict | None = None,
+               previous_site: Path | None = None, jobs: int | None = None,
+               discard: Callable[[Path], None] | None = None) -> dict:
+    """Write the sharded search index into site/pagefind/; reuse shards of `previous_site` whose inputs match `previous`; return the record to keep for the next build.
+
+    `html_hashes`: site path -> sha256 of every file in `site` as written; its `.html` entries are the pages
+    (None: the site is scanned and every page read). `previous`: what this function returned for the build
+    published in `previous_site`; anything malformed in it means no reuse. `jobs`: Pagefind runs at once
+    (default $DIGEST_JOBS, else min(2, CPUs)). A site with no `data-pagefind-body` page gets no index.
+    SearchIndexError when Pagefind is missing or fails. `discard` removes the scratch folder of links
+    Pagefind read (default: deleted here; the build hands it to a background remover instead).
     """
     site = Path(site).resolve()
-    if not any(b"data-pagefind-body" in page.read_bytes() for page in site.rglob("*.html")):
+    bundle = site / BUNDLE_DIR
+    # The folder is this function's output alone: anything left in it would make the result depend on history.
+    shutil.rmtree(bundle, ignore_errors=True)
+    old_pages, old_shards, old_tool = _read_record(previous)
+    if previous_site is not None and Path(previous_site).resolve() == site:
+        previous_site = None  # its files are about to be replaced: nothing to reuse from
+    pages = _fingerprint_pages(site, html_hashes, old_pages)
+    record: dict = {"format": FORMAT, "tool": "", "pages": pages, "shards": {}}
+    indexed = {path: fp for path, (_, fp) in pages.items() if fp}
+    if not indexed:
         # No issue yet: Pagefind would index every page's whole body instead. The search box stays a link
-        # to the archive (its script finds no pagefind/ folder).
-        return
+        # to the archive (its script finds no pagefind/shards.json).
+        return record
     binary = pagefind_binary()
     if binary is None or not binary.is_file():
         raise SearchIndexError("the search index needs Pagefind, which is not installed: "
                                "pip install 'pagefind[bin]' (or reinstall paper-digest)")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}
-    cmd = [str(binary), "--site", ".", "--output-subdir", BUNDLE_DIR, "--silent"]
+    record["tool"] = tool = _tool_identity(binary)
+    groups = assign_shards(indexed)
+    inputs = {name: _shard_fingerprint(paths, indexed) for name, paths in groups.items()}
+    reusable = {name: old_shards[name]["files"] for name in groups
+                if previous_site is not None and old_tool == tool and name in old_shards
+                and old_shards[name]["inputs"] == inputs[name]}
+    files: dict[str, dict[str, str]] = {}
+    with _Runs(binary, site, groups, _job_count(jobs), discard) as runs:
+        # Pagefind starts on the changed shards first; the unchanged ones are linked and checked meanwhile.
+        runs.start(sorted((name for name in groups if name not in reusable), key=lambda n: (-len(groups[n]), n)))
+        for name, recorded in reusable.items():
+            if _reuse(Path(previous_site) / BUNDLE_DIR / name, bundle / name, recorded):
+                files[name] = dict(recorded)
+            else:
+                runs.start([name])
+    for name in runs.built:
+        files[name] = _hash_tree(bundle / name)
+    (bundle / SHARDS_FILE).write_bytes(shard_list(groups))
+    record["shards"] = {name: {"inputs": inputs[name], "files": files[name]} for name in groups}
+    return record
+
+
+def bundle_hashes(record: dict) -> dict[str, str]:
+    """Site path -> sha256 of every file index_site wrote, from the record it returned."""
+    shards = record.get("shards") or {}
+    if not shards:
+        return {}
+    found = {f"{BUNDLE_DIR}/{SHARDS_FILE}": hashlib.sha256(shard_list(shards)).hexdigest()}
+    for name, shard in shards.items():
+        for rel, sha in shard["files"].items():
+            found[f"{BUNDLE_DIR}/{name}/{rel}"] = sha
+    return found
+
+
+def _fingerprint_pages(site: Path, html_hashes: dict[str, str] | None, old_pages: dict[str, list]) -> dict[str, list]:
+    """[sha256, input fingerprint] of every HTML page; a page whose sha256 was recorded keeps its fingerprint
+    without being read (with 22,000 pages, reading them all costs more than the reindex it saves)."""
+    if html_hashes is None:
+        html_hashes, paths = {}, _html_pages(site)
+    else:
+        # The build knows every file it wrote: no need to walk 22,000 folders again.
+        paths = sorted(p for p in html_hashes if p.endswith(".html") and not p.startswith(BUNDLE_DIR + "/"))
+    pages: dict[str, list] = {}
+    for path in paths:
+        sha = html_hashes.get(path)
+        old = old_pages.get(path)
+        if sha is not None and old is not None and old[0] == sha:
+            pages[path] = [sha, old[1]]
+            continue
+        data = (site / path).read_bytes()
+        if sha is None:
+            sha = hashlib.sha256(data).hexdigest()
+        pages[path] = [sha, page_fingerprint(data)]
+    return pages
+
+
+def _html_pages(site: Path) -> list[str]:
+    """Site paths of the HTML files in `site`, outside the bundle folder (and this module's staging folders)."""
+    found: list[str] = []
+    stack = [(os.fspath(site), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=True):
+                    if rel != BUNDLE_DIR and not rel.startswith(_STAGING):
+                        stack.append((entry.path, rel + "/"))
+                elif entry.name.endswith(".html") and entry.is_file(follow_symlinks=True):
+                    found.append(rel)
+    return sorted(found)
+
+
+def _read_record(previous: object) -> tuple[dict[str, list], dict[str, dict], str | None]:
+    """(pages, shards, tool) of a previous record, or empty ones when it is missing or malformed in any way."""
+    empty: tuple[dict, dict, None] = ({}, {}, None)
+    if not isinstance(previous, dict) or previous.get("format") != FORMAT:
+        return empty
+    pages, shards, tool = previous.get("pages"), previous.get("shards"), previous.get("tool")
+    if not (isinstance(pages, dict) and isinstance(shards, dict) and isinstance(tool, str)):
+        return empty
+    for path, rec in pages.items():
+        if not (isinstance(path, str) and isinstance(rec, list) and len(rec) == 2
+                and isinstance(rec[0], str) and _HEX.fullmatch(rec[0])
+                and isinstance(rec[1], str) and (rec[1] == "" or _HEX.fullmatch(rec[1]))):
+            return empty
+    for name, shard in shards.items():
+        if not (isinstance(name, str) and _SHARD_NAME.fullmatch(name) and isinstance(shard, dict)
+                and isinstance(shard.get("inputs"), str) and isinstance(shard.get("files"), dict)
+                and shard["files"]):
+            return empty
+        for rel, sha in shard["files"].items():
+            if not (isinstance(rel, str) and _safe_relative(rel) and isinstance(sha, str) and _HEX.fullmatch(sha)):
+                return empty
+    return pages, shards, tool
+
+
+def _safe_relative(rel: str) -> bool:
+    """A plain relative path inside its folder (a record is data: it must not point anywhere else)."""
+    return "\\" not in rel and "\0" not in rel and all(part not in ("", ".", "..") for part in rel.split("/"))
+
+
+def _tool_identity(binary: Path) -> str:
+    """Which Pagefind builds the index: a different binary (another version) means no reuse."""
+    resolved = binary.resolve()
+    st = resolved.stat()
+    return f"{resolved}\0{st.st_size}\0{st.st_mtime_ns}"
+
+
+def _reuse(src: Path, dest: Path, files: dict[str, str]) -> bool:
+    """Hard-link (else copy) a recorded shard from the previous site and check every file against its hash;
+    False, with nothing left in `dest`, when any is missing or differs. `src` is only read."""
+    # Plain strings, not Path objects: a shard of a ten-year archive has thousands of files.
+    src_dir, dest_dir = os.fspath(src), os.fspath(dest)
+    made: set[str] = set()
     try:
-        proc = subprocess.run(cmd, cwd=site, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+        for rel, sha in sorted(files.items()):
+            source, target = os.path.join(src_dir, rel), os.path.join(dest_dir, rel)
+            folder = os.path.dirname(target)
+            if folder not in made:
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copyfile(source, target)
+            if _sha256_file(target) != sha:
+                raise ValueError(rel)
+    except (OSError, ValueError):
+        shutil.rmtree(dest, ignore_errors=True)
+        return False
+    return True
+
+
+def _job_count(jobs: int | None) -> int:
+    """Pagefind runs at once: `jobs`, else $DIGEST_JOBS when a positive integer, else min(2, CPUs)."""
+    if jobs is None:
+        raw = os.environ.get(JOBS_ENV, "").strip()
+        if raw.isdigit() and int(raw) > 0:
+            return int(raw)
+        # Two, not every CPU: each run is single-threaded but reads and writes a lot, and the build does
+        # other work around it.
+        return max(1, min(2, os.cpu_count() or 1))
+    return max(1, int(jobs))
+
+
+class _Runs:
+    """Pagefind runs for whole shards in the background, at most `jobs` at once; leaving the `with` block
+    waits for them all and raises the first failure (SearchIndexError) once every run has stopped."""
+
+    def __init__(self, binary: Path, site: Path, groups: dict[str, list[str]], jobs: int,
+                 discard: Callable[[Path], None] | None = None):
+        self.binary, self.site, self.groups = binary, site, groups
+        self.discard = discard
+        self.pool = ThreadPoolExecutor(max_workers=jobs)
+        self.futures: dict[str, Future] = {}
+        self.staging: Path | None = None
+
+    @property
+    def built(self) -> list[str]:
+        """The shards Pagefind indexed, in the order they were started."""
+        return list(self.futures)
+
+    def start(self, names: list[str]) -> None:
+        """Queue a Pagefind run for each shard in `names`."""
+        if names and self.staging is None:
+            # Inside the site, so hard links work (same file system); removed when the runs are over.
+            self.staging = Path(tempfile.mkdtemp(prefix=_STAGING, dir=self.site))
+        for name in names:
+            self.futures[name] = self.pool.submit(_build_shard, self.binary, self.site, name, self.groups[name],
+                                                  self.staging)
+
+    def __enter__(self) -> _Runs:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        try:
+            if kind is not None:
+                for future in self.futures.values():
+                    future.cancel()
+            wait(self.futures.values(), return_when=FIRST_EXCEPTION)
+            failed = [f for f in self.futures.values() if f.done() and not f.cancelled() and f.exception()]
+            if failed:
+                for future in self.futures.values():
+                    future.cancel()
+            self.pool.shutdown(wait=True)
+            if failed and kind is None:
+                failed[0].result()  # raises the first failure, in the order the runs were started
+        finally:
+            if self.staging is not None:
+                if self.discard is not None and kind is None:
+                    self.discard(self.staging)
+                else:
+                    shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _build_shard(binary: Path, site: Path, name: str, paths: list[str], staging: Path) -> None:
+    """Index one shard's pages into site/pagefind/<name>/."""
+    source = staging / name
+    made: set[Path] = set()
+    for path in paths:
+        dest = source / path
+        if dest.parent not in made:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            made.add(dest.parent)
+        try:
+            os.link(site / path, dest)
+        except OSError:
+            shutil.copyfile(site / path, dest)
+    output = site / BUNDLE_DIR / name
+    shutil.rmtree(output, ignore_errors=True)
+    run_pagefind(binary, source, output)
+
+
+def run_pagefind(binary: Path, source: Path, output: Path) -> None:
+    """Index the HTML under `source` into the bundle folder `output`; SearchIndexError when Pagefind fails."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}
+    cmd = [str(binary), "--site", ".", "--output-path", str(output), "--silent"]
+    try:
+        proc = subprocess.run(cmd, cwd=source, env=env, stdin=subprocess.DEVNULL, capture_output=True,
                               timeout=TIMEOUT_SECONDS, check=False)
     except subprocess.TimeoutExpired:
         raise SearchIndexError(f"Pagefind did not finish indexing the site in {TIMEOUT_SECONDS} s") from None
     except OSError as exc:
         raise SearchIndexError(f"Pagefind could not be started ({binary}): {exc}") from None
-    if proc.returncode != 0 or not (site / BUNDLE_DIR / "pagefind-ui.js").is_file():
-        output = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip()
-        last = output.splitlines()[-1] if output else f"exit status {proc.returncode}"
+    if proc.returncode != 0 or not (output / "pagefind-entry.json").is_file():
+        text = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip()
+        last = text.splitlines()[-1] if text else f"exit status {proc.returncode}"
         raise SearchIndexError(f"Pagefind could not index the site: {last}")
 
 
-def index_inputs(html_hashes: dict[str, str]) -> str:
-    """A digest of what Pagefind reads: every HTML file's path and sha256 (`html_hashes`: path -> sha256)."""
-    import hashlib
+def _hash_tree(folder: Path) -> dict[str, str]:
+    """Path relative to `folder` -> sha256, for every file under it."""
+    found: dict[str, str] = {}
+    top = os.fspath(folder)
+    for root, _, files in os.walk(top):
+        prefix = os.path.relpath(root, top).replace(os.sep, "/") + "/" if root != top else ""
+        for name in files:
+            found[prefix + name] = _sha256_file(os.path.join(root, name))
+    return dict(sorted(found.items()))
 
-    h = hashlib.sha256(b"pagefind inputs 1\0")
-    for rel in sorted(html_hashes):
-        if rel.endswith(".html") and not rel.startswith(BUNDLE_DIR + "/"):
-            h.update(f"{rel}\0{html_hashes[rel]}\n".encode())
-    return h.hexdigest()
 
-
-def reuse_index(previous_site: Path, site: Path, bundle: dict[str, str]) -> bool:
-    """Put the previous build's index into `site` instead of running Pagefind again.
-
-    `bundle` maps each file of the previous `pagefind/` folder (path relative to the site) to its sha256.
-    Only call this when the HTML Pagefind reads is the same as last time (same `index_inputs`): its output
-    depends on nothing else. Files are hard-linked where possible (the previous site is never written to)
-    and checked against their recorded hash; False (and nothing left behind) when any is missing or differs.
-    """
-    import hashlib
-
-    site = Path(site)
-    try:
-        for rel, sha in sorted(bundle.items()):
-            if not rel.startswith(BUNDLE_DIR + "/"):
-                raise ValueError(rel)
-            src, dest = Path(previous_site) / rel, site / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(src, dest)
-            except OSError:
-                shutil.copyfile(src, dest)
-            if hashlib.sha256(dest.read_bytes()).hexdigest() != sha:
-                raise ValueError(rel)
-    except (OSError, ValueError):
-        shutil.rmtree(site / BUNDLE_DIR, ignore_errors=True)
-        return False
-    return True
+def _sha256_file(path: str | Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()  # index files are small (kilobytes; the largest < 1 MB)

@@ -1,17 +1,21 @@
 """Render every page of the site into a folder."""
 from __future__ import annotations
 
-from functools import lru_cache
+import hashlib
+import json
 import shutil
+from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlsplit
 
 import jinja2
+import jinja2.meta
 
 from ..config import Config
 from ..errors import DigestError, Problem
-from .feeds import feed_pages
+from .feeds import feed_jobs
 from .collections import build_collections
 from .i18n import lang
 from .markdown import render_abstract
@@ -62,28 +66,124 @@ def _relative(from_page: str, target: str) -> str:
     return rel or "."
 
 
-def render_pages(config: Config, views: list[IssueView]) -> list[Page]:
-    """Every page of the site, in a fixed order."""
+@dataclass
+class PageJob:
+    """One output file still to be made: its site path, the key of everything it is made from, and how to make it.
+
+    Two jobs with the same path and key make the same bytes (given the same code, which the build manifest
+    checks), so a build may reuse the published file instead of calling `make`. A key of None means the
+    page's inputs could not all be identified: it is always made.
+    """
+
+    path: str
+    key: str | None
+    make: Callable[[], bytes]
+
+    def page(self) -> Page:
+        """Make the page."""
+        return Page(self.path, self.make())
+
+
+class _Unknown:
+    """Stands for an input that cannot be identified (a view without source_key)."""
+
+
+UNKNOWN = _Unknown()
+
+
+def _digest(*parts: object) -> str | None:
+    """A stable hash of strings, numbers and (nested) lists or tuples of them.
+
+    None when a top-level part is None or any part is UNKNOWN: such a page is always made.
+    """
+    if any(part is None for part in parts):
+        return None
+    try:
+        text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+    except TypeError:  # UNKNOWN is not JSON
+        return None
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def template_keys(env: jinja2.Environment, names: list[str]) -> dict[str, str | None]:
+    """For each template name, a hash of its source and of every template it extends, includes or imports.
+
+    A reference computed at render time (a variable template name) makes the template depend on the whole
+    folder. None when a template cannot be read or parsed: its pages are always rendered (and fail there).
+    """
+    sources: dict[str, str] = {}
+    refs: dict[str, set[str] | None] = {}
+
+    def load(name: str) -> None:
+        if name in refs:
+            return
+        source = env.loader.get_source(env, name)[0]
+        found = set(jinja2.meta.find_referenced_templates(env.parse(source)))
+        sources[name], refs[name] = source, None if None in found else found
+        for ref in refs[name] or ():
+            load(ref)
+
+    def everything() -> list[str]:
+        return sorted(env.loader.list_templates())
+
+    keys: dict[str, str | None] = {}
+    for name in names:
+        try:
+            load(name)
+            closure, todo = set(), [name]
+            while todo:
+                current = todo.pop()
+                if current in closure:
+                    continue
+                closure.add(current)
+                if refs[current] is None:
+                    closure = set(everything())
+                    for other in closure:
+                        load(other)
+                    break
+                todo.extend(refs[current])
+            keys[name] = _digest([(n, sources[n]) for n in sorted(closure)])
+        except (jinja2.TemplateError, OSError, UnicodeDecodeError):
+            keys[name] = None
+    return keys
+
+
+def plan_pages(config: Config, views: list[IssueView], base_key: str | None = "") -> list[PageJob]:
+    """Every page of the site, in a fixed order, each with the key of what it is made from.
+
+    `base_key` stands for everything all pages share beyond what is listed here (the code, digest.yaml);
+    the caller provides it. A page's key names each issue it shows by the view's `source_key` (a hash of
+    the issue's files and settings; None for a view built without one, which makes the key None).
+    """
     env = environment(config)
     site = config.site
     lg = lang(site.language)
-    pages: list[Page] = []
-
+    jobs: list[PageJob] = []
     root_path = urlsplit(site.base_url).path or "/"
+    tkeys = template_keys(env, ["index.html", "issue.html", "archive.html", "topics.html", "topic.html",
+                                "paper.html", "404.html"])
 
-    def render(template: str, path: str, *, absolute: bool = False, **ctx) -> None:
-        def url(target: str) -> str:
-            # The 404 page is served at any depth, so its links start from the site root.
-            return root_path + target if absolute else _relative(path, target)
-        canonical = site.base_url + (path[: -len("index.html")] if path.endswith("index.html") else path)
-        ctx.setdefault("og_image", None)
-        ctx.setdefault("og_type", "website")
-        html = env.get_template(template).render(site=site, url=url, canonical=canonical, page_path=path,
-                                                 t=lg.t, lang=lg, **ctx)
-        pages.append(Page(path, html.encode("utf-8")))
+    def skey(view: IssueView | None) -> str | _Unknown:
+        if view is None:
+            return "-"
+        return getattr(view, "source_key", None) or UNKNOWN
+
+    def add(template: str, path: str, key_parts: tuple, *, absolute: bool = False, **ctx) -> None:
+        def make() -> bytes:
+            def url(target: str) -> str:
+                # The 404 page is served at any depth, so its links start from the site root.
+                return root_path + target if absolute else _relative(path, target)
+            canonical = site.base_url + (path[: -len("index.html")] if path.endswith("index.html") else path)
+            ctx.setdefault("og_image", None)
+            ctx.setdefault("og_type", "website")
+            html = env.get_template(template).render(site=site, url=url, canonical=canonical, page_path=path,
+                                                     t=lg.t, lang=lg, **ctx)
+            return html.encode("utf-8")
+        jobs.append(PageJob(path, _digest(base_key, template, tkeys[template], path, key_parts), make))
 
     newest_first = sorted(views, key=lambda v: v.issue.date, reverse=True)
     latest = newest_first[0] if newest_first else None
+
     def cover_url(view: IssueView | None) -> str | None:
         return site.base_url + view.cover["src"] if view and view.cover else None
 
@@ -91,30 +191,51 @@ def render_pages(config: Config, views: list[IssueView]) -> list[Page]:
     cols = build_collections(views, config, lg)
     env.globals["paper_page"] = cols.paper_page
 
-    render("index.html", "index.html", latest=latest, recent=newest_first[1 : RECENT + 1],
-           title=site.title, description=latest.description if latest else site.title,
-           og_image=cover_url(latest))
+    def shown(view: IssueView) -> tuple:
+        """An issue as a page shows it: its own inputs and the paper pages its cards link to."""
+        return (skey(view), [cols.paper_page(view, p) or "-" for p in view.papers])
+
+    recent = newest_first[1 : RECENT + 1]
+    add("index.html", "index.html", ("latest", shown(latest) if latest else "-", [skey(v) for v in recent]),
+        latest=latest, recent=recent, title=site.title, description=latest.description if latest else site.title,
+        og_image=cover_url(latest))
     for view in views:
-        render("issue.html", view.url + "index.html", view=view, title=view.title, description=view.description,
-               og_image=cover_url(view), og_type="article")
-    render("archive.html", "archive/index.html", archive=cols.archive, title=f"{lg.t('archive_title')} · {site.title}",
-           description=lg.t("archive_desc", site=site.title))
-    render("topics.html", "topics/index.html", topics=cols.topics, title=f"{lg.t('topics_title')} · {site.title}",
-           description=lg.t("topics_desc", site=site.title))
+        add("issue.html", view.url + "index.html", (shown(view), skey(view.prev), skey(view.next)),
+            view=view, title=view.title, description=view.description, og_image=cover_url(view), og_type="article")
+    everyone = [skey(v) for v in views]
+    add("archive.html", "archive/index.html", ("all", everyone), archive=cols.archive,
+        title=f"{lg.t('archive_title')} · {site.title}", description=lg.t("archive_desc", site=site.title))
+    add("topics.html", "topics/index.html", ("topics", [(t.path, t.name, t.count) for t in cols.topics]),
+        topics=cols.topics, title=f"{lg.t('topics_title')} · {site.title}",
+        description=lg.t("topics_desc", site=site.title))
+
+    def appearances(apps) -> list:
+        return [(skey(a.view), a.paper.rank) for a in apps]
+
     for topic in cols.topics:
         count = lg.t("papers_one" if topic.count == 1 else "papers_many", n=topic.count)
-        render("topic.html", topic.path + "index.html", topic=topic, title=f"{topic.name} · {lg.t('topics_title')} · {site.title}",
-               description=lg.t("topic_desc", count=count, topic=topic.name, site=site.title))
+        add("topic.html", topic.path + "index.html",
+            (topic.name, [(e.page.path, appearances(e.appearances)) for e in topic.papers]),
+            topic=topic, title=f"{topic.name} · {lg.t('topics_title')} · {site.title}",
+            description=lg.t("topic_desc", count=count, topic=topic.name, site=site.title))
     for paper in cols.papers:
-        render("paper.html", paper.path + "index.html", paper=paper, title=f"{paper.name} · {site.title}",
-               description=paper.description, og_type="article")
-    render("404.html", "404.html", absolute=True, title=f"{lg.t('not_found')} · {site.title}", description=site.title)
-    pages += feed_pages(config, views, [p.path for p in pages])
-    return pages
+        add("paper.html", paper.path + "index.html",
+            (appearances(paper.appearances), [(t.path, t.name) for t in paper.topics]),
+            paper=paper, title=f"{paper.name} · {site.title}", description=paper.description, og_type="article")
+    add("404.html", "404.html", ("404",), absolute=True, title=f"{lg.t('not_found')} · {site.title}",
+        description=site.title)
+    jobs += feed_jobs(config, views, [job.path for job in jobs], base_key)
+    return jobs
 
 
-def copy_static(config: Config, out: Path) -> None:
-    """Copy the theme's assets and the project's static/ folder into the site, in a fixed order."""
+def render_pages(config: Config, views: list[IssueView]) -> list[Page]:
+    """Every page of the site, in a fixed order, rendered."""
+    return [job.page() for job in plan_pages(config, views)]
+
+
+def copy_static(config: Config, out: Path) -> list[str]:
+    """Copy the theme's assets and the project's static/ folder into the site, in a fixed order; the paths written."""
+    written: list[str] = []
     for src_root, dest_root in ((config.templates_dir / "assets", out / "assets"), (config.static_dir, out)):
         if not src_root.is_dir():
             continue
@@ -122,4 +243,8 @@ def copy_static(config: Config, out: Path) -> None:
             if src.is_file() and not src.name.startswith("."):
                 dest = dest_root / src.relative_to(src_root)
                 dest.parent.mkdir(parents=True, exist_ok=True)
+                if dest.exists():
+                    dest.unlink()  # it may be hard-linked to the published site, which must not change
                 shutil.copyfile(src, dest)
+                written.append(dest.relative_to(out).as_posix())
+    return written

@@ -1,10 +1,13 @@
 """Search (Pagefind, with a no-JavaScript fallback) and MathML layout, in headless Chromium."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from bs4 import BeautifulSoup
+
+from digest.render.search import assign_shards
 
 from .conftest import HEIGHT, axe_violations, describe
 
@@ -60,22 +63,72 @@ def test_search_finds_a_paper_by_a_word_of_its_title(tab, site, server, axe_sour
     tab.assert_clean()
 
 
+def _shard_bundles(site) -> list[str]:
+    """The served paths of the index's shard bundles, newest first (pagefind/shards.json)."""
+    names = json.loads((site.folder / "pagefind" / "shards.json").read_text(encoding="utf-8"))["shards"]
+    return [f"{site.prefix}pagefind/{name}/" for name in names]
+
+
 def test_search_index_covers_only_issue_articles(tab, site, server):
     """The home page repeats the latest issue; only the issue page itself (and paper pages) can be a result."""
     word, _, issue = _title_word(site)
     tab.open(_url(site, server, "index.html"), width=1280)
-    urls = tab.page.evaluate("""async ([bundle, word]) => {
-        const pagefind = await import(bundle + 'pagefind.js');
+    urls = tab.page.evaluate("""async ([bundles, word]) => {
+        // A module instance of its own (the query), so nothing the search box set up is shared.
+        const pagefind = await import(bundles[0] + 'pagefind.js?probe');
+        for (const bundle of bundles.slice(1)) await pagefind.mergeIndex(bundle);
         const search = await pagefind.search(word);
         const data = await Promise.all(search.results.map(r => r.data()));
         return data.map(d => d.url);
-    }""", [site.prefix + "pagefind/", word.lower()])
+    }""", [_shard_bundles(site), word.lower()])
     # Pagefind stores root-relative URLs; the UI, if it already set the module up, prefixes the site's path.
     paths = {u[len(site.prefix):] if u.startswith(site.prefix) else u.lstrip("/") for u in urls}
     assert issue[: -len("index.html")] in paths, urls
     indexed = {rel[: -len("index.html")] if rel.endswith("index.html") else rel
                for kind in ("issue", "papers-item") for rel in site.pages.get(kind, [])}
     assert paths <= indexed, f"pages other than issue (and paper) pages are in the index: {paths - indexed}"
+
+
+def _indexed(site) -> dict[str, str]:
+    """The text of every page's `data-pagefind-body` article, by site path (the pages the index holds)."""
+    found = {}
+    for path in sorted(site.folder.rglob("*.html")):
+        rel = path.relative_to(site.folder).as_posix()
+        body = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one("[data-pagefind-body]")
+        if body is not None and not rel.startswith("pagefind/"):
+            found[rel] = body.get_text(" ").lower()
+    return found
+
+
+def test_one_search_finds_issues_in_the_oldest_and_the_newest_shard(tab, site, server):
+    """The index is split into shards merged in the browser: one query in the search box finds an issue whose
+    shard is the newest (the one the UI is loaded from) and one whose shard is an older, merged one."""
+    indexed = _indexed(site)
+    issues = sorted(rel for rel in indexed if re.fullmatch(r"\d{4}/\d{2}/\d{2}/index\.html", rel))
+    old, new = issues[0], issues[-1]
+    shards = assign_shards(indexed)
+    shard_of = {rel: name for name, rels in shards.items() for rel in rels}
+    names = [b.rstrip("/").rsplit("/", 1)[-1] for b in _shard_bundles(site)]
+    assert names == list(shards) and shard_of[new] == names[0] and shard_of[old] != names[0], (names, shard_of)
+    # A word of both articles whose first five letters are in no other indexed page (Pagefind matches
+    # prefixes and stems), so these two are the only full matches (looser ones rank below them).
+    words = set(re.findall(r"[a-z]{6,}", indexed[old])) & set(re.findall(r"[a-z]{6,}", indexed[new]))
+    word = next((w for w in sorted(words, key=lambda w: (-len(w), w))
+                 if not any(w[:5] in text for rel, text in indexed.items() if rel not in (old, new))), None)
+    assert word, "the two issues share no word that only they contain"
+    tab.open(_url(site, server, "index.html"), width=1280)
+    page = tab.page
+    box = page.locator("#site-search input")
+    box.click()
+    box.press_sequentially(word, delay=20)
+    for rel in (new, old):
+        link = page.locator(f'#site-search a.pagefind-ui__result-link[href^="{site.url_path(rel)}"]').first
+        link.wait_for(state="visible", timeout=10_000)
+    shown = page.locator("#site-search a.pagefind-ui__result-link").evaluate_all(
+        "links => [...new Set(links.map(a => a.pathname))]")  # a page's sub-results link to it again
+    assert sorted(shown[:2]) == sorted([site.url_path(new), site.url_path(old)]), (word, shown)
+    tab.settle()
+    tab.assert_clean()
 
 
 def test_without_javascript_the_search_box_is_a_link_to_the_archive(browser, site, server):

@@ -1,0 +1,475 @@
+"""The sharded search index: which shard a page belongs to, what decides a rebuild, reuse, and determinism.
+
+Every index here is built by the real Pagefind binary; a spy around `run_pagefind` only records which shards ran.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import digest.render.search as search
+from digest.build import build
+from digest.config import load_config
+from digest.render.search import (BUNDLE_DIR, SearchIndexError, assign_shards, bundle_hashes, index_site,
+                                  page_fingerprint, shard_key)
+
+# ---------------------------------------------------------------- a small site, written by hand
+
+HEAD = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<meta name="description" content="{description}">
+</head>
+<body>
+<header class="site-header"><a href="/">Digest</a><nav><a href="/archive/">{nav}</a></nav>
+<div id="site-search"><a href="/archive/">Search</a></div>
+<script>(function () {{ var x = "<not a tag>"; }})();</script>
+</header>
+<main id="main">
+"""
+BODY = """<article data-pagefind-body>
+<h1>{title}</h1>
+<p>{text}</p>
+</article>
+</main>
+<footer><p>Footer</p></footer>
+</body>
+</html>
+"""
+PAGES = {
+    "2024/03/05/index.html": "An issue from March twenty twenty-four about lighthouses",
+    "2024/11/29/index.html": "An issue from November about glaciers",
+    "papers/2411.18263/index.html": "A paper page about tidal pools",
+    "2025/11/02/index.html": "An issue about orchards",
+    "2026/01/10/index.html": "An issue about volcanoes",
+    "2026/02/03/index.html": "An issue about tundra",
+    "papers/2602.01234/index.html": "A paper page about savannas",
+    "papers/astro-ph/0601001/index.html": "An old-style paper about comets",
+    "papers/multi-block-diffusion/index.html": "A paper known by its slug, about deserts",
+}
+SHARDS = ["2026-02", "2026-01", "2025", "2024", "other"]
+
+
+def page_html(text: str, *, title: str = "Title", description: str = "Description", nav: str = "Archive") -> str:
+    return HEAD.format(title=title, description=description, nav=nav) + BODY.format(title=title, text=text)
+
+
+def make_site(folder: Path, pages: dict[str, str] | None = None) -> Path:
+    for rel, text in (PAGES if pages is None else pages).items():
+        write_page(folder, rel, page_html(text))
+    # Pages without a body are not indexed.
+    write_page(folder, "index.html", HEAD.format(title="Home", description="d", nav="n") + "</main></body></html>")
+    write_page(folder, "archive/index.html", "<!doctype html><html lang=en><body><p>Archive</p></body></html>")
+    write_page(folder, "assets/style.css", "body {}")
+    return folder
+
+
+def write_page(site: Path, rel: str, text: str) -> None:
+    """Replace the file (never write through a hard link into another site)."""
+    path = site / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def edit_body(site: Path, rel: str, old: str, new: str) -> None:
+    text = (site / rel).read_text(encoding="utf-8")
+    assert old in text
+    write_page(site, rel, text.replace(old, new, 1))
+
+
+def copy_pages(src: Path, dest: Path) -> Path:
+    """The site without its index, as a fresh build would have it before indexing."""
+    shutil.copytree(src, dest, ignore=lambda d, names: [BUNDLE_DIR] if Path(d) == src else [])
+    return dest
+
+
+def bundle(site: Path) -> dict[str, str]:
+    folder = site / BUNDLE_DIR
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def html_hashes(site: Path) -> dict[str, str]:
+    return {p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in site.rglob("*") if p.is_file()}
+
+
+def inodes(site: Path, shard: str) -> dict[str, int]:
+    folder = site / BUNDLE_DIR / shard
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()}
+
+
+def snapshot(folder: Path) -> dict[str, tuple]:
+    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class Spy:
+    """Records the shards Pagefind actually ran for (the real binary still does the work)."""
+
+    def __init__(self, monkeypatch):
+        self.shards: list[str] = []
+        real = search.run_pagefind
+
+        def spying(binary, source, output):
+            self.shards.append(Path(output).name)
+            return real(binary, source, output)
+
+        monkeypatch.setattr(search, "run_pagefind", spying)
+
+
+def rebuild(previous_site: Path, record: dict, dest: Path, **kwargs) -> tuple[Path, dict]:
+    """The next build: a copy of the pages, indexed with the previous record and site (JSON round trip)."""
+    site = copy_pages(previous_site, dest)
+    return site, index_site(site, html_hashes(site), json.loads(json.dumps(record)), previous_site, **kwargs)
+
+
+@pytest.fixture
+def first(tmp_path: Path) -> tuple[Path, dict]:
+    """A small site indexed once: (site, record)."""
+    site = make_site(tmp_path / "first")
+    return site, index_site(site, html_hashes(site))
+
+
+# ---------------------------------------------------------------- shard assignment
+
+years = st.integers(min_value=1000, max_value=9999)
+months = st.integers(min_value=1, max_value=12)
+days = st.integers(min_value=1, max_value=31)
+tails = st.sampled_from(["index.html", "", "x/index.html", "page.html"])
+
+
+@given(years, months, days, tails)
+def test_an_issue_page_is_filed_under_its_year_and_month(year, month, day, tail):
+    assert shard_key(f"{year:04d}/{month:02d}/{day:02d}/{tail}") == (year, month)
+
+
+@given(st.integers(min_value=0, max_value=99), months, st.integers(min_value=0, max_value=99999),
+       st.sampled_from([4, 5]), st.sampled_from(["", "v1", "v12"]), tails)
+def test_a_new_style_paper_page_is_filed_under_its_ids_year_and_month(yy, month, number, width, version, tail):
+    number %= 10 ** width
+    path = f"papers/{yy:02d}{month:02d}.{number:0{width}d}{version}/{tail}"
+    assert shard_key(path) == (2000 + yy, month)
+
+
+other_paths = st.one_of(
+    st.builds(lambda a, n: f"papers/{a}/{n:07d}/index.html", st.sampled_from(["astro-ph", "hep-th", "math.AG"]),
+              st.integers(min_value=0, max_value=9999999)),  # old-style arXiv ids
+    st.from_regex(r"papers/[a-z][a-z-]{0,30}/index\.html", fullmatch=True),  # slugs
+    st.builds(lambda y, m, d: f"{y:04d}/{m:02d}/{d:02d}/index.html", years,
+              st.integers(min_value=13, max_value=99), days),  # no such month
+    st.builds(lambda yy, m: f"papers/{yy:02d}{m:02d}.12345/index.html", st.integers(0, 99), st.integers(13, 99)),
+    st.sampled_from(["index.html", "404.html", "archive/index.html", "topics/x/index.html", "2026/index.html",
+                     "2026/07/index.html", "papers/index.html", "papers/2607.1234567/index.html"]),
+)
+
+
+@given(other_paths)
+def test_anything_else_is_filed_under_other(path):
+    assert shard_key(path) is None
+
+
+@given(st.lists(st.one_of(
+    st.builds(lambda y, m, d: f"{y}/{m:02d}/{d:02d}/index.html", st.integers(2015, 2026), months, days),
+    st.builds(lambda yy, m, n: f"papers/{yy}{m:02d}.{n:05d}/index.html", st.integers(15, 26), months,
+              st.integers(0, 99999)),
+    other_paths), unique=True, max_size=60), st.randoms())
+@settings(max_examples=150)
+def test_shards_group_the_newest_years_months_and_each_older_year(paths, rnd):
+    shards = assign_shards(paths)
+    # Every page is in exactly one shard, and the grouping depends on the set of pages, not their order.
+    assert sorted(p for group in shards.values() for p in group) == sorted(paths)
+    shuffled = list(paths)
+    rnd.shuffle(shuffled)
+    assert list(assign_shards(shuffled).items()) == list(shards.items())
+    keys = {p: shard_key(p) for p in paths}
+    newest = max((k[0] for k in keys.values() if k), default=None)
+    for name, group in shards.items():
+        assert group == sorted(group)
+        for p in group:
+            key = keys[p]
+            if key is None:
+                assert name == "other"
+            elif key[0] == newest:
+                assert name == f"{key[0]:04d}-{key[1]:02d}"
+            else:
+                assert name == f"{key[0]:04d}"
+    # Newest first, `other` last; at most 12 months + one per older year + other.
+    names = [n for n in shards if n != "other"]
+    assert names == sorted(names, reverse=True)
+    assert "other" not in shards or list(shards)[-1] == "other"
+    older = {k[0] for k in keys.values() if k and k[0] != newest}
+    assert len(shards) <= 12 + len(older) + 1
+
+
+# ---------------------------------------------------------------- what Pagefind reads
+
+def test_the_fingerprint_ignores_markup_before_the_body_but_not_the_body_text():
+    base = page_html("Words about lighthouses")
+    fp = page_fingerprint(base.encode())
+    assert fp
+    same = [
+        page_html("Words about lighthouses", description="Another description", nav="Archives"),
+        base.replace('<div id="site-search">', '<div id="site-search"><img src="x.png" alt="x"><span id="new">'
+                                              "Navigation words</span>"),
+    ]
+    for html in same:
+        assert html != base and page_fingerprint(html.encode()) == fp
+    different = [
+        page_html("Words about lighthouse"),  # one letter of the body
+        base.replace("<footer><p>Footer", "<footer><p>Footers"),  # after the body: counted, conservatively
+        base.replace('<html lang="en">', '<html lang="ko">'),  # the index language
+        page_html("Words about lighthouses", title="Another title"),  # also the h1; alone it is the fallback title
+        base.replace("<header", '<h1>Site</h1><header'),  # the first h1 of the page is the result title
+        base.replace("<header", '<meta data-pagefind-meta="image[content]" content="/a.png"><header'),
+        base.replace("<header", '<meta data-pagefind-filter="year:2024"><header'),
+        base.replace("<header", "<!-- <header"),  # an unclosed comment would hide the body
+        base.replace("</script>", ""),  # so would an unclosed script
+    ]
+    for html in different:
+        assert html != base and page_fingerprint(html.encode()) != fp, html[:400]
+    assert page_fingerprint(b"<html><body><p>No body here</p></body></html>") == ""
+    # Attribute names are case-insensitive in HTML, and to Pagefind.
+    assert page_fingerprint(base.replace("data-pagefind-body", "DATA-PAGEFIND-BODY").encode())
+
+
+def test_markup_before_the_body_does_not_change_the_pagefind_shard(first, tmp_path):
+    """The experiment behind the rule: Pagefind itself gives byte-identical output when only pre-body markup
+    changes, and different output when one word of the body does."""
+    site, _ = first
+    rel = "2026/02/03/index.html"
+    changed = copy_pages(site, tmp_path / "changed")
+    text = (site / rel).read_text(encoding="utf-8")
+    text = text.replace('content="Description"', 'content="Another description"')
+    text = text.replace('<div id="site-search">', '<div id="site-search"><span id="more">More navigation</span>'
+                                                  '<img src="/cover.png" alt="a cover">')
+    text = text.replace("<title>Title</title>", "<title>Another page title</title>")  # the body has an h1
+    write_page(changed, rel, text)
+    assert page_fingerprint((changed / rel).read_bytes()) != page_fingerprint((site / rel).read_bytes())  # title
+    index_site(changed)
+    assert bundle(changed) == bundle(site)
+    worded = copy_pages(site, tmp_path / "worded")
+    edit_body(worded, rel, "about tundra", "about the tundra")
+    index_site(worded)
+    theirs, ours = bundle(worded), bundle(site)
+    different = {k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k)}
+    assert different and all(k.startswith("2026-02/") for k in different), different
+
+
+# ---------------------------------------------------------------- reuse
+
+def test_the_index_has_one_bundle_per_shard_and_a_list_newest_first(first):
+    site, record = first
+    listing = json.loads((site / BUNDLE_DIR / "shards.json").read_text())
+    assert listing == {"format": 1, "shards": SHARDS}
+    assert sorted(p.name for p in (site / BUNDLE_DIR).iterdir()) == sorted(SHARDS + ["shards.json"])
+    for name in SHARDS:
+        entry = json.loads((site / BUNDLE_DIR / name / "pagefind-entry.json").read_text())
+        assert entry["languages"]["en"]["page_count"] == len(assign_shards(PAGES)[name]), name
+    assert list(record["shards"]) == SHARDS
+    assert bundle_hashes(record) == {f"{BUNDLE_DIR}/{k}": v for k, v in bundle(site).items()}
+    # Only the pages with a body carry a fingerprint; every HTML page is recorded.
+    assert {p for p, (_, fp) in record["pages"].items() if fp} == set(PAGES)
+    assert set(record["pages"]) == set(PAGES) | {"index.html", "archive/index.html"}
+    json.dumps(record)  # kept in the build manifest
+
+
+def test_an_edit_to_one_issues_body_reindexes_only_its_shard(first, tmp_path, monkeypatch):
+    site, record = first
+    before = {name: inodes(site, name) for name in SHARDS}
+    spy = Spy(monkeypatch)
+    second = copy_pages(site, tmp_path / "second")
+    edit_body(second, "2025/11/02/index.html", "about orchards", "about apple orchards")
+    # And a change before the body of another page, in another shard: no reindex for it.
+    edit_body(second, "2024/03/05/index.html", 'content="Description"', 'content="Changed"')
+    new_record = index_site(second, html_hashes(second), json.loads(json.dumps(record)), site)
+    assert spy.shards == ["2025"]
+    for name in SHARDS:
+        now = inodes(second, name)
+        if name == "2025":
+            assert not set(now.values()) & set(before[name].values())  # written anew
+        else:
+            assert now == before[name], name  # the very files of the previous site, hard-linked
+    assert new_record["shards"]["2025"]["inputs"] != record["shards"]["2025"]["inputs"]
+    assert {k: v for k, v in new_record["shards"].items() if k != "2025"} == \
+           {k: v for k, v in record["shards"].items() if k != "2025"}
+    # The same index as a fresh build of the same pages.
+    fresh = copy_pages(second, tmp_path / "fresh")
+    index_site(fresh)
+    assert bundle(second) == bundle(fresh)
+
+
+def test_unchanged_pages_are_not_read_again(first, tmp_path, monkeypatch):
+    site, record = first
+    calls: list[int] = []
+    real = search.page_fingerprint
+    monkeypatch.setattr(search, "page_fingerprint", lambda data: calls.append(1) or real(data))
+    spy = Spy(monkeypatch)
+    rebuild(site, record, tmp_path / "again")
+    assert calls == [] and spy.shards == []
+    # Without the hashes every page is read (and hashed), but still nothing is reindexed.
+    again = copy_pages(site, tmp_path / "again-2")
+    assert index_site(again, None, record, site) == record
+    assert len(calls) == len(record["pages"]) and spy.shards == []
+
+
+@pytest.mark.parametrize("damage", ["changed", "missing", "extra"])
+def test_a_damaged_shard_in_the_previous_site_is_rebuilt(first, tmp_path, monkeypatch, damage):
+    site, record = first
+    folder = site / BUNDLE_DIR / "2024"
+    victim = sorted((folder / "fragment").iterdir())[0]
+    if damage == "changed":
+        victim.write_bytes(victim.read_bytes() + b"\0")
+    elif damage == "missing":
+        victim.unlink()
+    else:
+        (folder / "fragment" / "stray.pf_fragment").write_bytes(b"not Pagefind's")
+    damaged = snapshot(site)
+    spy = Spy(monkeypatch)
+    second, new_record = rebuild(site, record, tmp_path / "second")
+    # A stray file is never copied (only recorded files are); a changed or missing one means a rebuild.
+    assert spy.shards == ([] if damage == "extra" else ["2024"])
+    assert snapshot(site) == damaged  # the previous site is only read
+    assert new_record == record
+    fresh = copy_pages(second, tmp_path / "fresh")
+    index_site(fresh)
+    assert bundle(second) == bundle(fresh)
+
+
+def test_the_output_is_the_same_serial_parallel_reused_or_fresh(first, tmp_path, monkeypatch):
+    site, record = first
+    serial = copy_pages(site, tmp_path / "serial")
+    parallel = copy_pages(site, tmp_path / "parallel")
+    assert index_site(serial, jobs=1) == index_site(parallel, jobs=2) == record
+    monkeypatch.setenv("DIGEST_JOBS", "3")
+    from_env = copy_pages(site, tmp_path / "env")
+    assert index_site(from_env) == record
+    reused, reused_record = rebuild(site, record, tmp_path / "reused")
+    assert reused_record == record
+    assert bundle(site) == bundle(serial) == bundle(parallel) == bundle(from_env) == bundle(reused)
+
+
+def test_the_number_of_parallel_runs_comes_from_jobs_or_digest_jobs(monkeypatch):
+    monkeypatch.delenv("DIGEST_JOBS", raising=False)
+    assert search._job_count(None) == min(2, os.cpu_count() or 1)
+    assert search._job_count(1) == 1 and search._job_count(4) == 4 and search._job_count(0) == 1
+    for raw, expected in (("1", 1), ("6", 6), (" 3 ", 3), ("0", None), ("-2", None), ("two", None), ("", None)):
+        monkeypatch.setenv("DIGEST_JOBS", raw)
+        assert search._job_count(None) == (expected or min(2, os.cpu_count() or 1)), raw
+    monkeypatch.setenv("DIGEST_JOBS", "5")
+    assert search._job_count(2) == 2  # an explicit argument wins
+
+
+MALFORMED = [
+    None, [], "text", {}, {"format": 2}, {"format": 1, "tool": "x", "pages": [], "shards": {}},
+    {"format": 1, "tool": 1, "pages": {}, "shards": {}},
+    {"format": 1, "tool": "x", "pages": {"a.html": ["x", ""]}, "shards": {}},
+    {"format": 1, "tool": "x", "pages": {"a.html": "sha"}, "shards": {}},
+    {"format": 1, "tool": "x", "pages": {}, "shards": {"../../etc": {"inputs": "x", "files": {"a": "0" * 64}}}},
+    {"format": 1, "tool": "x", "pages": {}, "shards": {"2024": {"inputs": "x", "files": {"../../../x": "0" * 64}}}},
+    {"format": 1, "tool": "x", "pages": {}, "shards": {"2024": {"inputs": "x", "files": {"/etc/passwd": "0" * 64}}}},
+    {"format": 1, "tool": "x", "pages": {}, "shards": {"2024": {"inputs": "x", "files": {}}}},
+    {"format": 1, "tool": "x", "pages": {}, "shards": {"2024": {"inputs": None, "files": {"a": "0" * 64}}}},
+    {"format": 1, "tool": "x", "pages": {}, "shards": {"2024": []}},
+]
+
+
+@pytest.mark.parametrize("previous", MALFORMED, ids=range(len(MALFORMED)))
+def test_a_malformed_previous_record_means_no_reuse_never_an_error(first, tmp_path, monkeypatch, previous):
+    site, record = first
+    spy = Spy(monkeypatch)
+    second = copy_pages(site, tmp_path / "second")
+    assert index_site(second, html_hashes(second), previous, site) == record
+    assert sorted(spy.shards) == sorted(SHARDS)
+    assert bundle(second) == bundle(site)
+
+
+def test_a_record_with_the_right_shape_but_paths_outside_the_shard_is_not_followed(first, tmp_path, monkeypatch):
+    site, record = first
+    bad = json.loads(json.dumps(record))
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the site")
+    bad["shards"]["2024"]["files"]["../../../secret.txt"] = hashlib.sha256(secret.read_bytes()).hexdigest()
+    second = copy_pages(site, tmp_path / "second")
+    spy = Spy(monkeypatch)
+    assert index_site(second, html_hashes(second), bad, site) == record
+    assert sorted(spy.shards) == sorted(SHARDS)
+    assert not [p for p in second.rglob("*") if p.name == "secret.txt"]
+
+
+def test_a_site_without_a_body_gets_no_index_and_a_record_without_shards(tmp_path):
+    site = tmp_path / "site"
+    write_page(site, "index.html", "<!doctype html><html lang=en><body><p>Nothing yet</p></body></html>")
+    record = index_site(site)
+    assert record["shards"] == {} and list(record["pages"]) == ["index.html"]
+    assert not (site / BUNDLE_DIR).exists()
+    assert bundle_hashes(record) == {}
+
+
+def test_an_old_index_in_the_folder_is_replaced_not_merged(first, tmp_path):
+    site, record = first
+    second = copy_pages(site, tmp_path / "second")
+    (second / BUNDLE_DIR / "1999").mkdir(parents=True)
+    (second / BUNDLE_DIR / "1999" / "pagefind-entry.json").write_text("{}")
+    assert index_site(second) == record
+    assert bundle(second) == bundle(site)
+
+
+def test_a_failing_pagefind_is_a_search_index_error_with_its_message(first, tmp_path, monkeypatch):
+    site, _ = first
+    fake = tmp_path / "bin" / "pagefind"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'Error: something broke in Pagefind' >&2\nexit 3\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(fake))
+    second = copy_pages(site, tmp_path / "second")
+    for jobs in (1, 2):
+        with pytest.raises(SearchIndexError, match="something broke in Pagefind"):
+            index_site(second, jobs=jobs)
+        assert not [p for p in second.iterdir() if p.name.startswith(".pagefind-")]  # staging removed
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(tmp_path / "no-such-binary"))
+    with pytest.raises(SearchIndexError, match="needs Pagefind"):
+        index_site(second)
+
+
+# ---------------------------------------------------------------- through `digest build`
+
+def test_a_build_after_an_issue_edit_reindexes_only_that_issues_shard(project, tmp_path, monkeypatch):
+    config = load_config(project / "digest.yaml")
+    build(config)
+    site = project / "site"
+    names = json.loads((site / BUNDLE_DIR / "shards.json").read_text())["shards"]
+    before = {name: inodes(site, name) for name in names}
+    issue = project / "issues" / "2026-07-01.yaml"
+    text = issue.read_text(encoding="utf-8")
+    assert "intro: |\n  Four signals" in text
+    issue.write_text(text.replace("intro: |\n  Four signals", "intro: |\n  Five signals", 1), encoding="utf-8")
+    spy = Spy(monkeypatch)
+    build(config)
+    assert spy.shards == ["2026-07"]
+    for name in names:
+        if name != "2026-07":
+            assert inodes(site, name) == before[name], name
+    # Byte-identical to a clean build of the same inputs.
+    monkeypatch.undo()
+    cold = tmp_path / "cold"
+    shutil.copytree(project, cold, ignore=shutil.ignore_patterns("site", ".digest-cache", ".site-*"))
+    build(load_config(cold / "digest.yaml"), clean=True)
+    assert bundle(site) == bundle(cold / "site")
+    for rel in sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()):
+        assert (site / rel).read_bytes() == (cold / "site" / rel).read_bytes(), rel
+    manifest = json.loads((project / ".digest-cache" / "build" / "manifest.json").read_text())
+    assert set(manifest["search"]["shards"]) == set(names)
+    assert re.fullmatch(r"[0-9a-f]{64}", manifest["search"]["shards"]["2026-07"]["inputs"])
