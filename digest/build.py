@@ -104,7 +104,7 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
         big = len(jobs) >= BACKGROUND_REMOVAL_PAGES
         record = index_site(tmp, hashes, previous.get("search") if previous else None,
                             out if previous is not None else None,
-                            discard=lambda folder: discard_tree(folder, out, background=big))
+                            discard=lambda folder: discard_tree(folder, out, background=big), trusted=linkable)
         hashes.update(bundle_hashes(record))
         tmp.chmod(0o755)
         # A rebuild with nothing new leaves the published folder alone (mtimes, rsync, caches).
@@ -270,11 +270,11 @@ def copy_static(config, out):
     return impl(config, out)
 
 
-def index_site(site, html_hashes=None, previous=None, previous_site=None, discard=None):
+def index_site(site, html_hashes=None, previous=None, previous_site=None, discard=None, trusted=None):
     """render.search.index_site."""
     from .render.search import index_site as impl
 
-    return impl(site, html_hashes, previous, previous_site, discard=discard)
+    return impl(site, html_hashes, previous, previous_site, discard=discard, trusted=trusted)
 
 
 def _linkable(previous: dict | None, out: Path, published: dict[str, tuple[int, int]] | None = None) -> dict[str, str]:

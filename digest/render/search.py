@@ -183,7 +183,7 @@ def _shard_fingerprint(paths: list[str], fingerprints: dict[str, str]) -> str:
 
 def index_site(site: Path, html_hashes: dict[str, str] | None = None, previous: dict | None = None,
                previous_site: Path | None = None, jobs: int | None = None,
-               discard: Callable[[Path], None] | None = None) -> dict:
+               discard: Callable[[Path], None] | None = None, trusted: dict[str, str] | None = None) -> dict:
     """Write the sharded search index into site/pagefind/; reuse shards of `previous_site` whose inputs match `previous`; return the record to keep for the next build.
 
     `html_hashes`: site path -> sha256 of every file in `site` as written; its `.html` entries are the pages
@@ -192,6 +192,8 @@ def index_site(site: Path, html_hashes: dict[str, str] | None = None, previous: 
     (default $DIGEST_JOBS, else min(2, CPUs)). A site with no `data-pagefind-body` page gets no index.
     SearchIndexError when Pagefind is missing or fails. `discard` removes the scratch folder of links
     Pagefind read (default: deleted here; the build hands it to a background remover instead).
+    `trusted`: site path -> sha256 of files in `previous_site` known to be as recorded (the build manifest
+    checked their size and mtime), which need not be read again to be verified.
     """
     site = Path(site).resolve()
     bundle = site / BUNDLE_DIR
@@ -222,7 +224,8 @@ def index_site(site: Path, html_hashes: dict[str, str] | None = None, previous: 
         # Pagefind starts on the changed shards first; the unchanged ones are linked and checked meanwhile.
         runs.start(sorted((name for name in groups if name not in reusable), key=lambda n: (-len(groups[n]), n)))
         for name, recorded in reusable.items():
-            if _reuse(Path(previous_site) / BUNDLE_DIR / name, bundle / name, recorded):
+            if _reuse(Path(previous_site) / BUNDLE_DIR / name, bundle / name, recorded,
+                      trusted or {}, f"{BUNDLE_DIR}/{name}/"):
                 files[name] = dict(recorded)
             else:
                 runs.start([name])
@@ -320,9 +323,12 @@ def _tool_identity(binary: Path) -> str:
     return f"{resolved}\0{st.st_size}\0{st.st_mtime_ns}"
 
 
-def _reuse(src: Path, dest: Path, files: dict[str, str]) -> bool:
-    """Hard-link (else copy) a recorded shard from the previous site and check every file against its hash;
+def _reuse(src: Path, dest: Path, files: dict[str, str], trusted: dict[str, str] | None = None,
+           prefix: str = "") -> bool:
+    """Hard-link (else copy) a recorded shard from the previous site and check every file against its hash
+    (unless `trusted`, by site path `prefix` + name, vouches for the hash of a hard-linked source);
     False, with nothing left in `dest`, when any is missing or differs. `src` is only read."""
+    trusted = trusted or {}
     # Plain strings, not Path objects: a shard of a ten-year archive has thousands of files.
     src_dir, dest_dir = os.fspath(src), os.fspath(dest)
     made: set[str] = set()
@@ -335,9 +341,11 @@ def _reuse(src: Path, dest: Path, files: dict[str, str]) -> bool:
                 made.add(folder)
             try:
                 os.link(source, target)
+                linked = True
             except OSError:
                 shutil.copyfile(source, target)
-            if _sha256_file(target) != sha:
+                linked = False
+            if not (linked and trusted.get(prefix + rel) == sha) and _sha256_file(target) != sha:
                 raise ValueError(rel)
     except (OSError, ValueError):
         shutil.rmtree(dest, ignore_errors=True)
