@@ -249,15 +249,30 @@ class Bench:
         self.gen_seconds = time.perf_counter() - started
         stamp.write_text(json.dumps({"params": wanted, "sizes": self.gen_sizes, "seconds": self.gen_seconds}))
 
+    def _wait_for_removal(self, limit: float = 600.0) -> float:
+        """Seconds until no replaced or scratch site folder is left beside digest's output."""
+        started = time.perf_counter()
+        parent, name = self.ours_out.parent, self.ours_out.name
+        while time.perf_counter() - started < limit:
+            if not parent.is_dir() or not any(p.name.startswith((f".{name}-old-", f".{name}-build-"))
+                                              for p in parent.iterdir()):
+                break
+            time.sleep(0.05)
+        return time.perf_counter() - started
+
     def _measure(self, figures: Figures, phase: str, cmd: list[str], env: dict) -> Run:
         self.loads.append(os.getloadavg()[0])
         result = run(cmd, env=env, cwd=self.base, timeout=self.args.timeout)
         self.loads.append(os.getloadavg()[0])
         figures.runs[phase].append(result)
         tool = "digest" if figures is self.ours else "hugo"
+        # digest hands the replaced site to a detached remover and returns; the next timed run (theirs or
+        # ours) must not share the disk with it, so wait here, untimed, and say how long it took.
+        after = self._wait_for_removal() if figures is self.ours else 0.0
         if result.ok:
             log(f"[{self.issues}] {tool:<6} {LABELS[phase]:<18} {result.seconds:8.2f} s wall {result.cpu:8.2f} s cpu "
-                f"{result.maxrss_kib * 1024 / 1e6:8.0f} MB  load {os.getloadavg()[0]:.1f}")
+                f"{result.maxrss_kib * 1024 / 1e6:8.0f} MB  load {os.getloadavg()[0]:.1f}"
+                + (f"  (then {after:.1f} s removing the replaced site in the background)" if after >= 0.05 else ""))
         else:
             tail = (result.stderr.strip() or result.stdout.strip()).splitlines()[-5:]
             message = f"{tool} {LABELS[phase]} exited {result.returncode}: " + " | ".join(tail)
