@@ -85,7 +85,9 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
         shutil.rmtree(views_dir, ignore_errors=True)
     # Inputs are hashed before they are read: a file edited during the build shows as changed next time.
     inputs = mf.hash_inputs(root, name, previous)
-    project = load_project(config, cache=ViewCache(views_dir, config, mf.code_fingerprint()))
+    # The view cache keys issues by their files' hashes, which were just taken: no need to read them again.
+    digests = {str(root / rel): (size, mtime, sha) for rel, (size, mtime, sha) in inputs[1].items()}
+    project = load_project(config, cache=ViewCache(views_dir, config, mf.code_fingerprint(), digests))
     if project.errors:
         raise DigestError(project.errors)
     clean_stale_build_dirs(out)

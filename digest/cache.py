@@ -23,9 +23,11 @@ SUFFIX = ".pickle"
 class ViewCache:
     """Entries in one folder; `used` collects the keys this build read or wrote, for pruning."""
 
-    def __init__(self, folder: Path, config, code: str):
+    def __init__(self, folder: Path, config, code: str, digests: dict[str, tuple[int, int, str]] | None = None):
         self.folder = Path(folder)
         self.config = config
+        # Absolute path -> (size, mtime_ns, sha256 hex) of input files the build has already hashed.
+        self.digests = digests or {}
         self.used: set[str] = set()
         self.hits = 0
         self.misses = 0
@@ -39,10 +41,29 @@ class ViewCache:
 
     def key(self, path: Path, issue_bytes: bytes, candidates_bytes: bytes | None, previous_published) -> str:
         """The entry key of one issue file, given what the view depends on."""
+        return self.key_from_digests(path, hashlib.sha256(issue_bytes).digest(),
+                                     None if candidates_bytes is None else hashlib.sha256(candidates_bytes).digest(),
+                                     previous_published)
+
+    def digest(self, path: Path) -> bytes | None:
+        """The sha256 of a file the build hashed, if the file still has the size and mtime it had then."""
+        known = self.digests.get(str(path))
+        if known is None:
+            return None
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if (st.st_size, st.st_mtime_ns) != (known[0], known[1]):
+            return None
+        return bytes.fromhex(known[2])
+
+    def key_from_digests(self, path: Path, issue_sha: bytes, candidates_sha: bytes | None, previous_published) -> str:
+        """key(), from the sha256 digests of the two files instead of their bytes (the same key)."""
         h = self._base.copy()
         h.update(str(path).encode() + b"\0")
-        h.update(hashlib.sha256(issue_bytes).digest())
-        h.update(b"-" if candidates_bytes is None else b"+" + hashlib.sha256(candidates_bytes).digest())
+        h.update(issue_sha)
+        h.update(b"-" if candidates_sha is None else b"+" + candidates_sha)
         h.update(b"\0" + (previous_published.isoformat() if previous_published else "-").encode())
         return h.hexdigest()
 

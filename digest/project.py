@@ -1,6 +1,7 @@
 """Everything one run knows about the project: config, editor files, candidates, problems."""
 from __future__ import annotations
 
+import hashlib
 import pickle
 import traceback
 from dataclasses import dataclass, field
@@ -62,6 +63,12 @@ def _read(path: Path) -> bytes | None:
         return path.read_bytes()
     except OSError:
         return None
+
+
+def _sha(path: Path) -> bytes | None:
+    """The sha256 of the file's bytes as _read gives them; None when _read gives None."""
+    raw = _read(path)
+    return None if raw is None else hashlib.sha256(raw).digest()
 
 
 def _news_candidates(cands: Candidates | None) -> Candidates | None:
@@ -130,13 +137,20 @@ class _Item:
 def _scan(path: Path, config: Config, cache: ViewCache | None, previous_published: datetime | None) -> _Item:
     """Take the file's view from the cache, or load the issue and its candidates (the view is built later)."""
     key = raw = craw = None
+    known: tuple[bytes, bytes | None] | None = None  # digests the build already took, instead of raw/craw
     file_date = issue_date_from_name(path)
     if cache is not None and file_date is not None:
-        raw = _read(path)
         cpath = candidates_path(config.issues_dir, file_date)
-        craw = _read(cpath)
-        if raw is not None:
-            key = cache.key(path, raw, craw, previous_published)
+        sha, csha = cache.digest(path), cache.digest(cpath)
+        if sha is not None and (csha is not None or not cpath.exists()):
+            known = (sha, csha)
+            key = cache.key_from_digests(path, sha, csha, previous_published)
+        else:
+            raw = _read(path)
+            craw = _read(cpath)
+            if raw is not None:
+                key = cache.key(path, raw, craw, previous_published)
+        if key is not None:
             entry = cache.get(key)
             if entry is not None:
                 view = entry["view"]
@@ -157,7 +171,10 @@ def _scan(path: Path, config: Config, cache: ViewCache | None, previous_publishe
         failed = True
     problems.extend(_news_problems(issue, cands))
     # Cache only what was read under this key: the files must not have changed while loading.
-    cacheable = key is not None and issue.date == file_date and _read(path) == raw and _read(cpath) == craw
+    if known is not None:
+        cacheable = key is not None and issue.date == file_date and _sha(path) == known[0] and _sha(cpath) == known[1]
+    else:
+        cacheable = key is not None and issue.date == file_date and _read(path) == raw and _read(cpath) == craw
     return _Item(problems, issue, cands, None, key if cacheable else None, failed)
 
 

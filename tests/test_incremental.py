@@ -514,3 +514,18 @@ def test_a_template_error_in_a_worker_is_reported_like_in_one_process(archive: P
         messages.append(capsys.readouterr().err)
     assert messages[0] == messages[1] and "paper.html" in messages[0]
     assert not (archive / "site").exists()
+
+
+def test_cached_issues_are_found_by_the_hashes_the_build_already_took(archive: Path, tmp_path: Path,
+                                                                       monkeypatch) -> None:
+    assert cli_build(archive) == 0
+    _edit_issue(archive)
+    reads: list[str] = []
+    real = project_module._read
+    monkeypatch.setattr(project_module, "_read", lambda p: reads.append(p.name) or real(p))
+    monkeypatch.setenv("DIGEST_JOBS", "1")
+    assert cli_build(archive) == 0
+    # Only the edited issue is read again (to load it and check it did not change meanwhile).
+    assert set(reads) == {"2026-06-10.yaml", "2026-06-10.candidates.json"}, sorted(set(reads))[:6]
+    monkeypatch.undo()
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
