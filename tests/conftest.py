@@ -54,3 +54,20 @@ def fork_ok(monkeypatch):
 
     before = set(threading.enumerate())
     monkeypatch.setattr(threading, "active_count", lambda: len(set(threading.enumerate()) - before) + 1)
+
+
+def synth_archive(tmp_path_factory, issues: int, seed: int) -> Path:
+    """A synthetic archive of `issues` daily issues made by benchmarks/synth.py (a script, loaded by path)."""
+    import importlib.util
+    import sys
+
+    name = "bench_synth_for_tests"
+    module = sys.modules.get(name)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / "benchmarks" / "synth.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    out = tmp_path_factory.mktemp("synth") / "archive"
+    module.generate(out, issues, seed=seed, hugo=False)
+    return out

@@ -5,7 +5,6 @@ Whatever is reused, the site must be byte-identical to a cold `digest build --cl
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import pickle
@@ -26,25 +25,15 @@ from digest.cli import main
 from digest.config import load_config
 from digest.errors import DigestError
 
-from conftest import write
+from conftest import write, synth_archive
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUES = 31  # the newest one is held back and added by a test
 
 
-def _load_synth():
-    spec = importlib.util.spec_from_file_location("bench_synth_incremental", ROOT / "benchmarks" / "synth.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def archive_source(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("synth") / "archive"
-    _load_synth().generate(out, ISSUES, seed=1, hugo=False)
-    return out
+    return synth_archive(tmp_path_factory, ISSUES, seed=1)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import multiprocessing
 import os
 import pickle
@@ -17,6 +16,8 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
+
+from conftest import synth_archive
 
 import digest.parallel as parallel
 import digest.project as project_module
@@ -33,19 +34,9 @@ ISSUES = 30
 pytestmark = pytest.mark.skipif(not can_fork(), reason="worker processes are forked")
 
 
-def _load_synth():
-    spec = importlib.util.spec_from_file_location("bench_synth_parallel", ROOT / "benchmarks" / "synth.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def archive_source(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("synth") / "archive"
-    _load_synth().generate(out, ISSUES, seed=3, hugo=False)
-    return out
+    return synth_archive(tmp_path_factory, ISSUES, seed=3)
 
 
 @pytest.fixture
