@@ -2,9 +2,11 @@
 
 Builds are incremental where that cannot change the result (see digest/manifest.py and digest/cache.py):
 a build whose inputs and published folder match the last build's manifest stops before loading the
-project; issue views come from the per-issue cache when their inputs are unchanged; a search index shard is
-reused when what Pagefind reads of its pages is unchanged; pages whose bytes equal the published ones are
-hard-linked rather than written again. The published folder is never modified in place.
+project; issue views come from the per-issue cache when their inputs are unchanged; a page whose key (what
+it is made from, see render/site.py plan_pages) is as last recorded is hard-linked from the published site
+without being rendered, and a rendered page whose bytes equal the published ones is hard-linked too; a
+search index shard is reused when what Pagefind reads of its pages is unchanged. The published folder is
+never modified in place.
 `clean=True` (`digest build --clean`) ignores all of that and builds from nothing.
 
 This module imports no rendering library at import time, so `digest build` decides quickly when there is
