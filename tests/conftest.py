@@ -71,3 +71,11 @@ def synth_archive(tmp_path_factory, issues: int, seed: int) -> Path:
     out = tmp_path_factory.mktemp("synth") / "archive"
     module.generate(out, issues, seed=seed, hugo=False)
     return out
+
+
+@pytest.fixture
+def archive(archive_source: Path, tmp_path: Path) -> Path:
+    """A private copy of the module's `archive_source` (a synth_archive made once per module)."""
+    dest = tmp_path / "archive"
+    shutil.copytree(archive_source, dest)
+    return dest

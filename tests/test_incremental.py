@@ -36,13 +36,6 @@ def archive_source(tmp_path_factory) -> Path:
     return synth_archive(tmp_path_factory, ISSUES, seed=1)
 
 
-@pytest.fixture
-def archive(archive_source: Path, tmp_path: Path) -> Path:
-    dest = tmp_path / "archive"
-    shutil.copytree(archive_source, dest)
-    return dest
-
-
 def files(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 

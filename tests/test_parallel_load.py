@@ -39,13 +39,6 @@ def archive_source(tmp_path_factory) -> Path:
     return synth_archive(tmp_path_factory, ISSUES, seed=3)
 
 
-@pytest.fixture
-def archive(archive_source: Path, tmp_path: Path) -> Path:
-    dest = tmp_path / "archive"
-    shutil.copytree(archive_source, dest)
-    return dest
-
-
 @pytest.fixture(autouse=True)
 def _fork_ok(fork_ok):
     """Every test here is about the parallel path (see conftest.fork_ok)."""

@@ -514,14 +514,7 @@ def feed_pages(config: Config, views: list[IssueView], html_paths: list[str]) ->
     `html_paths` are the site paths of the HTML pages already rendered
     ("index.html", "2026/07/01/index.html", ...); the 404 page is left out of the sitemap.
     """
-    from .site import Page
-
-    return [
-        Page(FEED_PATH, issues_feed(config, views)),
-        Page(PAPERS_PATH, papers_feed(config, views)),
-        Page(SITEMAP_PATH, sitemap(config, views, html_paths)),
-        Page(ROBOTS_PATH, robots(config)),
-    ]
+    return [job.page() for job in feed_jobs(config, views, html_paths)]
 
 
 def feed_jobs(config: Config, views: list[IssueView], html_paths: list[str], base_key: str | None = "") -> list:
@@ -538,7 +531,7 @@ def feed_jobs(config: Config, views: list[IssueView], html_paths: list[str], bas
         count += len(view.featured)
 
     def skeys(chosen: list[IssueView]) -> list:
-        return [getattr(v, "source_key", None) or UNKNOWN for v in chosen]
+        return [v.source_key or UNKNOWN for v in chosen]
 
     lastmod = sorted((v.url, _published(v, config).isoformat()) for v in views)
     return [

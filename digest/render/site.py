@@ -166,7 +166,7 @@ def plan_pages(config: Config, views: list[IssueView], base_key: str | None = ""
     def skey(view: IssueView | None) -> str | _Unknown:
         if view is None:
             return "-"
-        return getattr(view, "source_key", None) or UNKNOWN
+        return view.source_key or UNKNOWN
 
     def add(template: str, path: str, key_parts: tuple, *, absolute: bool = False, **ctx) -> None:
         def make() -> bytes:
@@ -226,11 +226,6 @@ def plan_pages(config: Config, views: list[IssueView], base_key: str | None = ""
         description=site.title)
     jobs += feed_jobs(config, views, [job.path for job in jobs], base_key)
     return jobs
-
-
-def render_pages(config: Config, views: list[IssueView]) -> list[Page]:
-    """Every page of the site, in a fixed order, rendered."""
-    return [job.page() for job in plan_pages(config, views)]
 
 
 def copy_static(config: Config, out: Path) -> list[str]:
