@@ -3,12 +3,18 @@
 `.digest-cache/build/manifest.json` records every input file (digest.yaml,
 issues/**, templates/**, static/**) with its size, mtime_ns and sha256, a
 fingerprint of this package's code and of the libraries whose output ends up in
-the site, the output folder, and every output file with its size, mtime_ns
-(taken after the swap) and sha256.
+the site, the output folder, every output file with its size, mtime_ns (taken
+after the swap) and sha256, the key of every page and the search index's shards.
 
-A build whose inputs and published folder still match the manifest is skipped
-before the project is loaded. This module imports only the standard library, so
-`digest build` can take that decision without importing Jinja2, markdown-it,
+`.digest-cache/build/quick.json` repeats the part the no-change shortcut reads
+(the inputs, the code, and the identity of the published folder: inode and
+mtime of site/ and of each folder directly in it), so that decision does not
+parse the whole manifest nor visit every published file. It is written after
+the manifest; both describe the published folder only while its marks match.
+
+A build whose inputs and published folder still match is skipped before the
+project is loaded. This module imports only the standard library, so `digest
+build` can take that decision without importing Jinja2, markdown-it,
 jsonschema, latex2mathml or Babel. Anything unexpected in the manifest (missing,
 unreadable, damaged, older format) means "build normally", never an error.
 """
@@ -22,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-FORMAT = 1
+FORMAT = 2
 CACHE_DIR_NAME = ".digest-cache"  # Config.cache_dir, without loading the config
 INPUT_DIRS = ("issues", "templates", "static")
 # Versions of the libraries whose behaviour shapes the site.
@@ -46,6 +52,11 @@ def manifest_path(root: Path) -> Path:
     return cache_root(root) / "manifest.json"
 
 
+def quick_path(root: Path) -> Path:
+    """The part of the manifest the no-change shortcut reads."""
+    return cache_root(root) / "quick.json"
+
+
 def code_fingerprint() -> str:
     """A hash of this package's Python files and of the versions of the libraries it renders with."""
     global _fingerprint
@@ -55,17 +66,35 @@ def code_fingerprint() -> str:
         for path in sorted(package.rglob("*.py")):
             h.update(path.relative_to(package).as_posix().encode() + b"\0")
             h.update(path.read_bytes() + b"\0")
-        from importlib import metadata
-
+        versions = _installed_versions()
         for name in LIBRARIES:
-            try:
-                version = metadata.version(name)
-            except metadata.PackageNotFoundError:
-                version = "-"
-            h.update(f"{name}={version}\n".encode())
+            h.update(f"{name}={versions.get(_canonical(name), '-')}\n".encode())
         h.update(f"PAGEFIND_BINARY_PATH={os.environ.get('PAGEFIND_BINARY_PATH', '')}\n".encode())
         _fingerprint = h.hexdigest()
     return _fingerprint
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _installed_versions() -> dict[str, str]:
+    """Distribution name -> version, from the `<name>-<version>.dist-info` folders on sys.path.
+
+    The folder names say what importlib.metadata would, without importing it and reading every
+    METADATA file (which costs more than the rest of a no-change build). The first on sys.path wins.
+    """
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                dist, _, version = name[: -len(".dist-info")].partition("-")
+                found.setdefault(_canonical(dist), version)
+    return found
 
 
 def sha256_file(path: Path) -> str:
@@ -135,28 +164,43 @@ def hash_inputs(root: Path, config_name: str, previous: dict | None) -> tuple[in
     return started, out
 
 
-def load(root: Path) -> dict | None:
-    """The manifest of the project in `root`, or None when it is absent, unreadable or not this format."""
+def _read_json(path: Path) -> dict | None:
     try:
-        data = json.loads(manifest_path(root).read_bytes())
+        data = json.loads(path.read_bytes())
     except (OSError, ValueError):
         return None
+    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
+
+
+def _valid_common(data: dict) -> bool:
+    """The fields both files carry have the right shapes."""
+    for key, kind in (("code", str), ("out", str), ("config", str), ("inputs", dict),
+                      ("pages", int), ("issues", int), ("warnings", list), ("inputs_ns", int)):
+        if not isinstance(data.get(key), kind):
+            return False
+    if not _valid_records(data["inputs"]):
+        return False
+    return all(isinstance(w, list) and len(w) == 5 for w in data["warnings"])
+
+
+def _valid_records(table: dict) -> bool:
+    return all(isinstance(rec, list) and len(rec) == 3 and isinstance(rec[0], int) and isinstance(rec[1], int)
+               and isinstance(rec[2], str) for rec in table.values())
+
+
+def load(root: Path) -> dict | None:
+    """The manifest of the project in `root`, or None when it is absent, unreadable or not this format."""
+    data = _read_json(manifest_path(root))
+    if data is None:
+        return None
     try:
-        if data.get("format") != FORMAT:
+        if not _valid_common(data):
             return None
-        for key, kind in (("code", str), ("out", str), ("config", str), ("inputs", dict), ("outputs", dict),
-                          ("count", int), ("pages", int), ("issues", int), ("warnings", list),
-                          ("recorded_ns", int), ("inputs_ns", int)):
+        for key, kind in (("outputs", dict), ("count", int), ("recorded_ns", int)):
             if not isinstance(data.get(key), kind):
                 return None
-        for table in (data["inputs"], data["outputs"]):
-            for rec in table.values():
-                if not (isinstance(rec, list) and len(rec) == 3 and isinstance(rec[0], int)
-                        and isinstance(rec[1], int) and isinstance(rec[2], str)):
-                    return None
-        for w in data["warnings"]:
-            if not (isinstance(w, list) and len(w) == 5):
-                return None
+        if not _valid_records(data["outputs"]):
+            return None
         keys = data.setdefault("page_keys", {})
         if not (isinstance(keys, dict) and all(isinstance(v, str) for v in keys.values())):
             return None
@@ -165,29 +209,73 @@ def load(root: Path) -> dict | None:
     return data
 
 
+def _load_quick(root: Path) -> dict | None:
+    data = _read_json(quick_path(root))
+    try:
+        if data is None or not _valid_common(data) or not isinstance(data.get("folders"), dict):
+            return None
+    except (AttributeError, TypeError):
+        return None
+    return data
+
+
 def save(root: Path, data: dict) -> None:
-    """Write the manifest atomically."""
+    """Write the manifest atomically, then the part the no-change shortcut reads."""
     from .fsutil import atomic_write_bytes
 
     atomic_write_bytes(manifest_path(root), json.dumps(data, sort_keys=True, separators=(",", ":")).encode())
+    _save_quick(root, {key: data[key] for key in QUICK_KEYS})
+
+
+def _save_quick(root: Path, quick: dict) -> None:
+    from .fsutil import atomic_write_bytes
+
+    atomic_write_bytes(quick_path(root), json.dumps(quick, sort_keys=True, separators=(",", ":")).encode())
+
+
+QUICK_KEYS = ("format", "code", "config", "out", "folders", "inputs_ns", "inputs", "pages", "issues",
+              "warnings")
+
+
+def folder_marks(out: Path) -> dict[str, list[int]]:
+    """[inode, mtime_ns] of the published folder ("") and of each folder directly in it.
+
+    Replacing or deleting site/, or adding, removing or renaming anything at its top or one level down,
+    changes these; a file edited in place deeper down does not.
+    """
+    out = Path(out)
+    marks: dict[str, list[int]] = {}
+    try:
+        st = out.stat()
+        marks[""] = [st.st_ino, st.st_mtime_ns]
+        with os.scandir(out) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    est = entry.stat(follow_symlinks=False)
+                    marks[entry.name] = [est.st_ino, est.st_mtime_ns]
+    except OSError:
+        return {}
+    return marks
 
 
 def unchanged(root: Path, config_name: str, out: Path) -> dict | None:
-    """The manifest when nothing the last build read or wrote has changed since, else None.
+    """The quick manifest when nothing the last build read or wrote has changed since, else None.
 
     Inputs are compared by (size, mtime_ns), hashing only files whose stat moved (same hash: unchanged).
     An issue file whose mtime moved is a change even with the same bytes: "new since you last edited"
-    warnings depend on it. The published folder must hold exactly the recorded files with the recorded
-    (size, mtime_ns); files written just before they were recorded are compared by hash as well.
+    warnings depend on it. The published folder must be the one the last build left (folder_marks):
+    this does not visit every published file, so a page edited in place by hand is only put right by
+    the next build that has something to do, or by `digest build --clean`.
     """
     root = Path(root)
-    data = load(root)
+    data = _load_quick(root)
     if data is None:
         return None
     try:
         if data["config"] != config_name or data["out"] != str(Path(out).resolve()) or data["code"] != code_fingerprint():
             return None
-        recorded = data["recorded_ns"]
+        if not data["folders"] or folder_marks(out) != data["folders"]:
+            return None
         inputs = data["inputs"]
         current = stat_inputs(root, config_name)
         if current.keys() != inputs.keys():
@@ -205,21 +293,11 @@ def unchanged(root: Path, config_name: str, out: Path) -> dict | None:
             if not same_stat:
                 rec[0], rec[1] = size, mtime
                 dirty = True
-        outputs = data["outputs"]
-        published = stat_tree(out)
-        if len(published) != data["count"] or published.keys() != outputs.keys():
-            return None
-        for rel, (size, mtime) in published.items():
-            rec = outputs[rel]
-            if rec[0] != size or rec[1] != mtime:
-                return None
-            if mtime >= recorded - RACY_NS and sha256_file(Path(out) / rel) != rec[2]:
-                return None
     except OSError:
         return None
     if dirty:
         try:
-            save(root, data)
+            _save_quick(root, data)
         except OSError:
             pass
     return data
@@ -250,6 +328,7 @@ def record(root: Path, config_name: str, out: Path, inputs: tuple[int, dict[str,
         "inputs": inputs[1],
         "outputs": outputs,
         "count": len(outputs),
+        "folders": folder_marks(out),
         "pages": pages,
         "issues": issues,
         "warnings": [[p.file, p.line, p.col, p.message, p.severity] for p in warnings],

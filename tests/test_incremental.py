@@ -218,7 +218,7 @@ def test_deleting_the_site_forces_a_real_build(project: Path, tmp_path: Path) ->
     assert_same_site(project / "site", cold_site(project, tmp_path))
 
 
-def test_a_changed_or_extra_published_file_forces_a_real_build(project: Path) -> None:
+def test_an_extra_published_file_forces_a_real_build_which_also_repairs_edited_pages(project: Path) -> None:
     assert cli_build(project) == 0
     site = project / "site"
     good = digests(site)
@@ -227,6 +227,38 @@ def test_a_changed_or_extra_published_file_forces_a_real_build(project: Path) ->
     (site / "stray.html").write_text("x", encoding="utf-8")
     assert cli_build(project) == 0
     assert digests(site) == good
+
+
+@pytest.mark.parametrize("where", ["top", "year"])
+def test_a_file_added_or_removed_near_the_top_of_the_site_is_noticed(project: Path, where: str) -> None:
+    assert cli_build(project) == 0
+    site = project / "site"
+    good = digests(site)
+    folder = site if where == "top" else site / "2026"
+    victim = sorted(p for p in folder.iterdir() if p.is_file() or p.is_dir())[0]
+    if victim.is_dir():
+        shutil.rmtree(victim)
+    else:
+        victim.unlink()
+    assert cli_build(project) == 0
+    assert digests(site) == good
+
+
+def test_a_page_edited_in_place_deep_in_the_site_is_put_right_by_the_next_real_build(project: Path,
+                                                                                       tmp_path: Path) -> None:
+    # The no-change check looks at the published folder's top (see manifest.folder_marks), not at every
+    # file: an in-place edit deeper down waits for the next build that has something to do, or --clean.
+    assert cli_build(project) == 0
+    site = project / "site"
+    good = digests(site)
+    page = site / "2026" / "07" / "01" / "index.html"
+    page.write_bytes(page.read_bytes().replace(b"<", b"< ", 1))
+    assert cli_build(project, "--clean") == 0
+    assert digests(site) == good
+    page.write_bytes(page.read_bytes().replace(b"<", b"< ", 1))
+    _edit_issue_small(project)
+    assert cli_build(project) == 0
+    assert_same_site(site, cold_site(project, tmp_path))
 
 
 def test_touched_but_unchanged_inputs_keep_the_shortcut(project: Path, monkeypatch) -> None:
@@ -249,14 +281,18 @@ def test_clean_rebuilds_everything(project: Path, monkeypatch) -> None:
 # ---------------------------------------------------------------- damaged state
 
 @pytest.mark.parametrize("damage", [b"", b"{not json", b'{"format": 0}', b"[]",
-                                    b'{"format": 1, "inputs": 3}'])
-def test_damaged_manifest_is_ignored(project: Path, tmp_path: Path, damage: bytes) -> None:
+                                    b'{"format": 2, "inputs": 3}'])
+@pytest.mark.parametrize("which", ["manifest", "quick"])
+def test_damaged_manifest_is_ignored(project: Path, tmp_path: Path, damage: bytes, which: str) -> None:
     assert cli_build(project) == 0
-    _edit_issue_small(project)
-    mf.manifest_path(project).write_bytes(damage)
+    if which == "manifest":
+        _edit_issue_small(project)
+    path = mf.manifest_path(project) if which == "manifest" else mf.quick_path(project)
+    path.write_bytes(damage)
     assert cli_build(project) == 0
     assert_same_site(project / "site", cold_site(project, tmp_path))
     assert mf.load(project) is not None
+    assert mf.unchanged(project, "digest.yaml", project / "site") is not None
 
 
 def test_manifest_with_wrong_record_shapes_is_ignored(project: Path, tmp_path: Path) -> None:
