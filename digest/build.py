@@ -76,6 +76,8 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
         quick = unchanged_result(config.path, out, started)
         if quick is not None:
             return quick
+    from concurrent.futures import ThreadPoolExecutor
+
     from .cache import ViewCache
     from .render.search import bundle_hashes
 
@@ -93,12 +95,25 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
     if project.errors:
         raise DigestError(project.errors)
     clean_stale_build_dirs(out)
+    base_key = _base_key(inputs[1].get(name))
+    # The published folder is walked (system calls, no GIL held) while the pages are planned (Python).
+    with ThreadPoolExecutor(1, thread_name_prefix="digest-stat") as pool:
+        walking = pool.submit(mf.stat_tree, out)
+        jobs = plan_pages(config, project.views, base_key)
+        published = walking.result()
+    linkable = _linkable(previous, out, published)
+    if previous is not None and _nothing_to_publish(config, root, jobs, previous, linkable, inputs[1]):
+        # Every page would be hard-linked and every other file is as published: building a copy only to
+        # find it identical would cost a folder and a link per page.
+        mf.save_quietly(root, mf.record(root, name, out, inputs, dict(linkable), pages=len(jobs),
+                                        issues=len(project.views), page_keys=previous["page_keys"],
+                                        stats=published, warnings=project.warnings, search=previous.get("search"),
+                                        tokens=mf.template_tokens(root, inputs[1])))
+        return BuildResult(out=out, pages=len(jobs), issues=len(project.views),
+                           seconds=time.perf_counter() - started, warnings=project.warnings, changed=False,
+                           written=0, unchanged=len(jobs))
     tmp = make_build_dir(out)
     try:
-        base_key = _base_key(inputs[1].get(name))
-        jobs = plan_pages(config, project.views, base_key)
-        published = mf.stat_tree(out)
-        linkable = _linkable(previous, out, published)
         counts = write_pages(jobs, tmp, out, previous, linkable)
         hashes, page_keys = counts.hashes, {job.path: job.key for job in jobs if job.key is not None}
         for rel in copy_static(config, tmp):
@@ -121,12 +136,10 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    try:
-        mf.save(root, mf.record(root, name, out, inputs, hashes, pages=len(jobs), issues=len(project.views),
-                                page_keys=page_keys, stats=built if changed else published,
-                                warnings=project.warnings, search=record))
-    except OSError:
-        pass  # without a manifest the next build is a full one
+    mf.save_quietly(root, mf.record(root, name, out, inputs, hashes, pages=len(jobs), issues=len(project.views),
+                                    page_keys=page_keys, stats=built if changed else published,
+                                    warnings=project.warnings, search=record,
+                                    tokens=mf.template_tokens(root, inputs[1])))
     return BuildResult(out=out, pages=len(jobs), issues=len(project.views),
                        seconds=time.perf_counter() - started, warnings=project.warnings, changed=changed,
                        written=counts.written, unchanged=counts.unchanged)
@@ -138,6 +151,41 @@ def load_project(config, cache=None):
     from .project import load_project as impl
 
     return impl(config, cache=cache)
+
+
+def _nothing_to_publish(config, root: Path, jobs: list, previous: dict, linkable: dict[str, str], inputs: dict[str, list]) -> bool:
+    """True when the published site is exactly what this build would make, known without making it.
+
+    That is: every published file is as recorded (`linkable`), every page's key is the recorded one, the
+    static files' sources have the published bytes, and nothing was added or removed. The search index
+    is then what the last build made of the same pages.
+    """
+    from .render.search import bundle_hashes
+    from .render.site import static_files
+
+    outputs = previous["outputs"]
+    if len(linkable) != len(outputs):
+        return False
+    old_keys = previous["page_keys"]
+    expected = set(bundle_hashes(previous.get("search") or {}))
+    for job in jobs:
+        if job.key is None or old_keys.get(job.path) != job.key:
+            return False
+        expected.add(job.path)
+    static: dict[str, str] = {}
+    for src, rel in static_files(config):
+        try:
+            record = inputs.get(src.relative_to(root).as_posix())
+        except ValueError:  # a static folder outside the project is not in the manifest's inputs
+            return False
+        if record is None:
+            return False
+        static[rel] = record[2]
+    for rel, sha in static.items():
+        if linkable.get(rel) != sha:
+            return False
+        expected.add(rel)
+    return expected == outputs.keys()
 
 
 def plan_pages(config, views, base_key):
@@ -176,24 +224,35 @@ def write_pages(jobs: list, tmp: Path, out: Path, previous: dict | None, linkabl
     the bytes came out the same. `linkable`: _linkable(previous, out)."""
     old_keys = (previous or {}).get("page_keys") or {}
     result = Written({})
-    todo = []
-    made: set[Path] = set()
+    todo: list[int] = []
+    reuse: list[str] = []
     for index, job in enumerate(jobs):
-        rel = job.path
-        if job.key is not None and old_keys.get(rel) == job.key and rel in linkable:
-            if _place(out / rel, tmp / rel, made):
-                result.hashes[rel] = linkable[rel]
-                result.unchanged += 1
-                continue
-        todo.append(index)
+        if job.key is not None and old_keys.get(job.path) == job.key and job.path in linkable:
+            reuse.append(job.path)
+        else:
+            todo.append(index)
     from .parallel import can_fork_now
     from .workers import worker_count
 
     workers = min(worker_count(), len(todo) // PARALLEL_MIN_PAGES)
+    made = _Folders(os.fspath(tmp))
     if workers > 1 and can_fork_now():
+        failed = _link_all(reuse, os.fspath(out), made)
         placed = _render_parallel(jobs, todo, tmp, out, linkable, workers)
     else:
-        placed = [_render_one(jobs[i], tmp, out, linkable, made) for i in todo]
+        # A few pages to render: the links for all the others (a folder and a link each, mostly waiting on
+        # the file system, which releases the GIL) are made by a thread meanwhile.
+        linking = _Linker(reuse, os.fspath(out), made)
+        try:
+            placed = [_render_one(jobs[i], tmp, out, linkable, made) for i in todo]
+        finally:
+            failed = linking.join()
+    if failed:
+        missing = set(failed)
+        placed += [_render_one(job, tmp, out, linkable, made) for job in jobs if job.path in missing]
+    for rel in reuse:
+        result.hashes[rel] = linkable[rel]
+    result.unchanged = len(reuse) - len(failed)
     for rel, sha, same in placed:
         result.hashes[rel] = sha
         if same:
@@ -203,32 +262,72 @@ def write_pages(jobs: list, tmp: Path, out: Path, previous: dict | None, linkabl
     return result
 
 
-def _place(src: Path, dest: Path, made: set[Path]) -> bool:
-    """Hard-link a published file into the new site; False when that is not possible."""
-    _parent(dest, made)
-    try:
-        os.link(src, dest)
-    except OSError:
-        return False
-    return True
+class _Folders:
+    """The folders made so far under one root (site paths as strings: 22,000 Path objects cost seconds)."""
+
+    def __init__(self, root: str):
+        self.root = root
+        self.made: set[str] = set()
+
+    def parent(self, rel: str) -> str:
+        """Make the folder of site path `rel` if needed; its absolute path."""
+        folder = rel.rpartition("/")[0]
+        full = self.root + "/" + folder if folder else self.root
+        if folder and folder not in self.made:
+            os.makedirs(full, exist_ok=True)
+            self.made.add(folder)  # set.add is atomic under the GIL; a folder made twice is harmless
+        return full
 
 
-def _parent(dest: Path, made: set[Path]) -> None:
-    folder = dest.parent
-    if folder not in made:
-        folder.mkdir(parents=True, exist_ok=True)
-        made.add(folder)
+def _link_all(paths: list[str], out: str, made: _Folders) -> list[str]:
+    """Hard-link the published files at `paths` into the new site; those that could not be linked."""
+    failed = []
+    for rel in paths:
+        try:
+            os.link(out + "/" + rel, made.parent(rel) + "/" + rel.rpartition("/")[2])
+        except OSError:
+            failed.append(rel)
+    return failed
 
 
-def _render_one(job, tmp: Path, out: Path, linkable: dict[str, str], made: set[Path]) -> tuple[str, str, bool]:
+class _Linker:
+    """_link_all in a thread."""
+
+    def __init__(self, paths: list[str], out: str, made: _Folders):
+        import threading
+
+        self.failed: list[str] = []
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(paths, out, made), name="digest-link", daemon=True)
+        self.thread.start()
+
+    def _run(self, paths, out, made) -> None:
+        try:
+            self.failed = _link_all(paths, out, made)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the building thread
+            self.error = exc
+
+    def join(self) -> list[str]:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.failed
+
+
+def _render_one(job, tmp: Path, out: Path, linkable: dict[str, str], made: _Folders) -> tuple[str, str, bool]:
     """Render one page into `tmp`; (path, sha256, whether the published file already had these bytes)."""
     body = job.make()
     sha = hashlib.sha256(body).hexdigest()
-    dest = tmp / job.path
-    if linkable.get(job.path) == sha and _place(out / job.path, dest, made):
-        return job.path, sha, True
-    _parent(dest, made)
-    dest.write_bytes(body)
+    folder = made.parent(job.path)
+    dest = folder + "/" + job.path.rpartition("/")[2]
+    if linkable.get(job.path) == sha:
+        try:
+            os.link(os.fspath(out) + "/" + job.path, dest)
+            return job.path, sha, True
+        except OSError:
+            pass
+    with open(dest, "wb") as fh:
+        fh.write(body)
     return job.path, sha, False
 
 
@@ -239,7 +338,7 @@ def _render_chunk(shared: tuple, indices: list[int]) -> tuple[list[tuple[str, st
     renders that page again and raises exactly what a one-process build would.
     """
     jobs, tmp, out, linkable = shared
-    made: set[Path] = set()
+    made = _Folders(os.fspath(tmp))
     done = []
     for i in indices:
         try:
@@ -262,7 +361,7 @@ def _render_parallel(jobs: list, todo: list[int], tmp: Path, out: Path, linkable
         if bad is not None and (failed is None or bad < failed):
             failed = bad
     if failed is not None:
-        _render_one(jobs[failed], tmp, out, linkable, set())  # raises the error this page gives
+        _render_one(jobs[failed], tmp, out, linkable, _Folders(os.fspath(tmp)))  # raises this page's error
         raise RuntimeError(f"page {jobs[failed].path} failed in a worker process but not when rendered again")
     return placed
 

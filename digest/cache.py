@@ -10,13 +10,21 @@ a fresh one would. An unreadable, damaged or other-format entry is a miss.
 """
 from __future__ import annotations
 
+import copyreg
 import hashlib
+import io
 import os
 import pickle
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
-FORMAT = 1
+from markupsafe import Markup
+
+from .yamlload import Located
+
+FORMAT = 2
+NEWS_PATH = ("papers",)  # where project._news_problems locates its warnings
 SUFFIX = ".pickle"
 
 
@@ -86,11 +94,22 @@ class ViewCache:
         return entry
 
     def put(self, key: str, view, news_candidates) -> None:
-        """Store a freshly built view (prev/next unset) and the candidate fields its news warnings need."""
+        """Store a freshly built view (prev/next unset) and the candidate fields its news warnings need.
+
+        The stored issue keeps of its YAML document (`issue.source`) only the locations the news warnings
+        point at: the whole located document would cost more to read back than the rest of the view.
+        """
         self.used.add(key)
+        issue = view.issue
+        if issue.source is not None:
+            view = replace(view, issue=replace(issue, source=_news_locations(issue.source)))
         entry = {"format": FORMAT, "key": key, "view": view, "news": news_candidates}
         try:
-            data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+            buffer = io.BytesIO()
+            pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.dispatch_table = _DISPATCH
+            pickler.dump(entry)
+            data = buffer.getvalue()
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.folder)
             try:
@@ -120,3 +139,26 @@ class ViewCache:
                 os.unlink(entry.path)
             except OSError:
                 pass
+
+
+def _news_locations(doc: Located) -> Located:
+    """The document's locations of NEWS_PATH and its parents only (Located.where gives the same answer there)."""
+    marks = {}
+    path = NEWS_PATH
+    while True:
+        if path in doc.marks:
+            marks[path] = doc.marks[path]
+        if not path:
+            break
+        path = path[:-1]
+    return Located(None, doc.file, marks, {})
+
+
+def _markup(text: str) -> Markup:
+    """Markup from its text without Markup.__new__ (already-safe text; the Python-level constructor
+    was half the time of reading an entry back: a view holds about a hundred Markup strings)."""
+    return str.__new__(Markup, text)
+
+
+_DISPATCH = copyreg.dispatch_table.copy()
+_DISPATCH[Markup] = lambda m: (_markup, (str(m),))

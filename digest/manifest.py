@@ -212,7 +212,8 @@ def load(root: Path) -> dict | None:
 def _load_quick(root: Path) -> dict | None:
     data = _read_json(quick_path(root))
     try:
-        if data is None or not _valid_common(data) or not isinstance(data.get("folders"), dict):
+        if data is None or not _valid_common(data) or not isinstance(data.get("folders"), dict) \
+                or not isinstance(data.get("tokens"), dict):
             return None
     except (AttributeError, TypeError):
         return None
@@ -227,6 +228,14 @@ def save(root: Path, data: dict) -> None:
     _save_quick(root, {key: data[key] for key in QUICK_KEYS})
 
 
+def save_quietly(root: Path, data: dict) -> None:
+    """save(), where failing only means the next build is a full one."""
+    try:
+        save(root, data)
+    except OSError:
+        pass
+
+
 def _save_quick(root: Path, quick: dict) -> None:
     from .fsutil import atomic_write_bytes
 
@@ -234,7 +243,7 @@ def _save_quick(root: Path, quick: dict) -> None:
 
 
 QUICK_KEYS = ("format", "code", "config", "out", "folders", "inputs_ns", "inputs", "pages", "issues",
-              "warnings")
+              "warnings", "tokens")
 
 
 def folder_marks(out: Path) -> dict[str, list[int]]:
@@ -286,12 +295,15 @@ def unchanged(root: Path, config_name: str, out: Path) -> dict | None:
             same_stat = rec[0] == size and rec[1] == mtime
             if same_stat and mtime < data["inputs_ns"] - RACY_NS:
                 continue
-            if not same_stat and (size != rec[0] or _ISSUE_FILE.match(rel)):
+            if not same_stat and _ISSUE_FILE.match(rel):
                 return None
-            if sha256_file(root / rel) != rec[2]:
-                return None
-            if not same_stat:
-                rec[0], rec[1] = size, mtime
+            sha = sha256_file(root / rel) if size == rec[0] or is_template(rel) else None
+            if sha != rec[2]:
+                # A template edited only where it cannot change a page (a comment): still nothing to do.
+                if sha is None or not _same_tokens(root, rel, data["tokens"]):
+                    return None
+            if not same_stat or sha != rec[2]:
+                rec[0], rec[1], rec[2] = size, mtime, sha
                 dirty = True
     except OSError:
         return None
@@ -303,13 +315,35 @@ def unchanged(root: Path, config_name: str, out: Path) -> dict | None:
     return data
 
 
+def is_template(rel: str) -> bool:
+    """Whether the input at `rel` is a Jinja2 template (templates/**, but not the theme's assets)."""
+    return rel.startswith("templates/") and not rel.startswith("templates/assets/")
+
+
+def template_tokens(root: Path, inputs: dict[str, list]) -> dict[str, str | None]:
+    """render.tokens.file_digest of every template among `inputs`, for the manifest; None for a template
+    whose bytes are no longer the ones hashed in `inputs` (the build may have read either)."""
+    from .render.tokens import file_digest
+
+    return {rel: file_digest(Path(root) / rel, inputs[rel][2]) for rel in sorted(inputs) if is_template(rel)}
+
+
+def _same_tokens(root: Path, rel: str, recorded: dict) -> bool:
+    if not is_template(rel) or not isinstance(recorded.get(rel), str):
+        return False
+    from .render.tokens import file_digest
+
+    return file_digest(root / rel) == recorded[rel]
+
+
 def record(root: Path, config_name: str, out: Path, inputs: tuple[int, dict[str, list]], output_hashes: dict[str, str],
            *, pages: int, issues: int, warnings: list, page_keys: dict[str, str] | None = None,
-           stats: dict[str, tuple[int, int]] | None = None, search: dict | None) -> dict:
+           stats: dict[str, tuple[int, int]] | None = None, search: dict | None,
+           tokens: dict[str, str | None] | None = None) -> dict:
     """The manifest of a finished build whose published folder is `out`.
 
     `stats`: (size, mtime_ns) of the files now in `out`, when the caller has them (renaming the finished
-    folder into place keeps them); else `out` is scanned now.
+    folder into place keeps them); else `out` is scanned now. `tokens`: template_tokens() of the inputs.
     """
     recorded = time.time_ns()
     outputs: dict[str, list] = {}
@@ -333,5 +367,6 @@ def record(root: Path, config_name: str, out: Path, inputs: tuple[int, dict[str,
         "issues": issues,
         "warnings": [[p.file, p.line, p.col, p.message, p.severity] for p in warnings],
         "page_keys": page_keys or {},
+        "tokens": tokens or {},
         "search": search,  # render.search.index_site's record: which index shards the next build may reuse
     }

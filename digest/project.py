@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .cache import NEWS_PATH
 from .candidates import MAX_BYTES as CANDIDATES_MAX_BYTES
 from .candidates import Candidates, candidates_path, load_candidates
 from .config import Config
@@ -81,7 +82,7 @@ def _news_candidates(cands: Candidates | None) -> Candidates | None:
 
 def _news_problems(issue: Issue, cands: Candidates | None) -> list[Problem]:
     return [issue.source.problem(
-        ("papers",), f"new since you last edited: {news.id} {news.title[:70]} ({news.detail}); "
+        NEWS_PATH, f"new since you last edited: {news.id} {news.title[:70]} ({news.detail}); "
                      f"see `digest rank {issue.date.isoformat()}`", severity="warning")
         for news in news_since_edit(issue, cands)]
 

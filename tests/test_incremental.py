@@ -508,6 +508,55 @@ def test_a_template_change_renders_only_the_pages_made_with_that_template(archiv
     assert_same_site(archive / "site", cold_site(archive, tmp_path))
 
 
+@pytest.mark.parametrize("edit", [
+    ("{#", "{# edited comment,\nnow on two lines "),  # a comment's text and line count
+    ("{% if ", "{%   if "),  # spacing inside a tag
+])
+def test_a_template_edit_that_cannot_change_output_takes_the_no_change_shortcut(archive: Path, monkeypatch,
+                                                                                capsys, edit) -> None:
+    assert cli_build(archive) == 0
+    site = archive / "site"
+    before = stats(site)
+    p = archive / "templates" / "_issue.html"
+    text = p.read_text(encoding="utf-8")
+    assert edit[0] in text
+    p.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    no_load(monkeypatch)
+    capsys.readouterr()
+    assert cli_build(archive) == 0
+    assert "(the published folder was left as it was)" in capsys.readouterr().out
+    assert stats(site) == before
+    # A visible change to the same template is a change.
+    p.write_text(text.replace("<article ", "<article data-edited ", 1), encoding="utf-8")
+    monkeypatch.undo()
+    rendered = Rendered(monkeypatch)
+    assert cli_build(archive) == 0
+    assert "2026/06/10/index.html" in rendered.paths
+
+
+def test_a_rebuild_that_would_publish_the_same_files_builds_no_new_folder(archive: Path, monkeypatch,
+                                                                          capsys) -> None:
+    assert cli_build(archive) == 0
+    site = archive / "site"
+    before = stats(site)
+    # An issue file saved again unchanged is read again (its news warnings depend on when it was saved)...
+    issue = archive / "issues" / "2026-06-10.yaml"
+    st = issue.stat()
+    os.utime(issue, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    rendered = Rendered(monkeypatch)
+    made = []
+    monkeypatch.setattr(build_module, "make_build_dir", lambda out: made.append(out))
+    capsys.readouterr()
+    assert cli_build(archive) == 0
+    # ... but no page is rendered and no new site is put together only to be found identical.
+    assert rendered.paths == [] and made == []
+    assert stats(site) == before
+    assert ", 0 written," in capsys.readouterr().out
+    monkeypatch.undo()
+    no_load(monkeypatch)
+    assert cli_build(archive) == 0
+
+
 def test_pages_rendered_in_worker_processes_are_the_same(archive: Path, tmp_path: Path, monkeypatch, fork_ok) -> None:
     monkeypatch.setattr(build_module, "PARALLEL_MIN_PAGES", 1)
     monkeypatch.setenv("DIGEST_JOBS", "2")

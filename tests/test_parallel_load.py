@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from conftest import synth_archive
 
 import digest.parallel as parallel
 import digest.project as project_module
-from digest.cache import ViewCache
+from digest.cache import NEWS_PATH, ViewCache
 from digest.cli import main
 from digest.config import load_config
 from digest.issues import issue_files
@@ -76,6 +76,10 @@ def views_dir(root: Path) -> Path:
 def view_state(view) -> dict:
     """A view's fields, neighbours by URL (comparing them as views would recurse through the whole chain)."""
     out = {f.name: getattr(view, f.name) for f in fields(view) if f.name not in ("prev", "next")}
+    # A cached issue keeps of its YAML document only where its news warnings point (cache.put).
+    source = view.issue.source
+    out["issue"] = replace(view.issue, source=None)
+    out["news_at"] = source.where(NEWS_PATH) if source is not None else None
     out["prev"] = view.prev.url if view.prev else None
     out["next"] = view.next.url if view.next else None
     return out

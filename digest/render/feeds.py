@@ -540,5 +540,5 @@ def feed_jobs(config: Config, views: list[IssueView], html_paths: list[str], bas
         PageJob(PAPERS_PATH, _digest(base_key, PAPERS_PATH, skeys(in_papers)), lambda: papers_feed(config, views)),
         PageJob(SITEMAP_PATH, _digest(base_key, SITEMAP_PATH, sorted(html_paths), lastmod),
                 lambda: sitemap(config, views, html_paths)),
-        PageJob(ROBOTS_PATH, None, lambda: robots(config)),
+        PageJob(ROBOTS_PATH, _digest(base_key, ROBOTS_PATH), lambda: robots(config)),  # base_url only
     ]

@@ -19,6 +19,7 @@ from .feeds import feed_jobs
 from .collections import build_collections
 from .i18n import lang
 from .markdown import render_abstract
+from .tokens import LEX_OPTIONS, significant
 from .view import IssueView
 
 RECENT = 10
@@ -41,9 +42,7 @@ def environment(config: Config) -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(str(folder)),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+        **LEX_OPTIONS,
     )
     env.filters["abstract"] = render_abstract
     return env
@@ -106,7 +105,7 @@ def _digest(*parts: object) -> str | None:
 
 
 def template_keys(env: jinja2.Environment, names: list[str]) -> dict[str, str | None]:
-    """For each template name, a hash of its source and of every template it extends, includes or imports.
+    """For each template name, a hash of its tokens and of every template it extends, includes or imports.
 
     A reference computed at render time (a variable template name) makes the template depend on the whole
     folder. None when a template cannot be read or parsed: its pages are always rendered (and fail there).
@@ -119,7 +118,7 @@ def template_keys(env: jinja2.Environment, names: list[str]) -> dict[str, str | 
             return
         source = env.loader.get_source(env, name)[0]
         found = set(jinja2.meta.find_referenced_templates(env.parse(source)))
-        sources[name], refs[name] = source, None if None in found else found
+        sources[name], refs[name] = significant(env, source), None if None in found else found
         for ref in refs[name] or ():
             load(ref)
 
@@ -228,18 +227,26 @@ def plan_pages(config: Config, views: list[IssueView], base_key: str | None = ""
     return jobs
 
 
-def copy_static(config: Config, out: Path) -> list[str]:
-    """Copy the theme's assets and the project's static/ folder into the site, in a fixed order; the paths written."""
-    written: list[str] = []
-    for src_root, dest_root in ((config.templates_dir / "assets", out / "assets"), (config.static_dir, out)):
+def static_files(config: Config) -> list[tuple[Path, str]]:
+    """(source file, site path) of the theme's assets and the project's static/ folder, in copying order."""
+    found: list[tuple[Path, str]] = []
+    for src_root, dest_root in ((config.templates_dir / "assets", "assets/"), (config.static_dir, "")):
         if not src_root.is_dir():
             continue
         for src in sorted(src_root.rglob("*")):
             if src.is_file() and not src.name.startswith("."):
-                dest = dest_root / src.relative_to(src_root)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                if dest.exists():
-                    dest.unlink()  # it may be hard-linked to the published site, which must not change
-                shutil.copyfile(src, dest)
-                written.append(dest.relative_to(out).as_posix())
+                found.append((src, dest_root + src.relative_to(src_root).as_posix()))
+    return found
+
+
+def copy_static(config: Config, out: Path) -> list[str]:
+    """Copy the theme's assets and the project's static/ folder into the site, in a fixed order; the paths written."""
+    written: list[str] = []
+    for src, rel in static_files(config):
+        dest = out / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.exists():
+            dest.unlink()  # it may be hard-linked to the published site, which must not change
+        shutil.copyfile(src, dest)
+        written.append(rel)
     return written
