@@ -327,20 +327,30 @@ def test_topic_page_lists_papers_from_several_issues_newest_first(project):
     doc = page(site / "topics/one-step-distillation/index.html")
     headings_in_order(doc)
     assert text(doc.find("h1")) == "one-step distillation"
+    # The topic's page shows its newest year; each older year has a page of its own.
     names = [text(h) for h in doc.select("ol.topic-papers > li > h2")]
-    assert names == ["Cross-Space Distillation", "Table Only Distiller", "TSD-SR"]
+    assert names == ["Cross-Space Distillation", "Table Only Distiller"]
     hrefs = [h.a["href"] for h in doc.select("ol.topic-papers > li > h2")]
-    assert hrefs == ["../../2026/07/01/#cross-space-distillation", "../../2026/06/30/#table-2026-06-30",
-                     "../../2024/11/29/#tsd-sr"]
+    assert hrefs == ["../../2026/07/01/#cross-space-distillation", "../../2026/06/30/#table-2026-06-30"]
+    years = doc.select("nav.topic-years li")
+    assert [text(li) for li in years] == ["2026 2 papers", "2024 1 paper"]
+    assert [li.a["href"] for li in years] == ["./", "2024/"] and years[0].a["aria-current"] == "page"
     first = doc.select("ol.topic-papers > li")[0]
     assert "one-step students taught from outside their own latent space" in text(first)
     assert "July 1, 2026 · rank 1 · card" in text(first) and "ECCV 2026" in text(first)
     assert "rank 3 · table only" in text(doc.select("ol.topic-papers > li")[1])
     assert first.find("a", href="../../papers/2606.32020/")
+    older = page(site / "topics/one-step-distillation/2024/index.html")
+    headings_in_order(older)
+    assert text(older.find("h1")) == "one-step distillation 2024"
+    assert [text(h) for h in older.select("ol.topic-papers > li > h2")] == ["TSD-SR"]
+    assert [h.a["href"] for h in older.select("ol.topic-papers > li > h2")] == ["../../../2024/11/29/#tsd-sr"]
+    assert older.select_one('nav.topic-years a[aria-current="page"]')["href"] == "./"
     # The #anchor of every card link exists in the issue page it points at.
-    for href in hrefs:
-        target, frag = href.split("#")
-        assert page(site / "topics/one-step-distillation" / target / "index.html").find(id=frag), href
+    for folder, doc_ in (("topics/one-step-distillation", doc), ("topics/one-step-distillation/2024", older)):
+        for h in doc_.select("ol.topic-papers > li > h2"):
+            target, frag = h.a["href"].split("#")
+            assert page(site / folder / target / "index.html").find(id=frag), h.a["href"]
     # A paper listed in two issues under one topic is one entry with both appearances.
     theory = page(site / "topics/diffusion-theory/index.html")
     entry = theory.select("ol.topic-papers > li")[0]

@@ -124,7 +124,7 @@ def build_archive(views: list[IssueView], config: Config, lg: Lang) -> Archive:
         first = date(y, m, 1)
         years.setdefault(y, []).append(Month(first=first, label=lg.month_year(first), id=f"m-{y:04d}-{m:02d}",
                                              weeks=weeks, issues=months[(y, m)]))
-    out = [Year(year=y, label=format_skeleton("y", date(y, 1, 1), locale=lg.locale), id=f"y-{y:04d}",
+    out = [Year(year=y, label=year_label(y, lg), id=f"y-{y:04d}",
                 months=years[y]) for y in sorted(years, reverse=True)]
     return Archive(out, weekdays)
 
@@ -310,6 +310,24 @@ class TopicPaper:
 
 
 @dataclass
+class TopicYear:
+    """The papers of a topic whose newest appearance under it is in one year: one page of the topic.
+
+    The newest year is the topic's own page (`topics/<slug>/`); each older one has `topics/<slug>/<year>/`,
+    so a topic page stays a year long however old the archive gets.
+    """
+
+    year: int
+    path: str
+    papers: list[TopicPaper]  # newest appearance first
+    label: str = ""  # the year as the site's language writes it (set by build_collections)
+
+    @property
+    def count(self) -> int:
+        return len(self.papers)
+
+
+@dataclass
 class Topic:
     """An editors' research area, compared case-insensitively across issues."""
 
@@ -325,6 +343,16 @@ class Topic:
     @property
     def count(self) -> int:
         return len(self.papers)
+
+    @property
+    def years(self) -> list[TopicYear]:
+        """The topic's pages, newest year first."""
+        groups: dict[int, list[TopicPaper]] = {}
+        for entry in self.papers:
+            groups.setdefault(entry.latest.date.year, []).append(entry)
+        newest = max(groups, default=None)
+        return [TopicYear(year, self.path if year == newest else f"{self.path}{year:04d}/", entries)
+                for year, entries in sorted(groups.items(), reverse=True)]
 
 
 def area_key(area: str) -> str:
@@ -398,6 +426,11 @@ def build_collections(views: list[IssueView], config: Config, lg: Lang) -> Colle
     topics = collect_topics(papers)
     index = {(a.date, a.paper.rank): pg for pg in papers for a in pg.appearances}
     return Collections(build_archive(views, config, lg), papers, topics, index)
+
+
+def year_label(year: int, lg: Lang) -> str:
+    """A year as the site's language writes it on its own ('2025', '2025년')."""
+    return format_skeleton("y", date(year, 1, 1), locale=lg.locale)
 
 
 # --- prose moved from an issue page onto another page ------------------------------------------
