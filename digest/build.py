@@ -19,7 +19,7 @@ import hashlib
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -123,7 +123,8 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
         big = len(jobs) >= BACKGROUND_REMOVAL_PAGES
         record = index_site(tmp, hashes, previous.get("search") if previous else None,
                             out if previous is not None else None,
-                            discard=lambda folder: discard_tree(folder, out, background=big), trusted=linkable)
+                            discard=lambda folder: discard_tree(folder, out, background=big), trusted=linkable,
+                            fingerprints=counts.fingerprints)
         hashes.update(bundle_hashes(record))
         tmp.chmod(0o755)
         # A rebuild with nothing new leaves the published folder alone (mtimes, rsync, caches).
@@ -209,6 +210,7 @@ class Written:
     hashes: dict[str, str]
     written: int = 0
     unchanged: int = 0
+    fingerprints: dict[str, str] = field(default_factory=dict)  # search.page_fingerprint of rendered pages
 
 
 PARALLEL_MIN_PAGES = 64  # below this, forking costs more than rendering in one process
@@ -253,8 +255,9 @@ def write_pages(jobs: list, tmp: Path, out: Path, previous: dict | None, linkabl
     for rel in reuse:
         result.hashes[rel] = linkable[rel]
     result.unchanged = len(reuse) - len(failed)
-    for rel, sha, same in placed:
+    for rel, sha, same, fingerprint in placed:
         result.hashes[rel] = sha
+        result.fingerprints[rel] = fingerprint
         if same:
             result.unchanged += 1
         else:
@@ -314,24 +317,29 @@ class _Linker:
         return self.failed
 
 
-def _render_one(job, tmp: Path, out: Path, linkable: dict[str, str], made: _Folders) -> tuple[str, str, bool]:
-    """Render one page into `tmp`; (path, sha256, whether the published file already had these bytes)."""
+def _render_one(job, tmp: Path, out: Path, linkable: dict[str, str],
+                made: _Folders) -> tuple[str, str, bool, str]:
+    """Render one page into `tmp`; (path, sha256, whether the published file already had these bytes, what
+    the search index reads of it: search.page_fingerprint, taken here because workers render in parallel)."""
+    from .render.search import page_fingerprint
+
     body = job.make()
     sha = hashlib.sha256(body).hexdigest()
+    fingerprint = page_fingerprint(body) if job.path.endswith(".html") else ""
     folder = made.parent(job.path)
     dest = folder + "/" + job.path.rpartition("/")[2]
     if linkable.get(job.path) == sha:
         try:
             os.link(os.fspath(out) + "/" + job.path, dest)
-            return job.path, sha, True
+            return job.path, sha, True, fingerprint
         except OSError:
             pass
     with open(dest, "wb") as fh:
         fh.write(body)
-    return job.path, sha, False
+    return job.path, sha, False, fingerprint
 
 
-def _render_chunk(shared: tuple, indices: list[int]) -> tuple[list[tuple[str, str, bool]], int | None]:
+def _render_chunk(shared: tuple, indices: list[int]) -> tuple[list[tuple[str, str, bool, str]], int | None]:
     """Worker: render the jobs at `indices`; stops at the first failure and reports its index.
 
     Failures are not sent back as exceptions (a Jinja2 error does not always survive pickling): the parent
@@ -349,12 +357,12 @@ def _render_chunk(shared: tuple, indices: list[int]) -> tuple[list[tuple[str, st
 
 
 def _render_parallel(jobs: list, todo: list[int], tmp: Path, out: Path, linkable: dict[str, str],
-                     workers: int) -> list[tuple[str, str, bool]]:
+                     workers: int) -> list[tuple[str, str, bool, str]]:
     """Render the pages at `todo` in `workers` forked processes, each writing its pages itself."""
     from .parallel import run_tasks
 
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
-    placed: list[tuple[str, str, bool]] = []
+    placed: list[tuple[str, str, bool, str]] = []
     failed: int | None = None
     for done, bad in run_tasks(_render_chunk, (jobs, tmp, out, linkable), chunks, workers):
         placed += done
@@ -373,11 +381,13 @@ def copy_static(config, out):
     return impl(config, out)
 
 
-def index_site(site, html_hashes=None, previous=None, previous_site=None, discard=None, trusted=None):
+def index_site(site, html_hashes=None, previous=None, previous_site=None, discard=None, trusted=None,
+               fingerprints=None):
     """render.search.index_site."""
     from .render.search import index_site as impl
 
-    return impl(site, html_hashes, previous, previous_site, discard=discard, trusted=trusted)
+    return impl(site, html_hashes, previous, previous_site, discard=discard, trusted=trusted,
+                fingerprints=fingerprints)
 
 
 def _linkable(previous: dict | None, out: Path, published: dict[str, tuple[int, int]] | None = None) -> dict[str, str]:

@@ -27,7 +27,9 @@ body), so a page whose pre-body part holds any `data-pagefind-` attribute, any `
 raw-text element or comment is fingerprinted whole. Checked against Pagefind 1.5.2: changing a description
 meta tag, adding navigation text, an element with an id and an image before the body, or changing only the
 `<title>` of a page whose body has an `<h1>`, gives a byte-identical shard; one word added to the body
-changes it.
+changes it. In the part from the body on, `class` attributes and `data-*` attributes other than
+`data-pagefind-*` are left out of the fingerprint (`without_styling`): Pagefind reads neither, so a template
+change that only restyles pages reuses every shard.
 
 Reuse. `index_site` returns a record (JSON-safe) of every page's sha256 and input fingerprint and every
 shard's input fingerprint and files with their sha256; given the previous build's record and published
@@ -156,7 +158,25 @@ def page_inputs(page: bytes) -> bytes | None:
     if b"data-pagefind-" in head or _H1.search(head) or not _balanced(head):
         return b"page\0" + page
     kept = [m.group() for m in _KEPT.finditer(page, 0, start)]
-    return b"\0".join([b"body", *kept, page[start:]])
+    return b"\0".join([b"body 2", *kept, without_styling(page[start:])])
+
+
+# An attribute's value, if it has one; a start tag with at least one attribute (quoted values may hold `>`).
+_VALUE = rb'(?:\s*=\s*(?:"[^"]*"|\'[^\']*\'|[^\s"\'=<>`]+))?'
+_START_TAG = re.compile(rb'<[a-zA-Z][a-zA-Z0-9-]*(?:\s+[^\s"\'>/=]+' + _VALUE + rb')+\s*/?>')
+# `class`, and `data-*` other than Pagefind's own `data-pagefind-*` (ASCII case-insensitive, whole names).
+_STYLING = re.compile(rb'\s+(?:[cC][lL][aA][sS][sS]|[dD][aA][tT][aA]-(?![pP][aA][gG][eE][fF][iI][nN][dD])'
+                      rb'[^\s"\'>/=]*)(?=[\s=/>])' + _VALUE)
+
+
+def without_styling(html: bytes) -> bytes:
+    """`html` with the `class` and non-Pagefind `data-*` attributes of its start tags removed.
+
+    Pagefind reads neither (checked against Pagefind 1.5.2: adding or changing them throughout a site gives
+    a byte-identical index; tests/test_search_shards.py runs that check), so a template change that only
+    restyles pages reuses every shard. Only start tags are touched, never text.
+    """
+    return _START_TAG.sub(lambda m: _STYLING.sub(b"", m.group()), html)
 
 
 def _balanced(head: bytes) -> bool:
@@ -183,7 +203,8 @@ def _shard_fingerprint(paths: list[str], fingerprints: dict[str, str]) -> str:
 
 def index_site(site: Path, html_hashes: dict[str, str] | None = None, previous: dict | None = None,
                previous_site: Path | None = None, jobs: int | None = None,
-               discard: Callable[[Path], None] | None = None, trusted: dict[str, str] | None = None) -> dict:
+               discard: Callable[[Path], None] | None = None, trusted: dict[str, str] | None = None,
+               fingerprints: dict[str, str] | None = None) -> dict:
     """Write the sharded search index into site/pagefind/; reuse shards of `previous_site` whose inputs match `previous`; return the record to keep for the next build.
 
     `html_hashes`: site path -> sha256 of every file in `site` as written; its `.html` entries are the pages
@@ -193,7 +214,8 @@ def index_site(site: Path, html_hashes: dict[str, str] | None = None, previous: 
     SearchIndexError when Pagefind is missing or fails. `discard` removes the scratch folder of links
     Pagefind read (default: deleted here; the build hands it to a background remover instead).
     `trusted`: site path -> sha256 of files in `previous_site` known to be as recorded (the build manifest
-    checked their size and mtime), which need not be read again to be verified.
+    checked their size and mtime), which need not be read again to be verified. `fingerprints`: site path ->
+    page_fingerprint of pages whose bytes (as `html_hashes` has them) the caller has already fingerprinted.
     """
     site = Path(site).resolve()
     bundle = site / BUNDLE_DIR
@@ -202,7 +224,7 @@ def index_site(site: Path, html_hashes: dict[str, str] | None = None, previous: 
     old_pages, old_shards, old_tool = _read_record(previous)
     if previous_site is not None and Path(previous_site).resolve() == site:
         previous_site = None  # its files are about to be replaced: nothing to reuse from
-    pages = _fingerprint_pages(site, html_hashes, old_pages)
+    pages = _fingerprint_pages(site, html_hashes, old_pages, fingerprints)
     record: dict = {"format": FORMAT, "tool": "", "pages": pages, "shards": {}}
     indexed = {path: fp for path, (_, fp) in pages.items() if fp}
     if not indexed:
@@ -248,9 +270,12 @@ def bundle_hashes(record: dict) -> dict[str, str]:
     return found
 
 
-def _fingerprint_pages(site: Path, html_hashes: dict[str, str] | None, old_pages: dict[str, list]) -> dict[str, list]:
+def _fingerprint_pages(site: Path, html_hashes: dict[str, str] | None, old_pages: dict[str, list],
+                       known: dict[str, str] | None = None) -> dict[str, list]:
     """[sha256, input fingerprint] of every HTML page; a page whose sha256 was recorded keeps its fingerprint
-    without being read (with 22,000 pages, reading them all costs more than the reindex it saves)."""
+    without being read (with 22,000 pages, reading them all costs more than the reindex it saves), and so
+    does one in `known` (path -> page_fingerprint of the bytes `html_hashes` names, taken by the renderer)."""
+    known = known or {}
     if html_hashes is None:
         html_hashes, paths = {}, _html_pages(site)
     else:
@@ -262,6 +287,9 @@ def _fingerprint_pages(site: Path, html_hashes: dict[str, str] | None, old_pages
         old = old_pages.get(path)
         if sha is not None and old is not None and old[0] == sha:
             pages[path] = [sha, old[1]]
+            continue
+        if sha is not None and path in known:
+            pages[path] = [sha, known[path]]
             continue
         data = (site / path).read_bytes()
         if sha is None:
