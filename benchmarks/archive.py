@@ -249,7 +249,8 @@ class Bench:
         if self.args.reuse and stamp.is_file() and (self.archive / "issues").is_dir():
             made = json.loads(stamp.read_text())
             if made.get("params") == wanted:
-                log(f"[{self.issues}] reusing the archive in {self.archive}")
+                log(f"[{self.issues}] reusing the archive in {self.archive} (with this tree's templates)")
+                synth.refresh_project_files(self.archive, ROOT)
                 self.gen_sizes, self.gen_seconds = made["sizes"], made["seconds"]
                 return
         shutil.rmtree(self.base, ignore_errors=True)

@@ -933,6 +933,17 @@ def prepare(out: Path, force: bool) -> None:
     (out / MARKER).write_text("made by benchmarks/synth.py; safe to delete\n", encoding="utf-8")
 
 
+def refresh_project_files(out: str | Path, root: str | Path = ROOT) -> None:
+    """Copy digest.yaml and templates/ from the project into an archive made earlier, so that reusing the
+    archive measures the current templates (the issues and static files stay as generated)."""
+    out, root = Path(out), Path(root)
+    (out / "digest.yaml").write_bytes((root / "digest.yaml").read_bytes())
+    shutil.rmtree(out / "templates", ignore_errors=True)
+    _copytree(root / "templates", out / "templates")
+    if (root / "templates" / "assets").is_dir() and (out / "hugo").is_dir():
+        _copytree(root / "templates" / "assets", out / "hugo" / "static" / "assets")
+
+
 def generate(out: str | Path, issues: int, seed: int = 1, root: str | Path = ROOT, end: date = END,
              force: bool = False, hugo: bool = True, progress=None) -> dict:
     """Write the synthetic archive into `out`; returns counts."""
