@@ -211,6 +211,19 @@ def test_cli_decides_without_importing_rendering_libraries(project: Path, monkey
     assert proc.stdout.strip().splitlines()[-1] == "0 []", proc.stdout + proc.stderr
 
 
+def test_the_code_fingerprint_sees_the_installed_library_versions() -> None:
+    # Read from the dist-info folder names (importlib.metadata costs more than a whole no-change build).
+    from importlib import metadata
+
+    found = mf._installed_versions()
+    for name in mf.LIBRARIES:
+        try:
+            expected = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            expected = None
+        assert found.get(mf._canonical(name)) == expected, name
+
+
 def test_deleting_the_site_forces_a_real_build(project: Path, tmp_path: Path) -> None:
     assert cli_build(project) == 0
     shutil.rmtree(project / "site")
