@@ -320,7 +320,7 @@ class TopicYear:
     year: int
     path: str
     papers: list[TopicPaper]  # newest appearance first
-    label: str = ""  # the year as the site's language writes it (set by build_collections)
+    label: str  # the year as the site's language writes it
 
     @property
     def count(self) -> int:
@@ -335,6 +335,7 @@ class Topic:
     name: str
     slug: str
     papers: list[TopicPaper]  # newest appearance first
+    years: list[TopicYear] = field(default_factory=list)  # its pages, newest year first (topic_years)
 
     @property
     def path(self) -> str:
@@ -344,15 +345,16 @@ class Topic:
     def count(self) -> int:
         return len(self.papers)
 
-    @property
-    def years(self) -> list[TopicYear]:
-        """The topic's pages, newest year first."""
-        groups: dict[int, list[TopicPaper]] = {}
-        for entry in self.papers:
-            groups.setdefault(entry.latest.date.year, []).append(entry)
-        newest = max(groups, default=None)
-        return [TopicYear(year, self.path if year == newest else f"{self.path}{year:04d}/", entries)
-                for year, entries in sorted(groups.items(), reverse=True)]
+
+def topic_years(topic: Topic, lg: Lang) -> list[TopicYear]:
+    """The topic's pages: its papers grouped by the year of their newest appearance, newest year first."""
+    groups: dict[int, list[TopicPaper]] = {}
+    for entry in topic.papers:
+        groups.setdefault(entry.latest.date.year, []).append(entry)
+    newest = max(groups, default=None)
+    return [TopicYear(year, topic.path if year == newest else f"{topic.path}{year:04d}/", entries,
+                      year_label(year, lg))
+            for year, entries in sorted(groups.items(), reverse=True)]
 
 
 def area_key(area: str) -> str:
@@ -424,6 +426,8 @@ def build_collections(views: list[IssueView], config: Config, lg: Lang) -> Colle
     """All the cross-issue data, in a fixed order."""
     papers = collect_papers(views)
     topics = collect_topics(papers)
+    for topic in topics:
+        topic.years = topic_years(topic, lg)
     index = {(a.date, a.paper.rank): pg for pg in papers for a in pg.appearances}
     return Collections(build_archive(views, config, lg), papers, topics, index)
 

@@ -16,7 +16,7 @@ import jinja2.meta
 from ..config import Config
 from ..errors import DigestError, Problem
 from .feeds import feed_jobs
-from .collections import build_collections, year_label
+from .collections import build_collections
 from .i18n import lang
 from .markdown import render_abstract
 from .tokens import LEX_OPTIONS, significant
@@ -213,16 +213,13 @@ def plan_pages(config: Config, views: list[IssueView], base_key: str | None = ""
 
     for topic in cols.topics:
         count = lg.t("papers_one" if topic.count == 1 else "papers_many", n=topic.count)
-        years = topic.years
-        for ty in years:
-            ty.label = year_label(ty.year, lg)
         # Every page of a topic lists its years with their counts.
-        listing = [(ty.year, ty.path, ty.count) for ty in years]
-        for ty in years:
+        listing = [(ty.year, ty.path, ty.count) for ty in topic.years]
+        for ty in topic.years:
             own = ty.path == topic.path
             add("topic.html", ty.path + "index.html",
                 (topic.name, listing, ty.year, [(e.page.path, appearances(e.appearances)) for e in ty.papers]),
-                topic=topic, years=years, year=ty,
+                topic=topic, year=ty,
                 title=f"{topic.name}{'' if own else ' · ' + ty.label} · {lg.t('topics_title')} · {site.title}",
                 description=lg.t("topic_desc", count=count, topic=topic.name, site=site.title))
     for paper in cols.papers:
