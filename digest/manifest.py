@@ -97,7 +97,7 @@ def _installed_versions() -> dict[str, str]:
     return found
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: str | Path) -> str:
     """The hex sha256 of a file's bytes."""
     h = hashlib.sha256()
     with open(path, "rb") as fh:

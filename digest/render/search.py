@@ -62,6 +62,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
+from ..manifest import sha256_file
+
 BUNDLE_DIR = "pagefind"
 SHARDS_FILE = "shards.json"
 OTHER = "other"
@@ -373,7 +375,7 @@ def _reuse(src: Path, dest: Path, files: dict[str, str], trusted: dict[str, str]
             except OSError:
                 shutil.copyfile(source, target)
                 linked = False
-            if not (linked and trusted.get(prefix + rel) == sha) and _sha256_file(target) != sha:
+            if not (linked and trusted.get(prefix + rel) == sha) and sha256_file(target) != sha:
                 raise ValueError(rel)
     except (OSError, ValueError):
         shutil.rmtree(dest, ignore_errors=True)
@@ -485,10 +487,5 @@ def _hash_tree(folder: Path) -> dict[str, str]:
     for root, _, files in os.walk(top):
         prefix = os.path.relpath(root, top).replace(os.sep, "/") + "/" if root != top else ""
         for name in files:
-            found[prefix + name] = _sha256_file(os.path.join(root, name))
+            found[prefix + name] = sha256_file(os.path.join(root, name))
     return dict(sorted(found.items()))
-
-
-def _sha256_file(path: str | Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.sha256(fh.read()).hexdigest()  # index files are small (kilobytes; the largest < 1 MB)
