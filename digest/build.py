@@ -79,7 +79,6 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
     from concurrent.futures import ThreadPoolExecutor
 
     from .cache import ViewCache
-    from .render.search import bundle_hashes
 
     previous = None if clean else mf.load(root)
     if previous is not None and (previous["out"] != str(out.resolve()) or previous["code"] != mf.code_fingerprint()):
@@ -102,20 +101,36 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
         jobs = plan_pages(config, project.views, base_key)
         published = walking.result()
     linkable = _linkable(previous, out, published)
+    page_keys = {job.path: job.key for job in jobs if job.key is not None}
     if previous is not None and _nothing_to_publish(config, root, jobs, previous, linkable, inputs[1]):
         # Every page would be hard-linked and every other file is as published: building a copy only to
         # find it identical would cost a folder and a link per page.
-        mf.save_quietly(root, mf.record(root, name, out, inputs, dict(linkable), pages=len(jobs),
-                                        issues=len(project.views), page_keys=previous["page_keys"],
-                                        stats=published, warnings=project.warnings, search=previous.get("search"),
-                                        tokens=mf.template_tokens(root, inputs[1])))
-        return BuildResult(out=out, pages=len(jobs), issues=len(project.views),
-                           seconds=time.perf_counter() - started, warnings=project.warnings, changed=False,
-                           written=0, unchanged=len(jobs))
+        hashes, record, changed = dict(linkable), previous.get("search"), False
+        counts = Written(hashes, unchanged=len(jobs))
+    else:
+        hashes, record, changed, counts, published = _publish(config, jobs, out, previous, linkable, published)
+    mf.save_quietly(root, mf.record(root, name, out, inputs, hashes, pages=len(jobs), issues=len(project.views),
+                                    page_keys=page_keys, stats=published,
+                                    warnings=project.warnings, search=record,
+                                    tokens=mf.template_tokens(root, inputs[1])))
+    return BuildResult(out=out, pages=len(jobs), issues=len(project.views),
+                       seconds=time.perf_counter() - started, warnings=project.warnings, changed=changed,
+                       written=counts.written, unchanged=counts.unchanged)
+
+
+def _publish(config, jobs: list, out: Path, previous: dict | None, linkable: dict[str, str],
+             published: dict[str, tuple[int, int]]) -> tuple[dict[str, str], dict, bool, Written, dict]:
+    """Make the new site in a folder beside `out` and swap it in when it differs from the published one.
+
+    (sha256 of every file by site path, the search index's record, whether it was swapped in, the pages'
+    counts, (size, mtime_ns) of the files now published: renaming the new folder into place keeps them).
+    """
+    from .render.search import bundle_hashes
+
     tmp = make_build_dir(out)
     try:
         counts = write_pages(jobs, tmp, out, previous, linkable)
-        hashes, page_keys = counts.hashes, {job.path: job.key for job in jobs if job.key is not None}
+        hashes = counts.hashes
         for rel in copy_static(config, tmp):
             hashes[rel] = mf.sha256_file(tmp / rel)
         # The search index is part of the site: built offline from the finished pages, before the swap.
@@ -137,13 +152,7 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    mf.save_quietly(root, mf.record(root, name, out, inputs, hashes, pages=len(jobs), issues=len(project.views),
-                                    page_keys=page_keys, stats=built if changed else published,
-                                    warnings=project.warnings, search=record,
-                                    tokens=mf.template_tokens(root, inputs[1])))
-    return BuildResult(out=out, pages=len(jobs), issues=len(project.views),
-                       seconds=time.perf_counter() - started, warnings=project.warnings, changed=changed,
-                       written=counts.written, unchanged=counts.unchanged)
+    return hashes, record, changed, counts, built if changed else published
 
 
 # The heavy steps, imported on first use (Jinja2, markdown-it, latex2mathml, Babel, jsonschema).
