@@ -246,18 +246,18 @@ def write_pages(jobs: list, tmp: Path, out: Path, previous: dict | None, linkabl
     from .workers import worker_count
 
     workers = min(worker_count(), len(todo) // PARALLEL_MIN_PAGES)
-    made = _Folders(os.fspath(tmp))
-    if workers > 1 and can_fork_now():
-        failed = _link_all(reuse, os.fspath(out), made)
-        placed = _render_parallel(jobs, todo, tmp, out, linkable, workers)
-    else:
-        # A few pages to render: the links for all the others (a folder and a link each, mostly waiting on
-        # the file system, which releases the GIL) are made by a thread meanwhile.
-        linking = _Linker(reuse, os.fspath(out), made)
-        try:
+    # The links for the reused pages (a folder and a link each) are made meanwhile by another process.
+    linking = _Linker(reuse, os.fspath(out), os.fspath(tmp))
+    try:
+        if workers > 1 and can_fork_now():
+            placed = _render_parallel(jobs, todo, tmp, out, linkable, workers)
+        else:
+            made = _Folders(os.fspath(tmp))
             placed = [_render_one(jobs[i], tmp, out, linkable, made) for i in todo]
-        finally:
-            failed = linking.join()
+    except BaseException:
+        linking.cancel()
+        raise
+    failed = linking.join()
     if failed:
         missing = set(failed)
         placed += [_render_one(job, tmp, out, linkable, made) for job in jobs if job.path in missing]
@@ -291,8 +291,9 @@ class _Folders:
         return full
 
 
-def _link_all(paths: list[str], out: str, made: _Folders) -> list[str]:
+def _link_all(paths: list[str], out: str, tmp: str) -> list[str]:
     """Hard-link the published files at `paths` into the new site; those that could not be linked."""
+    made = _Folders(tmp)
     failed = []
     for rel in paths:
         try:
@@ -302,28 +303,54 @@ def _link_all(paths: list[str], out: str, made: _Folders) -> list[str]:
     return failed
 
 
-class _Linker:
-    """_link_all in a thread."""
+# Below this many links they are made before rendering: forking a big process costs a few milliseconds.
+FORK_MIN_LINKS = 256
 
-    def __init__(self, paths: list[str], out: str, made: _Folders):
+
+class _Linker:
+    """_link_all beside the rendering: in a forked process when there are many links and forking is safe (a
+    thread would wait for the GIL after every system call while the main thread renders), else in a thread."""
+
+    def __init__(self, paths: list[str], out: str, tmp: str):
         import threading
+
+        from .parallel import ForkedCall, can_fork_now
 
         self.failed: list[str] = []
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(paths, out, made), name="digest-link", daemon=True)
-        self.thread.start()
+        self.process: ForkedCall | None = None
+        self.thread: threading.Thread | None = None
+        if len(paths) < FORK_MIN_LINKS:
+            # Done at once: a thread left running would also keep the rendering from forking workers.
+            self.failed = _link_all(paths, out, tmp)
+        elif can_fork_now():
+            self.process = ForkedCall(_link_all, paths, out, tmp)
+        else:
+            self.thread = threading.Thread(target=self._run, args=(paths, out, tmp), name="digest-link", daemon=True)
+            self.thread.start()
 
-    def _run(self, paths, out, made) -> None:
+    def _run(self, paths, out, tmp) -> None:
         try:
-            self.failed = _link_all(paths, out, made)
+            self.failed = _link_all(paths, out, tmp)
         except BaseException as exc:  # noqa: BLE001 - raised again in the building thread
             self.error = exc
 
     def join(self) -> list[str]:
-        self.thread.join()
+        """Wait for the links; the paths that could not be linked."""
+        if self.process is not None:
+            return self.process.result()
+        if self.thread is not None:
+            self.thread.join()
         if self.error is not None:
             raise self.error
         return self.failed
+
+    def cancel(self) -> None:
+        """Stop (a process) or wait for (a thread) the linking: the build failed and its folder goes away."""
+        if self.process is not None:
+            self.process.kill()
+        elif self.thread is not None:
+            self.thread.join()
 
 
 def _render_one(job, tmp: Path, out: Path, linkable: dict[str, str],

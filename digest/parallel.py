@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -63,9 +64,90 @@ def run_tasks(fn: Callable[[Any, Any], Any], shared: Any, tasks: Sequence[Any], 
     return results
 
 
+class ForkedCall:
+    """fn(*args) running in one forked child process while the caller goes on; result() waits for it.
+
+    For work made of many short system calls (linking thousands of files): in a thread of this process
+    each call would wait for the GIL whenever the main thread computes, here it runs on another CPU.
+    What fn returns comes back pickled; what it raises is raised by result(). Only when can_fork_now().
+    """
+
+    def __init__(self, fn: Callable[..., Any], *args: Any):
+        parent = os.getpid()
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into the caller's code
+            status = 1
+            try:
+                os.close(read)
+                _quiet_child(parent)
+                try:
+                    payload = pickle.dumps((True, fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
+                except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
+                    payload = pickle.dumps((False, sendable(exc)), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write, "wb") as fh:
+                    fh.write(payload)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write)
+        self.pid: int | None = pid
+        self.fd = read
+
+    def result(self) -> Any:
+        """Wait for the child; what fn returned (or raise what it raised)."""
+        try:
+            with os.fdopen(self.fd, "rb") as fh:
+                data = fh.read()
+        finally:
+            self._reap()
+        if not data:
+            raise RuntimeError("a worker process ended without an answer")
+        ok, value = pickle.loads(data)
+        if not ok:
+            raise value
+        return value
+
+    def kill(self) -> None:
+        """End the child now (the caller gave up on it)."""
+        if self.pid is None:
+            return
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+        self._reap()
+
+    def _reap(self) -> None:
+        if self.pid is not None:
+            try:
+                os.waitpid(self.pid, 0)
+            except ChildProcessError:
+                pass
+            self.pid = None
+
+
+def sendable(exc: BaseException) -> BaseException:
+    """The exception itself when it survives pickling, else a RuntimeError that says what it was."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001 - any failure: send a description instead
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
 def _init(shared: Any, parent: int) -> None:
     global _shared
     _shared = shared
+    _quiet_child(parent)
+
+
+def _quiet_child(parent: int) -> None:
+    """What every worker process does first: die with the parent, leave Ctrl-C to it, print nothing."""
     _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and then ends this process
     signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import pickle
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +16,7 @@ from .errors import DigestError, Problem
 from .freshness import news_since_edit
 from .issues import issue_date_from_name, issue_files, load_issue
 from .model import Issue
-from .parallel import WorkerTraceback, can_fork_now, run_tasks
+from .parallel import WorkerTraceback, can_fork_now, run_tasks, sendable
 from .render.view import IssueView, build_issue_view
 from .workers import worker_count
 from .yamlload import MAX_BYTES as YAML_MAX_BYTES
@@ -307,7 +306,7 @@ def _load_chunk(shared: _Shared, task: tuple[int, int]) -> _ChunkResult:
                 _build(item, config, cache, previous)
             previous = item.issue.published
     except Exception as exc:  # noqa: BLE001 - raised again by the parent, in the serial path's order
-        result.error = (phase, index, _picklable(exc), traceback.format_exc())
+        result.error = (phase, index, sendable(exc), traceback.format_exc())
         result.items = []
         return result
     for item in items:
@@ -335,12 +334,3 @@ def _published_before(shared: _Shared, start: int) -> datetime | None:
         if issue is not None:
             return issue.published
     return shared.previous_published
-
-
-def _picklable(exc: BaseException) -> BaseException:
-    """The exception itself when it can go back to the parent, else a RuntimeError that says what it was."""
-    try:
-        pickle.loads(pickle.dumps(exc))
-    except Exception:  # noqa: BLE001 - any failure: send a description instead
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
-    return exc

@@ -18,6 +18,7 @@ import pytest
 
 import digest.build as build_module
 import digest.manifest as mf
+import digest.parallel as parallel_module
 import digest.project as project_module
 import digest.render.search as search_module
 from digest.build import build
@@ -607,5 +608,42 @@ def test_cached_issues_are_found_by_the_hashes_the_build_already_took(archive: P
     assert cli_build(archive) == 0
     # Only the edited issue is read again (to load it and check it did not change meanwhile).
     assert set(reads) == {"2026-06-10.yaml", "2026-06-10.candidates.json"}, sorted(set(reads))[:6]
+    monkeypatch.undo()
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
+@pytest.mark.parametrize("how", ["process", "at once"])
+def test_reused_pages_are_linked_the_same_by_a_process_or_at_once(archive: Path, tmp_path: Path, monkeypatch, fork_ok,
+                                                                   how) -> None:
+    forked = []
+    real = parallel_module.ForkedCall
+
+    def spy(*args):
+        forked.append(args[0].__name__)
+        return real(*args)
+
+    monkeypatch.setattr(parallel_module, "ForkedCall", spy)
+    monkeypatch.setattr(build_module, "FORK_MIN_LINKS", 1 if how == "process" else 10**9)
+    assert cli_build(archive) == 0
+    _edit_issue(archive)
+    assert cli_build(archive) == 0
+    assert forked == (["_link_all"] if how == "process" else [])
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
+def test_pages_that_could_not_be_linked_are_rendered(archive: Path, tmp_path: Path, monkeypatch, fork_ok) -> None:
+    # A published page gone or unlinkable when the linking process reaches it: the build renders it instead.
+    real = build_module._link_all
+
+    def half(paths, out, tmp):
+        return real(paths[::2], out, tmp) + paths[1::2]
+
+    monkeypatch.setattr(build_module, "FORK_MIN_LINKS", 1)
+    monkeypatch.setattr(build_module, "_link_all", half)
+    assert cli_build(archive) == 0
+    _edit_issue(archive)
+    rendered = Rendered(monkeypatch)
+    assert cli_build(archive) == 0
+    assert len(rendered.paths) > 50
     monkeypatch.undo()
     assert_same_site(archive / "site", cold_site(archive, tmp_path))

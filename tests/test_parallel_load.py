@@ -397,3 +397,66 @@ def test_workers_die_with_their_parent(archive: Path, tmp_path: Path) -> None:
     for pid in left:
         os.kill(pid, signal.SIGKILL)  # do not leave them behind when the test fails
     assert left == []
+
+
+# ---------------------------------------------------------------- one call in a forked process
+
+def _add(a: int, b: int) -> int:
+    return a + b
+
+
+def _fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def _unpicklable_failure() -> None:
+    raise ValueError(lambda: None)
+
+
+def _exit_at_once() -> None:
+    os._exit(7)
+
+
+def _sleep_then_touch(path: str) -> None:
+    time.sleep(3)
+    Path(path).touch()
+
+
+def _print_loudly() -> int:
+    print("printed by a forked call")
+    os.write(2, b"printed by a forked call\n")
+    return 1
+
+
+def test_a_forked_call_returns_what_the_function_returns() -> None:
+    call = parallel.ForkedCall(_add, 2, 3)
+    assert call.result() == 5
+
+
+def test_a_forked_call_raises_what_the_function_raised() -> None:
+    with pytest.raises(ValueError, match="no such page"):
+        parallel.ForkedCall(_fail, "no such page").result()
+    # An exception that cannot travel back is described instead of lost.
+    with pytest.raises(RuntimeError, match="ValueError"):
+        parallel.ForkedCall(_unpicklable_failure).result()
+
+
+def test_a_forked_call_that_dies_is_an_error_not_a_hang() -> None:
+    with pytest.raises(RuntimeError, match="without an answer"):
+        parallel.ForkedCall(_exit_at_once).result()
+
+
+def test_a_killed_forked_call_stops_at_once(tmp_path: Path) -> None:
+    marker = tmp_path / "touched"
+    call = parallel.ForkedCall(_sleep_then_touch, str(marker))
+    pid = call.pid
+    call.kill()
+    assert _gone(pid)
+    time.sleep(3.5)
+    assert not marker.exists()
+
+
+def test_a_forked_call_never_prints(capfd) -> None:
+    assert parallel.ForkedCall(_print_loudly).result() == 1
+    out = capfd.readouterr()
+    assert "printed by a forked call" not in out.out + out.err
