@@ -7,6 +7,12 @@ package's code. Each view is stored under `.digest-cache/build/views/<key>.pickl
 where the key hashes all of those. Only views of issues without errors are
 stored, with the warnings they produced, so a cached issue reports exactly what
 a fresh one would. An unreadable, damaged or other-format entry is a miss.
+
+An entry is two pickles, one after the other: the head (the view without its long
+prose) and the body (that prose: the fields named in LATER). Reading an entry reads
+the head and checks the body's hash; the body is unpickled only when a template
+first reads one of its fields (see lazy.py). Most pages of a rebuild are reused, so
+most views never need their prose, and a build holding 3,650 views keeps them small.
 """
 from __future__ import annotations
 
@@ -16,16 +22,26 @@ import io
 import os
 import pickle
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 from markupsafe import Markup
 
+from .errors import DigestError, Problem
+from .lazy import leave_out, put_back
 from .yamlload import Located
 
-FORMAT = 2
+FORMAT = 3
 NEWS_PATH = ("papers",)  # where project._news_problems locates its warnings
 SUFFIX = ".pickle"
+
+# What an entry's body holds, by kind of object: the prose only an issue's own page and the feeds show.
+# Paper pages read a paper's reason and abstracts, and topic and archive pages less: those stay in the head.
+LATER = {
+    "IssueView": ("intro", "reading"),
+    "PaperView": ("sections", "evidence"),
+    "Issue": ("intro", "reading_order"),
+    "Entry": ("reason", "evidence", "decision", "what", "technical", "limits"),
+}
 
 
 class ViewCache:
@@ -76,13 +92,24 @@ class ViewCache:
         return h.hexdigest()
 
     def get(self, key: str) -> dict | None:
-        """The entry stored under `key`, or None (absent, unreadable, damaged, or its cover went missing)."""
+        """The entry stored under `key`, or None (absent, unreadable, damaged, or its cover went missing).
+
+        The view comes without its body's fields, which it reads from the entry's file when first used.
+        """
+        path = self.folder / (key + SUFFIX)
         try:
-            with open(self.folder / (key + SUFFIX), "rb") as fh:
-                entry = pickle.load(fh)
+            with open(path, "rb") as fh:
+                data = fh.read()
+            stream = io.BytesIO(data)
+            entry = pickle.Unpickler(stream).load()
             if not isinstance(entry, dict) or entry.get("format") != FORMAT or entry.get("key") != key:
                 raise ValueError("not an entry")
+            offset = stream.tell()
+            length, sha = entry["body"]
+            if len(data) - offset != length or hashlib.sha256(memoryview(data)[offset:]).hexdigest() != sha:
+                raise ValueError("the body is damaged")
             view = entry["view"]
+            view.__dict__["_lazy"].bind(path, offset, length, sha, _parts(view))
             cover = view.issue.cover
             if cover is not None and not (self.config.static_dir / cover.src).is_file():
                 raise ValueError("cover image is gone")
@@ -93,37 +120,51 @@ class ViewCache:
         self.hits += 1
         return entry
 
-    def put(self, key: str, view, news_candidates) -> None:
+    def put(self, key: str, view, news_candidates, *, slim: bool = False) -> None:
         """Store a freshly built view (prev/next unset) and the candidate fields its news warnings need.
 
         The stored issue keeps of its YAML document (`issue.source`) only the locations the news warnings
         point at: the whole located document would cost more to read back than the rest of the view.
+        `slim`: once stored, the view in memory leaves its body's fields to the file, like a view from get().
         """
         self.used.add(key)
+        parts = _parts(view)
         issue = view.issue
-        if issue.source is not None:
-            view = replace(view, issue=replace(issue, source=_news_locations(issue.source)))
-        entry = {"format": FORMAT, "key": key, "view": view, "news": news_candidates}
+        source = issue.source
+        body = _Body()
+        values = [leave_out(obj, LATER[type(obj).__name__], body) for obj in parts]
+        stored = None
         try:
-            buffer = io.BytesIO()
-            pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-            pickler.dispatch_table = _DISPATCH
-            pickler.dump(entry)
-            data = buffer.getvalue()
+            if source is not None:
+                issue.source = _news_locations(source)
+            body_bytes = _dumps(values)
+            sha = hashlib.sha256(body_bytes).hexdigest()
+            head = _dumps({"format": FORMAT, "key": key, "view": view, "news": news_candidates,
+                           "body": (len(body_bytes), sha)})
+            path = self.folder / (key + SUFFIX)
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.folder)
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(tmp, self.folder / (key + SUFFIX))
+                    fh.write(head)
+                    fh.write(body_bytes)
+                os.replace(tmp, path)
             except BaseException:
                 try:
                     os.unlink(tmp)
                 except OSError:
                     pass
                 raise
+            stored = (path, len(head), len(body_bytes), sha)
         except (OSError, pickle.PicklingError, TypeError, AttributeError, RecursionError):
             pass  # a cache that cannot be written only costs time
+        finally:
+            issue.source = source
+            if slim and stored is not None:
+                body.bind(*stored, parts)
+            else:
+                for obj, kept in zip(parts, values):
+                    put_back(obj, kept)
 
     def prune(self) -> None:
         """Remove entries this build did not use (and temporary files left by a killed run)."""
@@ -139,6 +180,65 @@ class ViewCache:
                 os.unlink(entry.path)
             except OSError:
                 pass
+
+
+class _Body:
+    """Where an entry's body is (file, offset, length, sha256) and the objects whose fields it holds; their
+    loader (lazy.py). A build holds it for every cached view, so it holds only these few things."""
+
+    def __init__(self):
+        self.file: Path | None = None
+        self.offset = self.length = 0
+        self.sha = ""
+        self.parts: list | None = None
+
+    def __getstate__(self) -> dict:
+        # Inside a stored head, unbound (get() binds it); sent from a worker process, bound, parts and all.
+        return self.__dict__ if self.parts is not None else {"parts": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__()
+        self.__dict__.update(state)
+
+    def bind(self, file: Path, offset: int, length: int, sha: str, parts: list) -> None:
+        """Point at the body in `file` and the objects (_parts order) its fields go back into."""
+        self.file, self.offset, self.length, self.sha, self.parts = file, offset, length, sha, parts
+
+    def fill(self) -> None:
+        """Read the body and put its fields back into every object; DigestError when it is not there any more."""
+        if self.parts is None:
+            raise RuntimeError("a view cache entry was read without being bound to its file")
+        try:
+            with open(self.file, "rb") as fh:
+                fh.seek(self.offset)
+                data = fh.read(self.length + 1)
+            if len(data) != self.length or hashlib.sha256(data).hexdigest() != self.sha:
+                raise ValueError("changed")
+            values = pickle.loads(data)
+            if not isinstance(values, list) or len(values) != len(self.parts):
+                raise ValueError("changed")
+        except (OSError, ValueError, pickle.UnpicklingError, EOFError) as exc:
+            raise DigestError(Problem(str(self.file), 0, 0,
+                                      "this view cache entry changed or went away during the build "
+                                      f"({type(exc).__name__}); run the build again")) from None
+        parts, self.parts = self.parts, None
+        for obj, kept in zip(parts, values):
+            put_back(obj, kept)
+
+
+def _parts(view) -> list:
+    """The objects of a view whose fields LATER names, in a fixed order: the view, its issue, the issue's
+    entries, the view's papers."""
+    issue = view.issue
+    return [view, issue, *issue.entries, *view.papers]
+
+
+def _dumps(value) -> bytes:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _DISPATCH
+    pickler.dump(value)
+    return buffer.getvalue()
 
 
 def _news_locations(doc: Located) -> Located:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from .lazy import Lazy
 from .schemas import SIGNALS
 
 _NEW_ID = re.compile(r"^(?:arXiv:)?(\d{4}\.\d{4,5})(?:v([1-9]\d*))?$")
@@ -32,7 +33,7 @@ def split_arxiv_id(text: str) -> tuple[str, int | None]:
 
 
 @dataclass
-class Entry:
+class Entry(Lazy):
     """One paper as the editor lists it in issues/<date>.yaml."""
 
     index: int
@@ -83,7 +84,7 @@ class Cover:
 
 
 @dataclass
-class Issue:
+class Issue(Lazy):
     """A validated editor file."""
 
     path: Path

@@ -33,7 +33,8 @@ class Project:
     """Loaded issues (oldest first), their candidates and views, and every problem found.
 
     `candidates` of an issue whose view came from the cache or a worker process keeps only the fields
-    "new since you last edited" warnings read (see _NEWS_FIELDS).
+    "new since you last edited" warnings read (see _NEWS_FIELDS). Such an issue and its view read their long
+    prose (cache.LATER) from the cache file when it is first used.
     """
 
     config: Config
@@ -183,7 +184,8 @@ def _build(item: _Item, config: Config, cache: ViewCache | None, previous_publis
     view = build_issue_view(item.issue, config, item.candidates, previous_published)
     view.source_key = item.key
     if item.key is not None and not item.failed and not any(p.severity == "error" for p in view.problems):
-        cache.put(item.key, view, _news_candidates(item.candidates))
+        # Stored, the view leaves its long prose in the file until a page needs it (see cache.py).
+        cache.put(item.key, view, _news_candidates(item.candidates), slim=True)
     item.view = view
 
 

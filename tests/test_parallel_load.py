@@ -24,7 +24,9 @@ import digest.project as project_module
 from digest.cache import NEWS_PATH, ViewCache
 from digest.cli import main
 from digest.config import load_config
+from digest.errors import DigestError
 from digest.issues import issue_files
+from digest.lazy import is_complete
 from digest.project import load_project
 from digest.workers import can_fork
 
@@ -148,6 +150,49 @@ def test_cold_load_is_the_same_in_workers(archive: Path, monkeypatch) -> None:
     warm, cache3, _ = load(archive, "1", monkeypatch)
     assert (cache3.hits, cache3.misses) == (ISSUES, 0)
     assert_same(serial, warm)
+
+
+def _objects(view) -> list:
+    return [view, view.issue, *view.issue.entries, *view.papers]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_cached_views_read_their_prose_only_when_it_is_used(archive: Path, monkeypatch, jobs) -> None:
+    built, _, _ = load(archive, jobs, monkeypatch)
+    # Stored views, built here or by workers, and views read from the cache wait for their first use.
+    assert not any(is_complete(o) for v in built.views for o in _objects(v))
+    warm, cache, _ = load(archive, jobs, monkeypatch)
+    assert cache.hits == ISSUES
+    assert not any(is_complete(o) for v in warm.views for o in _objects(v))
+    view = warm.views[5]
+    assert view.intro is not None  # one read fills in every object of that issue, and no other
+    assert all(is_complete(o) for o in _objects(view))
+    assert not any(is_complete(o) for v in warm.views[6:] for o in _objects(v))
+    # The same as views built without a cache, field by field.
+    fresh = load_project(load_config(archive / "digest.yaml"))
+    assert all(is_complete(o) for v in fresh.views for o in _objects(v))
+
+    def state(view) -> dict:
+        return {k: v for k, v in view_state(view).items() if k != "source_key"}
+
+    assert [state(v) for v in fresh.views] == [state(v) for v in warm.views]
+    assert [[e.technical for e in v.issue.entries] for v in fresh.views] == \
+        [[e.technical for e in v.issue.entries] for v in warm.views]
+
+
+def test_a_cache_entry_changed_during_the_build_is_a_clear_error(archive: Path, monkeypatch) -> None:
+    load(archive, "1", monkeypatch)
+    warm, _, _ = load(archive, "1", monkeypatch)
+    victim = views_dir(archive) / (warm.views[3].source_key + ".pickle")
+    raw = victim.read_bytes()
+    victim.write_bytes(raw[:-3] + bytes([raw[-3] ^ 1]) + raw[-2:])
+    with pytest.raises(DigestError) as caught:
+        warm.views[3].papers[0].sections
+    assert str(victim) in str(caught.value) and "run the build again" in str(caught.value)
+    # Read again, the damaged entry is a miss, and the view is built anew.
+    again, cache, _ = load(archive, "1", monkeypatch)
+    assert (cache.hits, cache.misses) == (ISSUES - 1, 1)
+    assert again.views[3].papers[0].sections == load_project(load_config(archive / "digest.yaml")).views[3].papers[0].sections
 
 
 def test_hits_among_misses_are_the_same_in_workers(archive: Path, tmp_path: Path, monkeypatch) -> None:

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from ..candidates import Candidates
 from ..config import Config
 from ..errors import Problem
+from ..lazy import Lazy
 from ..model import CARD_SECTIONS, Issue, Ranked
 from ..rank import rank_issue
 from ..schemas import SIGNALS
@@ -32,7 +33,7 @@ class Link:
 
 
 @dataclass
-class PaperView:
+class PaperView(Lazy):
     """One ranked paper with everything its table row, card and reference need."""
 
     rank: int
@@ -68,7 +69,7 @@ class PaperView:
 
 
 @dataclass
-class IssueView:
+class IssueView(Lazy):
     """An issue ready for its templates."""
 
     issue: Issue

@@ -1,0 +1,55 @@
+"""Dataclass instances some of whose fields are read from disk only when first used.
+
+A build keeps every issue's view in memory, but only the pages of a few issues are rendered again: the
+long prose of the others (card sections, intros, the editor's text) is left in the view cache's file
+until a template reads it (see cache.ViewCache.get). A left-out field is absent from the instance's
+`__dict__`; the first read of any absent field asks the instance's loader to fill in all of them, for
+every object of that issue at once.
+"""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class Loader(Protocol):
+    """Fills in the left-out fields of every object it was attached to."""
+
+    def fill(self) -> None:
+        """Set the fields (and detach itself); raise anything but AttributeError when it cannot."""
+
+
+class Lazy:
+    """Mixin for dataclasses whose instances may have fields left out and a loader attached (`_lazy`)."""
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup fails. Dunder lookups (copy, pickle, Jinja2's __html__ test) must
+        # not trigger a read from disk.
+        state = self.__dict__
+        loader = state.get("_lazy")
+        if loader is None or name.startswith("__"):
+            raise AttributeError(f"{type(self).__name__!s} object has no attribute {name!r}")
+        loader.fill()
+        try:
+            return state[name]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__!s} object has no attribute {name!r}") from None
+
+
+def leave_out(obj: Lazy, names: tuple[str, ...], loader: Loader) -> dict[str, Any]:
+    """Remove the fields `names` from `obj` and attach `loader`; the removed values, by name."""
+    state = obj.__dict__
+    removed = {name: state.pop(name) for name in names if name in state}
+    state["_lazy"] = loader
+    return removed
+
+
+def put_back(obj: Lazy, values: dict[str, Any]) -> None:
+    """Set fields that leave_out removed, and detach the loader."""
+    state = obj.__dict__
+    state.update(values)
+    state.pop("_lazy", None)
+
+
+def is_complete(obj: Any) -> bool:
+    """False while `obj` has fields left out."""
+    return "_lazy" not in getattr(obj, "__dict__", {})
