@@ -6,7 +6,8 @@ project; issue views come from the per-issue cache when their inputs are unchang
 it is made from, see render/site.py plan_pages) is as last recorded is hard-linked from the published site
 without being rendered, and a rendered page whose bytes equal the published ones is hard-linked too; a
 search index shard is reused when what Pagefind reads of its pages is unchanged. The published folder is
-never modified in place.
+never modified in place: the new one is assembled in the tree the last build replaced (the spare, see
+_publish), and swapped in whole.
 `clean=True` (`digest build --clean`) ignores all of that and builds from nothing.
 
 This module imports no rendering library at import time, so `digest build` decides quickly when there is
@@ -25,7 +26,8 @@ from typing import TYPE_CHECKING
 
 from . import manifest as mf
 from .errors import DigestError, Problem
-from .fsutil import clean_stale_build_dirs, discard_tree, make_build_dir, swap_in_dir
+from .fsutil import (claim_spare, clean_stale_build_dirs, discard_spare, discard_tree, keep_as_spare, make_build_dir,
+                     swap_in_dir)
 
 if TYPE_CHECKING:
     from .config import Config
@@ -96,8 +98,9 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
     clean_stale_build_dirs(out)
     base_key = _base_key(inputs[1].get(name))
     # The published folder is walked (system calls, no GIL held) while the pages are planned (Python).
+    inodes: dict[str, int] = {}
     with ThreadPoolExecutor(1, thread_name_prefix="digest-stat") as pool:
-        walking = pool.submit(mf.stat_tree, out)
+        walking = pool.submit(mf.stat_tree, out, inodes)
         jobs = plan_pages(config, project.views, base_key)
         published = walking.result()
     linkable = _linkable(previous, out, published)
@@ -108,7 +111,8 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
         hashes, record, changed = dict(linkable), previous.get("search"), False
         counts = Written(hashes, unchanged=len(jobs))
     else:
-        hashes, record, changed, counts, published = _publish(config, jobs, out, previous, linkable, published)
+        hashes, record, changed, counts, published = _publish(config, jobs, out, previous, linkable, published,
+                                                               inodes)
     mf.save_quietly(root, mf.record(root, name, out, inputs, hashes, pages=len(jobs), issues=len(project.views),
                                     page_keys=page_keys, stats=published,
                                     warnings=project.warnings, search=record,
@@ -119,23 +123,32 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
 
 
 def _publish(config, jobs: list, out: Path, previous: dict | None, linkable: dict[str, str],
-             published: dict[str, tuple[int, int]]) -> tuple[dict[str, str], dict, bool, Written, dict]:
+             published: dict[str, tuple[int, int]],
+             inodes: dict[str, int]) -> tuple[dict[str, str], dict, bool, Written, dict]:
     """Make the new site in a folder beside `out` and swap it in when it differs from the published one.
 
+    The folder is the spare tree the last build kept (fsutil.spare_dir), when there is one: most of its
+    pages are the published files already (hard links), so only the others are linked or written again,
+    instead of a folder and a link for every page. The tree replaced by this one becomes the next spare.
     (sha256 of every file by site path, the search index's record, whether it was swapped in, the pages'
     counts, (size, mtime_ns) of the files now published: renaming the new folder into place keeps them).
     """
     from .render.search import bundle_hashes
 
     tmp = make_build_dir(out)
+    big = len(jobs) >= BACKGROUND_REMOVAL_PAGES
     try:
-        counts = write_pages(jobs, tmp, out, previous, linkable)
+        present: dict[str, int] = {}
+        if previous is None:
+            discard_spare(out)  # nothing of it could be reused
+        elif claim_spare(out, tmp):
+            present = _prepare_spare(tmp, out, {job.path for job in jobs})
+        counts = write_pages(jobs, tmp, out, previous, linkable, present, inodes)
         hashes = counts.hashes
         for rel in copy_static(config, tmp):
             hashes[rel] = mf.sha256_file(tmp / rel)
         # The search index is part of the site: built offline from the finished pages, before the swap.
         # Shards whose pages Pagefind would read the same way are hard-linked from the published site.
-        big = len(jobs) >= BACKGROUND_REMOVAL_PAGES
         record = index_site(tmp, hashes, previous.get("search") if previous else None,
                             out if previous is not None else None,
                             discard=lambda folder: discard_tree(folder, out, background=big), trusted=linkable,
@@ -146,11 +159,13 @@ def _publish(config, jobs: list, out: Path, previous: dict | None, linkable: dic
         built = mf.stat_tree(tmp)
         changed = not same_tree(tmp, out, hashes, linkable, stats=(built, published))
         if changed:
-            swap_in_dir(tmp, out, background=big)
+            swap_in_dir(tmp, out, background=big, keep=True)
         else:
-            discard_tree(tmp, out, background=big)
+            keep_as_spare(tmp, out, background=big)  # the same as the published tree: the best spare there is
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        # Whatever state it is in, the folder is a valid spare: the next build trusts only its files that
+        # are the published ones.
+        keep_as_spare(tmp, out, background=big)
         raise
     return hashes, record, changed, counts, built if changed else published
 
@@ -229,19 +244,34 @@ CHUNK = 32
 BACKGROUND_REMOVAL_PAGES = 500
 
 
-def write_pages(jobs: list, tmp: Path, out: Path, previous: dict | None, linkable: dict[str, str]) -> Written:
+def write_pages(jobs: list, tmp: Path, out: Path, previous: dict | None, linkable: dict[str, str],
+                present: dict[str, int] | None = None, inodes: dict[str, int] | None = None) -> Written:
     """Put every page into `tmp`: hard-linked from `out` when its key and the published file are as last
     recorded, else rendered (across worker processes when there are many) and written, or hard-linked when
-    the bytes came out the same. `linkable`: _linkable(previous, out)."""
+    the bytes came out the same. `linkable`: _linkable(previous, out).
+
+    `present`: the inode of each page already in `tmp` (a spare tree, see _prepare_spare); `inodes`: those of
+    the published files. A page to reuse that is the published file already stays; any other is replaced,
+    never written through (it may be a hard link to a published file).
+    """
     old_keys = (previous or {}).get("page_keys") or {}
+    present, inodes = present or {}, inodes or {}
     result = Written({})
     todo: list[int] = []
     reuse: list[str] = []
+    in_place: list[str] = []
     for index, job in enumerate(jobs):
         if job.key is not None and old_keys.get(job.path) == job.key and job.path in linkable:
-            reuse.append(job.path)
+            if job.path in present and present[job.path] == inodes.get(job.path):
+                in_place.append(job.path)
+            else:
+                reuse.append(job.path)
         else:
             todo.append(index)
+    base = os.fspath(tmp) + "/"
+    for rel in reuse + [jobs[i].path for i in todo]:
+        if rel in present:
+            os.unlink(base + rel)
     from .parallel import can_fork_now
     from .workers import worker_count
 
@@ -261,9 +291,9 @@ def write_pages(jobs: list, tmp: Path, out: Path, previous: dict | None, linkabl
     if failed:
         missing = set(failed)
         placed += [_render_one(job, tmp, out, linkable, made) for job in jobs if job.path in missing]
-    for rel in reuse:
+    for rel in in_place + reuse:
         result.hashes[rel] = linkable[rel]
-    result.unchanged = len(reuse) - len(failed)
+    result.unchanged = len(in_place) + len(reuse) - len(failed)
     for rel, sha, same, fingerprint in placed:
         result.hashes[rel] = sha
         result.fingerprints[rel] = fingerprint
@@ -272,6 +302,42 @@ def write_pages(jobs: list, tmp: Path, out: Path, previous: dict | None, linkabl
         else:
             result.written += 1
     return result
+
+
+def _prepare_spare(tmp: Path, out: Path, pages: set[str]) -> dict[str, int]:
+    """Empty the spare tree now in `tmp` of everything but files at the site paths `pages`; their inodes.
+
+    Its search index goes whole, out of the way (index_site makes or links every shard again), and folders
+    left empty are removed.
+    """
+    from .render.search import BUNDLE_DIR
+
+    bundle = tmp / BUNDLE_DIR
+    if bundle.is_dir() and not bundle.is_symlink():
+        discard_tree(bundle, out, background=True)
+    present: dict[str, int] = {}
+
+    def walk(folder: str, prefix: str) -> int:
+        """Clean one folder; how many entries are left in it."""
+        left = 0
+        for entry in list(os.scandir(folder)):
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if rel in pages:  # a folder where a page goes
+                    shutil.rmtree(entry.path)
+                elif walk(entry.path, rel + "/"):
+                    left += 1
+                else:
+                    os.rmdir(entry.path)
+            elif rel in pages and entry.is_file(follow_symlinks=False):
+                present[rel] = entry.inode()
+                left += 1
+            else:
+                os.unlink(entry.path)
+        return left
+
+    walk(os.fspath(tmp), "")
+    return present
 
 
 class _Folders:

@@ -96,22 +96,26 @@ def _exchange(a: Path, b: Path) -> bool:
     return rc == 0
 
 
-def swap_in_dir(new: Path, target: Path, *, background: bool = False) -> None:
+def swap_in_dir(new: Path, target: Path, *, background: bool = False, keep: bool = False) -> None:
     """Make the finished folder `new` become `target`; the old `target` is removed afterwards.
 
     Readers see either the old tree or the new one: on Linux the two are
     exchanged in one system call; elsewhere the old tree is moved aside first.
     `background`: remove the old tree in a detached process (see discard_tree).
+    `keep`: keep the old tree as the spare (see keep_as_spare) instead.
     """
     new, target = Path(new), Path(target)
     if target.exists() and not target.is_symlink() and target.is_dir():
         if _exchange(new, target):
-            discard_tree(new, target, background=background)  # `new` now holds the old site
-            return
-        old = target.with_name(f".{target.name}-old-{os.getpid()}-{id(new)}")
-        os.replace(target, old)
-        os.replace(new, target)
-        discard_tree(old, target, background=background)
+            old = new  # `new` now holds the old site
+        else:
+            old = target.with_name(f".{target.name}-old-{os.getpid()}-{id(new)}")
+            os.replace(target, old)
+            os.replace(new, target)
+        if keep:
+            keep_as_spare(old, target, background=background)
+        else:
+            discard_tree(old, target, background=background)
         return
     if target.exists() or target.is_symlink():
         raise FileExistsError(f"{target} exists and is not a folder; move it away")
@@ -157,6 +161,41 @@ def discard_tree(folder: Path, target: Path, *, background: bool = False) -> Non
         except OSError:
             pass
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def spare_dir(target: Path) -> Path:
+    """Where a build keeps the site tree it replaced, for the next build to build in: `.site.spare` beside
+    `site/`. Its files are hard links shared with the published site or older copies; the next build trusts
+    none of them by content, only a file that is the very one published (same inode), so any state is safe."""
+    target = Path(target)
+    return target.with_name(f".{target.name}.spare")
+
+
+def keep_as_spare(folder: Path, target: Path, *, background: bool = False) -> None:
+    """Make `folder` the spare tree of `target`; discard it (see discard_tree) when there is one already."""
+    try:
+        os.rename(folder, spare_dir(target))  # refused when a spare exists: it is not empty
+    except OSError:
+        discard_tree(folder, target, background=background)
+
+
+def claim_spare(target: Path, build_dir: Path) -> bool:
+    """Move the spare tree of `target` onto the empty folder `build_dir`; False when there is none."""
+    spare = spare_dir(target)
+    try:
+        if spare.is_symlink() or not spare.is_dir():
+            return False
+        os.rename(spare, build_dir)  # replaces the empty folder; only one of two racing builds gets it
+    except OSError:
+        return False
+    return True
+
+
+def discard_spare(target: Path) -> None:
+    """Remove the spare tree of `target`, in the background (a build from nothing does not use it)."""
+    spare = spare_dir(target)
+    if spare.is_dir() and not spare.is_symlink():
+        discard_tree(spare, target, background=True)
 
 
 def make_build_dir(target: Path) -> Path:

@@ -106,7 +106,7 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def _walk(folder: str, prefix: str, out: dict[str, tuple[int, int]]) -> None:
+def _walk(folder: str, prefix: str, out: dict[str, tuple[int, int]], inodes: dict[str, int] | None = None) -> None:
     # Plain strings, not Path objects: a 3,650-issue site has 22,000 folders to visit.
     try:
         entries = list(os.scandir(folder))
@@ -115,10 +115,12 @@ def _walk(folder: str, prefix: str, out: dict[str, tuple[int, int]]) -> None:
     for entry in entries:
         rel = prefix + entry.name
         if entry.is_dir(follow_symlinks=True):
-            _walk(entry.path, rel + "/", out)
+            _walk(entry.path, rel + "/", out, inodes)
         elif entry.is_file(follow_symlinks=True):
             st = entry.stat(follow_symlinks=True)
             out[rel] = (st.st_size, st.st_mtime_ns)
+            if inodes is not None:
+                inodes[rel] = st.st_ino
 
 
 def stat_inputs(root: Path, config_name: str) -> dict[str, tuple[int, int]]:
@@ -135,10 +137,10 @@ def stat_inputs(root: Path, config_name: str) -> dict[str, tuple[int, int]]:
     return found
 
 
-def stat_tree(folder: Path) -> dict[str, tuple[int, int]]:
-    """(size, mtime_ns) of every file under `folder`, by relative path."""
+def stat_tree(folder: Path, inodes: dict[str, int] | None = None) -> dict[str, tuple[int, int]]:
+    """(size, mtime_ns) of every file under `folder`, by relative path; their inode numbers into `inodes`."""
     found: dict[str, tuple[int, int]] = {}
-    _walk(os.fspath(folder), "", found)
+    _walk(os.fspath(folder), "", found, inodes)
     return found
 
 

@@ -332,7 +332,8 @@ def test_damaged_cache_entries_are_ignored(archive: Path, tmp_path: Path, monkey
     assert len(entries) == ISSUES
     damages = [lambda raw: b"\x80\x05garbage" * 10, lambda raw: raw[: len(raw) // 2], lambda raw: b"",
                lambda raw: pickle.dumps({"format": 1, "key": "nope"}), lambda raw: pickle.dumps([1, 2]),
-               lambda raw: raw.replace(b"digest.render.view", b"digest.render.gone")]
+               lambda raw: raw.replace(b"digest.render.view", b"digest.render.gone"),
+               lambda raw: raw[:-1] + bytes([raw[-1] ^ 1]), lambda raw: raw + b"\0", lambda raw: raw[:-1]]
     for i, e in enumerate(entries):
         e.write_bytes(damages[i % len(damages)](e.read_bytes()))
     (views / "unreadable.pickle").mkdir()
@@ -467,7 +468,8 @@ def test_unchanged_pages_are_hard_linked_not_rewritten(archive: Path, tmp_path: 
     assert site.stat().st_ino != site_inode  # a new tree was swapped in
     assert old_page.stat().st_ino == inode  # the unchanged page is the same file
     assert (site / "2026" / "06" / "10" / "index.html").stat().st_ino != edited_inode
-    assert old_page.stat().st_nlink == 1  # the old tree is gone
+    assert old_page.stat().st_nlink == 2  # the replaced tree is gone but for the spare's link (see below)
+    assert (archive / ".site.spare").is_dir()
     assert_same_site(site, cold_site(archive, tmp_path))
 
 
@@ -646,4 +648,110 @@ def test_pages_that_could_not_be_linked_are_rendered(archive: Path, tmp_path: Pa
     assert cli_build(archive) == 0
     assert len(rendered.paths) > 50
     monkeypatch.undo()
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
+# ---------------------------------------------------------------- the spare tree
+
+def _spare(root: Path) -> Path:
+    return root / ".site.spare"
+
+
+def _retitle(root: Path, day: str) -> None:
+    p = root / "issues" / f"{day}.yaml"
+    text = p.read_text(encoding="utf-8")
+    p.write_text(text.replace("\npublished:", f"\ntitle: Retitled {len(text)}\npublished:", 1), encoding="utf-8")
+
+
+def test_a_rebuild_links_only_what_changed_into_the_spare_tree(archive: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(mf, "RACY_NS", 0)
+    assert cli_build(archive) == 0
+    _edit_issue(archive)
+    assert cli_build(archive) == 0  # the first replaced tree becomes the spare
+    assert _spare(archive).is_dir()
+    linked: list[str] = []
+    real = build_module._link_all
+
+    def spy(paths, out, tmp):
+        linked.extend(paths)
+        return real(paths, out, tmp)
+
+    monkeypatch.setattr(build_module, "_link_all", spy)
+    rendered = Rendered(monkeypatch)
+    _retitle(archive, "2026-06-15")
+    assert cli_build(archive) == 0
+    pages = [p for p in (archive / "site").rglob("*.html")]
+    # The pages the last build changed are linked again; every other page was the published file already.
+    assert 0 < len(linked) < len(pages) / 5, len(linked)
+    assert rendered.paths and not set(rendered.paths) & set(linked)
+    monkeypatch.undo()
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
+def test_pages_written_into_the_spare_never_change_the_published_files(archive: Path, monkeypatch) -> None:
+    # The spare's files are hard links to published ones: a page rendered there must replace its file,
+    # not write through it into the site being served (or into the tree kept as the next spare).
+    monkeypatch.setattr(mf, "RACY_NS", 0)
+    assert cli_build(archive) == 0
+    _change_static(archive)
+    assert cli_build(archive) == 0  # the spare now shares every page with the site
+    page = archive / "site" / "2026" / "06" / "10" / "index.html"
+    before = page.read_bytes()
+    spare_page = _spare(archive) / "2026" / "06" / "10" / "index.html"
+    assert spare_page.stat().st_ino == page.stat().st_ino
+    inode = page.stat().st_ino
+    _edit_issue(archive)
+    assert cli_build(archive) == 0
+    assert page.read_bytes() != before
+    # The published file of the last build is now the spare's, with its bytes as they were.
+    assert spare_page.stat().st_ino == inode and spare_page.read_bytes() == before
+
+
+def test_a_spare_tree_in_any_state_gives_the_same_site(archive: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(mf, "RACY_NS", 0)
+    assert cli_build(archive) == 0
+    _change_static(archive)
+    assert cli_build(archive) == 0
+    spare = _spare(archive)
+    site = archive / "site"
+    # A page with other bytes (a file of its own), a page hard-linked to another published page, a page
+    # missing, a folder where a page goes, stray files and folders, and no search index.
+    (spare / "2026" / "06" / "05" / "index.html").unlink()
+    (spare / "2026" / "06" / "05" / "index.html").write_text("stale", encoding="utf-8")
+    (spare / "2026" / "06" / "06" / "index.html").unlink()
+    os.link(site / "2026" / "06" / "07" / "index.html", spare / "2026" / "06" / "06" / "index.html")
+    (spare / "2026" / "06" / "08" / "index.html").unlink()
+    (spare / "archive" / "index.html").unlink()
+    (spare / "archive" / "index.html").mkdir()
+    (spare / "stray" / "deep").mkdir(parents=True)
+    (spare / "stray" / "deep" / "file.html").write_text("stray", encoding="utf-8")
+    (spare / "2026" / "stray.txt").write_text("stray", encoding="utf-8")
+    shutil.rmtree(spare / "pagefind")
+    _edit_issue(archive)
+    assert cli_build(archive) == 0
+    assert_same_site(site, cold_site(archive, tmp_path))
+    assert not list(site.rglob("stray*"))
+
+
+def test_a_failed_build_keeps_its_folder_as_the_spare_and_the_next_build_is_right(archive: Path, tmp_path: Path,
+                                                                                    monkeypatch) -> None:
+    assert cli_build(archive) == 0
+    _edit_issue(archive)
+    assert cli_build(archive) == 0
+    before = digests(archive / "site")
+    _retitle(archive, "2026-06-15")
+    real = build_module.copy_static
+
+    def explode(config, out):
+        real(config, out)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(build_module, "copy_static", explode)
+    with pytest.raises(OSError):
+        build(load_config(archive / "digest.yaml"))
+    monkeypatch.undo()
+    assert digests(archive / "site") == before
+    assert _spare(archive).is_dir()
+    assert not [p for p in archive.iterdir() if p.name.startswith(".site-build-")]
+    assert cli_build(archive) == 0
     assert_same_site(archive / "site", cold_site(archive, tmp_path))
