@@ -12,12 +12,15 @@ tool is run as a black box in a fresh subprocess, `--runs` times:
                         then rebuild; the rendered pages do not change
     template markup     an attribute added to the <article> tag of the same template, then rebuild; every
                         page that shows an issue in full changes
+    second edit         one word changed in the issue a third of the way in, then rebuild: an edit when
+                        the tool has built before (digest assembles a build in the tree the last one
+                        replaced; the first edit after a cold build has none yet)
     peak RSS            of the cold build: ru_maxrss from wait4() on the child, i.e. its largest
                         process (digest's Python process or the Pagefind process it runs, whichever is larger)
     output size         du of the output folder (allocated blocks), and the number of HTML pages
 
 Figures are medians over the runs; ratios are digest/Hugo. Nothing here asserts on time.
-Hugo has no incremental mode for plain builds, so its three rebuilds are full builds into
+Hugo has no incremental mode for plain builds, so its rebuilds are full builds into
 the existing output folder.
 
     python benchmarks/archive.py [--sizes 365,3650] [--runs 3] [--seed 1] [--work DIR] [--keep] [--hugo PATH]
@@ -47,17 +50,18 @@ sys.path.insert(0, str(HERE))
 
 import synth  # noqa: E402
 
-PHASES = ("cold", "nochange", "edit", "template", "markup")
+PHASES = ("cold", "nochange", "edit", "template", "markup", "edit2")
 LABELS = {
     "cold": "cold full build",
     "nochange": "no-change rebuild",
     "edit": "one-issue edit",
     "template": "template change (comment)",
     "markup": "template change (markup)",
+    "edit2": "second one-issue edit",
 }
 # The targets of the performance issue: digest/Hugo ratios at 3,650 issues ("template-change rebuild"
 # applies to both kinds of template change).
-TARGETS = {"cold": 1.0, "template": 0.5, "markup": 0.5, "nochange": 0.05, "edit": 0.1, "rss": 0.1}
+TARGETS = {"cold": 1.0, "template": 0.5, "markup": 0.5, "nochange": 0.05, "edit": 0.1, "edit2": 0.1, "rss": 0.1}
 TARGET_SIZE = 3650
 # One-word edits: the first of these words found in the chosen card section is swapped.
 SWAPS = {"paper": "study", "method": "approach", "simple": "plain", "model": "network", "claim": "assertion",
@@ -294,7 +298,8 @@ class Bench:
 
     def run_ours(self) -> None:
         issue_file, template = self._targets()
-        issue_text, template_text = issue_file.read_bytes(), template.read_bytes()
+        second = self._issue_files()[len(self._issue_files()) // 3]
+        issue_text, template_text, second_text = issue_file.read_bytes(), template.read_bytes(), second.read_bytes()
         try:
             shutil.rmtree(self.ours_out.parent, ignore_errors=True)
             shutil.rmtree(self.archive / ".digest-cache", ignore_errors=True)
@@ -315,16 +320,21 @@ class Bench:
             self._measure(self.ours, "template", self.ours_cmd(), self.env)
             template.write_text(add_attribute(commented), encoding="utf-8")
             self._measure(self.ours, "markup", self.ours_cmd(), self.env)
+            second.write_text(swap_word(second_text.decode("utf-8"), "    technical: |"), encoding="utf-8")
+            self._measure(self.ours, "edit2", self.ours_cmd(), self.env)
         finally:
             issue_file.write_bytes(issue_text)
             template.write_bytes(template_text)
+            second.write_bytes(second_text)
 
     def run_hugo(self) -> None:
         if self.hugo is None:
             return
-        page = self.archive / "hugo" / "content" / "issues" / self._middle().name.replace(".yaml", ".md")
+        pages = self.archive / "hugo" / "content" / "issues"
+        page = pages / self._middle().name.replace(".yaml", ".md")
+        second = pages / self._issue_files()[len(self._issue_files()) // 3].name.replace(".yaml", ".md")
         partial = self.archive / "hugo" / "layouts" / "_partials" / "issue.html"
-        page_text, partial_text = page.read_bytes(), partial.read_bytes()
+        page_text, partial_text, second_text = page.read_bytes(), partial.read_bytes(), second.read_bytes()
         try:
             for path in (self.hugo_out, self.hugo_cache, self.archive / "hugo" / "resources"):
                 shutil.rmtree(path, ignore_errors=True)
@@ -343,12 +353,18 @@ class Bench:
             self._measure(self.theirs, "template", self.hugo_cmd(), self.hugo_env)
             partial.write_text(add_attribute(commented), encoding="utf-8")
             self._measure(self.theirs, "markup", self.hugo_cmd(), self.hugo_env)
+            second.write_text(swap_word(second_text.decode("utf-8"), "### Technical read"), encoding="utf-8")
+            self._measure(self.theirs, "edit2", self.hugo_cmd(), self.hugo_env)
         finally:
             page.write_bytes(page_text)
             partial.write_bytes(partial_text)
+            second.write_bytes(second_text)
+
+    def _issue_files(self) -> list[Path]:
+        return sorted((self.archive / "issues").glob("????-??-??.yaml"))
 
     def _middle(self) -> Path:
-        files = sorted((self.archive / "issues").glob("????-??-??.yaml"))
+        files = self._issue_files()
         return files[len(files) // 2]
 
     def _targets(self) -> tuple[Path, Path]:
@@ -473,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     if hugo is not None:
         print(f"hugo:   {shlex.join([str(hugo), '--source', 'ARCHIVE/hugo', '--destination', 'OUT', '--quiet'])} "
               f"({hugo_version(hugo)})")
-        print("note: Hugo has no incremental mode for plain builds, so its no-change, one-issue-edit and "
+        print("note: Hugo has no incremental mode for plain builds, so its no-change, one-issue-edit (both) and "
               "template-change rebuilds are full builds (into the existing output folder).")
     else:
         what = "skipped (--no-hugo)" if args.no_hugo else (
