@@ -152,7 +152,7 @@ def _publish(config, jobs: list, out: Path, previous: dict | None, linkable: dic
         record = index_site(tmp, hashes, previous.get("search") if previous else None,
                             out if previous is not None else None,
                             discard=lambda folder: discard_tree(folder, out, background=big), trusted=linkable,
-                            fingerprints=counts.fingerprints)
+                            fingerprints=counts.fingerprints, inodes=inodes)
         hashes.update(bundle_hashes(record))
         tmp.chmod(0o755)
         # A rebuild with nothing new leaves the published folder alone (mtimes, rsync, caches).
@@ -307,14 +307,16 @@ def write_pages(jobs: list, tmp: Path, out: Path, previous: dict | None, linkabl
 def _prepare_spare(tmp: Path, out: Path, pages: set[str]) -> dict[str, int]:
     """Empty the spare tree now in `tmp` of everything but files at the site paths `pages`; their inodes.
 
-    Its search index goes whole, out of the way (index_site makes or links every shard again), and folders
-    left empty are removed.
+    Its search index is moved to where index_site looks for an earlier bundle (search.SPARE_DIR), and
+    folders left empty are removed.
     """
-    from .render.search import BUNDLE_DIR
+    from .render.search import BUNDLE_DIR, SPARE_DIR
 
-    bundle = tmp / BUNDLE_DIR
+    bundle, spare = tmp / BUNDLE_DIR, tmp / SPARE_DIR
+    if spare.exists() or spare.is_symlink():  # left by a build that failed while indexing
+        discard_tree(spare, out, background=True)
     if bundle.is_dir() and not bundle.is_symlink():
-        discard_tree(bundle, out, background=True)
+        os.rename(bundle, spare)
     present: dict[str, int] = {}
 
     def walk(folder: str, prefix: str) -> int:
@@ -322,7 +324,9 @@ def _prepare_spare(tmp: Path, out: Path, pages: set[str]) -> dict[str, int]:
         left = 0
         for entry in list(os.scandir(folder)):
             rel = prefix + entry.name
-            if entry.is_dir(follow_symlinks=False):
+            if rel == SPARE_DIR:
+                left += 1
+            elif entry.is_dir(follow_symlinks=False):
                 if rel in pages:  # a folder where a page goes
                     shutil.rmtree(entry.path)
                 elif walk(entry.path, rel + "/"):
@@ -484,12 +488,12 @@ def copy_static(config, out):
 
 
 def index_site(site, html_hashes=None, previous=None, previous_site=None, discard=None, trusted=None,
-               fingerprints=None):
+               fingerprints=None, inodes=None):
     """render.search.index_site."""
     from .render.search import index_site as impl
 
     return impl(site, html_hashes, previous, previous_site, discard=discard, trusted=trusted,
-                fingerprints=fingerprints)
+                fingerprints=fingerprints, inodes=inodes)
 
 
 def _linkable(previous: dict | None, out: Path, published: dict[str, tuple[int, int]] | None = None) -> dict[str, str]:

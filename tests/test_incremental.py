@@ -707,7 +707,8 @@ def test_pages_written_into_the_spare_never_change_the_published_files(archive: 
     assert spare_page.stat().st_ino == inode and spare_page.read_bytes() == before
 
 
-def test_a_spare_tree_in_any_state_gives_the_same_site(archive: Path, tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.parametrize("index", ["damaged", "removed"])
+def test_a_spare_tree_in_any_state_gives_the_same_site(archive: Path, tmp_path: Path, monkeypatch, index) -> None:
     monkeypatch.setattr(mf, "RACY_NS", 0)
     assert cli_build(archive) == 0
     _change_static(archive)
@@ -715,7 +716,8 @@ def test_a_spare_tree_in_any_state_gives_the_same_site(archive: Path, tmp_path: 
     spare = _spare(archive)
     site = archive / "site"
     # A page with other bytes (a file of its own), a page hard-linked to another published page, a page
-    # missing, a folder where a page goes, stray files and folders, and no search index.
+    # missing, a folder where a page goes, stray files and folders; a search index damaged the same ways,
+    # or none.
     (spare / "2026" / "06" / "05" / "index.html").unlink()
     (spare / "2026" / "06" / "05" / "index.html").write_text("stale", encoding="utf-8")
     (spare / "2026" / "06" / "06" / "index.html").unlink()
@@ -726,7 +728,21 @@ def test_a_spare_tree_in_any_state_gives_the_same_site(archive: Path, tmp_path: 
     (spare / "stray" / "deep").mkdir(parents=True)
     (spare / "stray" / "deep" / "file.html").write_text("stray", encoding="utf-8")
     (spare / "2026" / "stray.txt").write_text("stray", encoding="utf-8")
-    shutil.rmtree(spare / "pagefind")
+    if index == "removed":
+        shutil.rmtree(spare / "pagefind")
+    else:
+        # In a shard the edit does not change, so that it is reused (2026-06-10 is in the 2026-06 shard).
+        shard = sorted(d for d in (spare / "pagefind").iterdir() if d.is_dir() and d.name != "2026-06")[0]
+        shard_files = sorted(p for p in shard.rglob("*") if p.is_file())
+        assert len(shard_files) > 10
+        shard_files[0].unlink()
+        shard_files[1].unlink()
+        shard_files[1].write_bytes(b"stale")
+        shard_files[2].unlink()
+        os.link(site / "index.html", shard_files[2])
+        (shard_files[3].parent / "stray.pf_fragment").write_bytes(b"stray")
+        (shard_files[4].parent / "stray-folder").mkdir()
+        (spare / "pagefind" / "shards.json").write_bytes(b"[]")
     _edit_issue(archive)
     assert cli_build(archive) == 0
     assert_same_site(site, cold_site(archive, tmp_path))
@@ -754,4 +770,28 @@ def test_a_failed_build_keeps_its_folder_as_the_spare_and_the_next_build_is_righ
     assert _spare(archive).is_dir()
     assert not [p for p in archive.iterdir() if p.name.startswith(".site-build-")]
     assert cli_build(archive) == 0
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
+def test_unchanged_search_shards_in_the_spare_tree_are_not_linked_again(archive: Path, tmp_path: Path,
+                                                                        monkeypatch) -> None:
+    monkeypatch.setattr(mf, "RACY_NS", 0)
+    assert cli_build(archive) == 0
+    _change_static(archive)
+    assert cli_build(archive) == 0  # the spare's shards are the published ones
+    published = json.loads((archive / "site" / "pagefind" / "shards.json").read_text(encoding="utf-8"))["shards"]
+    assert len(published) > 1
+    linked: list[str] = []
+    real = os.link
+
+    def spy(src, dst, *args, **kwargs):
+        linked.append(os.fspath(dst))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", spy)
+    _retitle(archive, "2026-06-15")
+    assert cli_build(archive) == 0
+    monkeypatch.undo()
+    assert linked  # the pages Pagefind reads for the changed shard, at least
+    assert not [path for path in linked if "/pagefind/" in path]
     assert_same_site(archive / "site", cold_site(archive, tmp_path))

@@ -71,6 +71,7 @@ TIMEOUT_SECONDS = 300
 FORMAT = 1  # of the record index_site returns: another value means no reuse
 JOBS_ENV = "DIGEST_JOBS"
 _STAGING = ".pagefind-staging-"  # temporary folders of links to a shard's pages, inside the site
+SPARE_DIR = ".pagefind-spare"  # an earlier build's bundle, inside the site being built (see index_site)
 
 _ISSUE = re.compile(r"(\d{4})/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/")
 _PAPER = re.compile(r"papers/(\d\d)(0[1-9]|1[0-2])\.\d{4,5}(?:v\d+)?/")
@@ -206,7 +207,7 @@ def _shard_fingerprint(paths: list[str], fingerprints: dict[str, str]) -> str:
 def index_site(site: Path, html_hashes: dict[str, str] | None = None, previous: dict | None = None,
                previous_site: Path | None = None, jobs: int | None = None,
                discard: Callable[[Path], None] | None = None, trusted: dict[str, str] | None = None,
-               fingerprints: dict[str, str] | None = None) -> dict:
+               fingerprints: dict[str, str] | None = None, inodes: dict[str, int] | None = None) -> dict:
     """Write the sharded search index into site/pagefind/; reuse shards of `previous_site` whose inputs match `previous`; return the record to keep for the next build.
 
     `html_hashes`: site path -> sha256 of every file in `site` as written; its `.html` entries are the pages
@@ -218,11 +219,28 @@ def index_site(site: Path, html_hashes: dict[str, str] | None = None, previous: 
     `trusted`: site path -> sha256 of files in `previous_site` known to be as recorded (the build manifest
     checked their size and mtime), which need not be read again to be verified. `fingerprints`: site path ->
     page_fingerprint of pages whose bytes (as `html_hashes` has them) the caller has already fingerprinted.
+
+    `site/.pagefind-spare/` (SPARE_DIR), when there is one, holds the bundle of an earlier build (the build's
+    spare tree, see build._publish): a shard to reuse that is there keeps its files that are the very files
+    of `previous_site` (same inode, `inodes` has those by site path) instead of linking them all again.
+    Nothing else in it is used, and it is gone when this returns.
     """
     site = Path(site).resolve()
     bundle = site / BUNDLE_DIR
     # The folder is this function's output alone: anything left in it would make the result depend on history.
     shutil.rmtree(bundle, ignore_errors=True)
+    spare = site / SPARE_DIR
+    try:
+        return _index(site, bundle, spare, html_hashes, previous, previous_site, jobs, discard, trusted,
+                      fingerprints, inodes)
+    finally:
+        if spare.is_dir():
+            (discard or shutil.rmtree)(spare)
+
+
+def _index(site: Path, bundle: Path, spare: Path, html_hashes, previous, previous_site, jobs, discard, trusted,
+           fingerprints, inodes) -> dict:
+    """index_site, once the bundle folder is cleared."""
     old_pages, old_shards, old_tool = _read_record(previous)
     if previous_site is not None and Path(previous_site).resolve() == site:
         previous_site = None  # its files are about to be replaced: nothing to reuse from
@@ -248,8 +266,12 @@ def index_site(site: Path, html_hashes: dict[str, str] | None = None, previous: 
         # Pagefind starts on the changed shards first; the unchanged ones are linked and checked meanwhile.
         runs.start(sorted((name for name in groups if name not in reusable), key=lambda n: (-len(groups[n]), n)))
         for name, recorded in reusable.items():
-            if _reuse(Path(previous_site) / BUNDLE_DIR / name, bundle / name, recorded,
-                      trusted or {}, f"{BUNDLE_DIR}/{name}/"):
+            dest = bundle / name
+            if (spare / name).is_dir() and inodes:
+                bundle.mkdir(exist_ok=True)
+                os.rename(spare / name, dest)
+            if _reuse(Path(previous_site) / BUNDLE_DIR / name, dest, recorded,
+                      trusted or {}, f"{BUNDLE_DIR}/{name}/", inodes if dest.is_dir() else None):
                 files[name] = dict(recorded)
             else:
                 runs.start([name])
@@ -354,17 +376,40 @@ def _tool_identity(binary: Path) -> str:
 
 
 def _reuse(src: Path, dest: Path, files: dict[str, str], trusted: dict[str, str] | None = None,
-           prefix: str = "") -> bool:
+           prefix: str = "", inodes: dict[str, int] | None = None) -> bool:
     """Hard-link (else copy) a recorded shard from the previous site and check every file against its hash
     (unless `trusted`, by site path `prefix` + name, vouches for the hash of a hard-linked source);
-    False, with nothing left in `dest`, when any is missing or differs. `src` is only read."""
+    False, with nothing left in `dest`, when any is missing or differs. `src` is only read.
+
+    `inodes` (site path -> inode of the files in `src`): `dest` holds an earlier copy of the shard already;
+    a file there that is the one in `src` stays, any other is replaced, and files `files` lacks are removed.
+    """
     trusted = trusted or {}
     # Plain strings, not Path objects: a shard of a ten-year archive has thousands of files.
     src_dir, dest_dir = os.fspath(src), os.fspath(dest)
     made: set[str] = set()
+    there: dict[str, int] = {}
     try:
+        if inodes is not None:
+            stack = [(dest_dir, "")]
+            while stack:
+                folder, base = stack.pop()
+                made.add(folder)
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append((entry.path, base + entry.name + "/"))
+                        else:
+                            there[base + entry.name] = entry.inode()
         for rel, sha in sorted(files.items()):
             source, target = os.path.join(src_dir, rel), os.path.join(dest_dir, rel)
+            old = there.pop(rel, None)
+            if old is not None:
+                if old == inodes.get(prefix + rel):
+                    if trusted.get(prefix + rel) != sha and sha256_file(target) != sha:
+                        raise ValueError(rel)
+                    continue
+                os.unlink(target)  # never written through: it may be a link to a published file
             folder = os.path.dirname(target)
             if folder not in made:
                 os.makedirs(folder, exist_ok=True)
@@ -377,6 +422,14 @@ def _reuse(src: Path, dest: Path, files: dict[str, str], trusted: dict[str, str]
                 linked = False
             if not (linked and trusted.get(prefix + rel) == sha) and sha256_file(target) != sha:
                 raise ValueError(rel)
+        for rel in there:
+            os.unlink(os.path.join(dest_dir, rel))
+        if inodes is not None:
+            for folder in sorted(made - {dest_dir}, key=len, reverse=True):
+                try:
+                    os.rmdir(folder)  # only a folder left empty, which a fresh copy would not have
+                except OSError:
+                    pass
     except (OSError, ValueError):
         shutil.rmtree(dest, ignore_errors=True)
         return False
