@@ -30,7 +30,7 @@ from .errors import DigestError, Problem
 from .lazy import leave_out, put_back
 from .yamlload import Located
 
-FORMAT = 3
+FORMAT = 4
 NEWS_PATH = ("papers",)  # where project._news_problems locates its warnings
 SUFFIX = ".pickle"
 
@@ -120,8 +120,9 @@ class ViewCache:
         self.hits += 1
         return entry
 
-    def put(self, key: str, view, news_candidates, *, slim: bool = False) -> None:
-        """Store a freshly built view (prev/next unset) and the candidate fields its news warnings need.
+    def put(self, key: str, view, news_candidates, *, slim: bool = False, horizon=None) -> None:
+        """Store a freshly built view (prev/next unset) and the candidate fields its news warnings need, with
+        their freshness.news_horizon (`horizon`), which mostly spares computing them when read back.
 
         The stored issue keeps of its YAML document (`issue.source`) only the locations the news warnings
         point at: the whole located document would cost more to read back than the rest of the view.
@@ -139,7 +140,7 @@ class ViewCache:
                 issue.source = _news_locations(source)
             body_bytes = _dumps(values)
             sha = hashlib.sha256(body_bytes).hexdigest()
-            head = _dumps({"format": FORMAT, "key": key, "view": view, "news": news_candidates,
+            head = _dumps({"format": FORMAT, "key": key, "view": view, "news": news_candidates, "horizon": horizon,
                            "body": (len(body_bytes), sha)})
             path = self.folder / (key + SUFFIX)
             self.folder.mkdir(parents=True, exist_ok=True)

@@ -49,3 +49,48 @@ def news_since_edit(issue: Issue, cands: Candidates | None) -> list[News]:
         if saved is not None and seen is not None and seen > saved and c.get("proposed", True):
             out.append(News(c["id"], c.get("title", ""), "new", f"first seen {seen.isoformat(timespec='minutes')}"))
     return out
+
+
+Horizon = tuple[bool, datetime | None]
+
+
+def news_horizon(issue: Issue, cands: Candidates | None) -> Horizon | None:
+    """What news_since_edit finds, short of the file's save time: (whether a listed paper has a newer
+    version, the latest first-seen time of a proposed paper the file does not list). None: not known."""
+    if cands is None:
+        return False, None
+    listed = {e.arxiv: e for e in issue.entries if e.arxiv}
+    versions, latest = False, None
+    try:
+        for c in cands.papers:
+            entry = listed.get(c["id"])
+            if entry is not None:
+                version = c.get("version")
+                versions = versions or bool(entry.version and isinstance(version, int) and version > entry.version)
+                continue
+            first = c.get("first_seen")
+            try:
+                seen = datetime.fromisoformat(first) if first else None
+            except ValueError:
+                seen = None
+            if seen is not None and c.get("proposed", True):
+                latest = seen if latest is None else max(latest, seen)
+    except (TypeError, KeyError):  # times that cannot be compared: leave it to news_since_edit
+        return None
+    return versions, latest
+
+
+def no_news(horizon: Horizon | None, path: Path) -> bool:
+    """True when news_since_edit is sure to find nothing for the issue file at `path` (saved as it is now)."""
+    if horizon is None:
+        return False
+    versions, latest = horizon
+    if versions:
+        return False
+    if latest is None:
+        return True
+    saved = _saved_at(path)
+    try:
+        return saved is None or latest <= saved
+    except TypeError:
+        return False

@@ -21,6 +21,11 @@ class Loader(Protocol):
 class Lazy:
     """Mixin for dataclasses whose instances may have fields left out and a loader attached (`_lazy`)."""
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # What unpickling does anyway; defined so that it does not look the method up through __getattr__
+        # (a failed lookup per object, twelve per issue view).
+        self.__dict__.update(state)
+
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails. Dunder lookups (copy, pickle, Jinja2's __html__ test) must
         # not trigger a read from disk.

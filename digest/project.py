@@ -13,7 +13,7 @@ from .candidates import MAX_BYTES as CANDIDATES_MAX_BYTES
 from .candidates import Candidates, candidates_path, load_candidates
 from .config import Config
 from .errors import DigestError, Problem
-from .freshness import news_since_edit
+from .freshness import news_horizon, news_since_edit, no_news
 from .issues import issue_date_from_name, issue_files, load_issue
 from .model import Issue
 from .parallel import WorkerTraceback, can_fork_now, run_tasks, sendable
@@ -156,7 +156,8 @@ def _scan(path: Path, config: Config, cache: ViewCache | None, previous_publishe
             if entry is not None:
                 view = entry["view"]
                 view.source_key = key
-                return _Item(_news_problems(view.issue, entry["news"]), view.issue, entry["news"], view, key)
+                news = [] if no_news(entry["horizon"], view.issue.path) else _news_problems(view.issue, entry["news"])
+                return _Item(news, view.issue, entry["news"], view, key)
     try:
         issue = load_issue(path, config)
     except DigestError as exc:
@@ -185,7 +186,8 @@ def _build(item: _Item, config: Config, cache: ViewCache | None, previous_publis
     view.source_key = item.key
     if item.key is not None and not item.failed and not any(p.severity == "error" for p in view.problems):
         # Stored, the view leaves its long prose in the file until a page needs it (see cache.py).
-        cache.put(item.key, view, _news_candidates(item.candidates), slim=True)
+        cache.put(item.key, view, _news_candidates(item.candidates), slim=True,
+                  horizon=news_horizon(item.issue, item.candidates))
     item.view = view
 
 

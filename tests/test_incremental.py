@@ -421,6 +421,11 @@ def test_news_warnings_follow_the_issue_files_mtime(archive: Path, capsys) -> No
     os.utime(issue, (future, future))
     assert cli_build(project) == 0
     assert "2607.09999" not in capsys.readouterr().err
+    # Saved before it arrived again: the view comes from the cache, the warning comes back.
+    past = 1_700_000_000
+    os.utime(issue, (past, past))
+    assert cli_build(project) == 0
+    assert "new since you last edited: 2607.09999" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------- Pagefind reuse and hard links
