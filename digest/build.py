@@ -159,7 +159,8 @@ def _publish(config, jobs: list, out: Path, previous: dict | None, linkable: dic
         built = mf.stat_tree(tmp)
         changed = not same_tree(tmp, out, hashes, linkable, stats=(built, published))
         if changed:
-            swap_in_dir(tmp, out, background=big, keep=True)
+            # A tree replaced by a build from nothing shares no file with the new one: no use as a spare.
+            swap_in_dir(tmp, out, background=big, keep=previous is not None)
         else:
             keep_as_spare(tmp, out, background=big)  # the same as the published tree: the best spare there is
     except BaseException:
