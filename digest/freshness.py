@@ -41,14 +41,19 @@ def news_since_edit(issue: Issue, cands: Candidates | None) -> list[News]:
                 out.append(News(c["id"], c.get("title", ""), "version",
                                 f"v{version} is out; the issue file lists v{entry.version}"))
             continue
-        first = c.get("first_seen")
-        try:
-            seen = datetime.fromisoformat(first) if first else None
-        except ValueError:
-            seen = None
+        seen = _first_seen(c)
         if saved is not None and seen is not None and seen > saved and c.get("proposed", True):
             out.append(News(c["id"], c.get("title", ""), "new", f"first seen {seen.isoformat(timespec='minutes')}"))
     return out
+
+
+def _first_seen(candidate: dict) -> datetime | None:
+    """When the fetcher first saw the candidate; None when it does not say (or not as an ISO time)."""
+    first = candidate.get("first_seen")
+    try:
+        return datetime.fromisoformat(first) if first else None
+    except ValueError:
+        return None
 
 
 Horizon = tuple[bool, datetime | None]
@@ -68,11 +73,7 @@ def news_horizon(issue: Issue, cands: Candidates | None) -> Horizon | None:
                 version = c.get("version")
                 versions = versions or bool(entry.version and isinstance(version, int) and version > entry.version)
                 continue
-            first = c.get("first_seen")
-            try:
-                seen = datetime.fromisoformat(first) if first else None
-            except ValueError:
-                seen = None
+            seen = _first_seen(c)
             if seen is not None and c.get("proposed", True):
                 latest = seen if latest is None else max(latest, seen)
     except (TypeError, KeyError):  # times that cannot be compared: leave it to news_since_edit
