@@ -277,13 +277,13 @@ def write_pages(jobs: list, tmp: Path, out: Path, previous: dict | None, linkabl
     from .workers import worker_count
 
     workers = min(worker_count(), len(todo) // PARALLEL_MIN_PAGES)
+    made = _Folders(os.fspath(tmp))  # for pages rendered here, including those that could not be linked
     # The links for the reused pages (a folder and a link each) are made meanwhile by another process.
     linking = _Linker(reuse, os.fspath(out), os.fspath(tmp))
     try:
         if workers > 1 and can_fork_now():
             placed = _render_parallel(jobs, todo, tmp, out, linkable, workers)
         else:
-            made = _Folders(os.fspath(tmp))
             placed = [_render_one(jobs[i], tmp, out, linkable, made) for i in todo]
     except BaseException:
         linking.cancel()
@@ -417,7 +417,7 @@ class _Linker:
         return self.failed
 
     def cancel(self) -> None:
-        """Stop (a process) or wait for (a thread) the linking: the build failed and its folder goes away."""
+        """Stop (a process) or wait for (a thread) the linking: the build failed."""
         if self.process is not None:
             self.process.kill()
         elif self.thread is not None:
