@@ -78,6 +78,14 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
         quick = unchanged_result(config.path, out, started)
         if quick is not None:
             return quick
+    from .heap import BuildHeap
+
+    with BuildHeap() as heap:
+        return _build(config, out, root, name, clean, started, heap)
+
+
+def _build(config: Config, out: Path, root: Path, name: str, clean: bool, started: float, heap) -> BuildResult:
+    """build(), once it is known that there is something to do."""
     from concurrent.futures import ThreadPoolExecutor
 
     from .cache import ViewCache
@@ -103,6 +111,7 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
         walking = pool.submit(mf.stat_tree, out, inodes)
         jobs = plan_pages(config, project.views, base_key)
         published = walking.result()
+    heap.settle()  # views and page plans live as long as the build: later collections need not walk them
     linkable = _linkable(previous, out, published)
     page_keys = {job.path: job.key for job in jobs if job.key is not None}
     if previous is not None and _nothing_to_publish(config, root, jobs, previous, linkable, inputs[1]):

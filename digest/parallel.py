@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
+from .heap import in_forked_child
 from .workers import can_fork
 
 # What the parent shared with this worker process (set by _init in the worker, None in the parent).
@@ -147,8 +148,10 @@ def _init(shared: Any, parent: int) -> None:
 
 
 def _quiet_child(parent: int) -> None:
-    """What every worker process does first: die with the parent, leave Ctrl-C to it, print nothing."""
+    """What every worker process does first: die with the parent, leave the inherited heap to it (heap.py), leave
+    Ctrl-C to it, print nothing."""
     _die_with(parent)
+    in_forked_child()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and then ends this process
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # A library never prints, and a worker even less: not from Python, not from C code writing to fd 1 or 2.
