@@ -86,9 +86,8 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
 
 def _build(config: Config, out: Path, root: Path, name: str, clean: bool, started: float, heap) -> BuildResult:
     """build(), once it is known that there is something to do."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from .cache import ViewCache
+    from .parallel import Beside
 
     previous = None if clean else mf.load(root)
     if previous is not None and (previous["out"] != str(out.resolve()) or previous["code"] != mf.code_fingerprint()):
@@ -100,17 +99,20 @@ def _build(config: Config, out: Path, root: Path, name: str, clean: bool, starte
     inputs = mf.hash_inputs(root, name, previous)
     # The view cache keys issues by their files' hashes, which were just taken: no need to read them again.
     digests = {str(root / rel): (size, mtime, sha) for rel, (size, mtime, sha) in inputs[1].items()}
-    project = load_project(config, cache=ViewCache(views_dir, config, mf.code_fingerprint(), digests))
-    if project.errors:
-        raise DigestError(project.errors)
-    clean_stale_build_dirs(out)
-    base_key = _base_key(inputs[1].get(name))
-    # The published folder is walked (system calls, no GIL held) while the pages are planned (Python).
-    inodes: dict[str, int] = {}
-    with ThreadPoolExecutor(1, thread_name_prefix="digest-stat") as pool:
-        walking = pool.submit(mf.stat_tree, out, inodes)
+    # The published folder (45,000 files for ten years) is walked beside the loading and planning, which
+    # are Python: in a forked process, where its system calls never wait for this one's GIL.
+    walking = Beside(_stat_published, out, name="digest-stat")
+    try:
+        project = load_project(config, cache=ViewCache(views_dir, config, mf.code_fingerprint(), digests))
+        if project.errors:
+            raise DigestError(project.errors)
+        clean_stale_build_dirs(out)
+        base_key = _base_key(inputs[1].get(name))
         jobs = plan_pages(config, project.views, base_key)
-        published = walking.result()
+    except BaseException:
+        walking.cancel()
+        raise
+    published, inodes = walking.result()
     heap.settle()  # views and page plans live as long as the build: later collections need not walk them
     linkable = _linkable(previous, out, published)
     page_keys = {job.path: job.key for job in jobs if job.key is not None}
@@ -129,6 +131,12 @@ def _build(config: Config, out: Path, root: Path, name: str, clean: bool, starte
     return BuildResult(out=out, pages=len(jobs), issues=len(project.views),
                        seconds=time.perf_counter() - started, warnings=project.warnings, changed=changed,
                        written=counts.written, unchanged=counts.unchanged)
+
+
+def _stat_published(out: Path) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
+    """mf.stat_tree of the published folder, and its files' inode numbers."""
+    inodes: dict[str, int] = {}
+    return mf.stat_tree(out, inodes), inodes
 
 
 def _publish(config, jobs: list, out: Path, previous: dict | None, linkable: dict[str, str],
@@ -388,49 +396,28 @@ FORK_MIN_LINKS = 256
 
 
 class _Linker:
-    """_link_all beside the rendering: in a forked process when there are many links and forking is safe (a
-    thread would wait for the GIL after every system call while the main thread renders), else in a thread."""
+    """_link_all beside the rendering (parallel.Beside: a thread would wait for the GIL after every system
+    call while the main thread renders), or at once when there are few links."""
 
     def __init__(self, paths: list[str], out: str, tmp: str):
-        import threading
-
-        from .parallel import ForkedCall, can_fork_now
+        from .parallel import Beside
 
         self.failed: list[str] = []
-        self.error: BaseException | None = None
-        self.process: ForkedCall | None = None
-        self.thread: threading.Thread | None = None
+        self.beside: Beside | None = None
         if len(paths) < FORK_MIN_LINKS:
             # Done at once: a thread left running would also keep the rendering from forking workers.
             self.failed = _link_all(paths, out, tmp)
-        elif can_fork_now():
-            self.process = ForkedCall(_link_all, paths, out, tmp)
         else:
-            self.thread = threading.Thread(target=self._run, args=(paths, out, tmp), name="digest-link", daemon=True)
-            self.thread.start()
-
-    def _run(self, paths, out, tmp) -> None:
-        try:
-            self.failed = _link_all(paths, out, tmp)
-        except BaseException as exc:  # noqa: BLE001 - raised again in the building thread
-            self.error = exc
+            self.beside = Beside(_link_all, paths, out, tmp, name="digest-link")
 
     def join(self) -> list[str]:
         """Wait for the links; the paths that could not be linked."""
-        if self.process is not None:
-            return self.process.result()
-        if self.thread is not None:
-            self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.failed
+        return self.failed if self.beside is None else self.beside.result()
 
     def cancel(self) -> None:
         """Stop (a process) or wait for (a thread) the linking: the build failed."""
-        if self.process is not None:
-            self.process.kill()
-        elif self.thread is not None:
-            self.thread.join()
+        if self.beside is not None:
+            self.beside.cancel()
 
 
 def _render_one(job, tmp: Path, out: Path, linkable: dict[str, str],

@@ -132,6 +132,49 @@ class ForkedCall:
             self.pid = None
 
 
+class Beside:
+    """fn(*args) running beside the caller: in a ForkedCall when forking is safe now, else in a thread.
+
+    For work made of system calls (walking or linking thousands of files) that would otherwise wait for the
+    GIL whenever the caller computes. result() waits and returns what fn returned or raises what it raised;
+    cancel() gives up on it (a process is killed, a thread is waited for).
+    """
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, name: str = "digest-beside"):
+        self.process: ForkedCall | None = None
+        self.thread: threading.Thread | None = None
+        self._value: Any = None
+        self._error: BaseException | None = None
+        if can_fork_now():
+            self.process = ForkedCall(fn, *args)
+        else:
+            self.thread = threading.Thread(target=self._run, args=(fn, args), name=name, daemon=True)
+            self.thread.start()
+
+    def _run(self, fn: Callable[..., Any], args: tuple) -> None:
+        try:
+            self._value = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - raised again by result(), in the caller's thread
+            self._error = exc
+
+    def result(self) -> Any:
+        """Wait for fn; what it returned (or raise what it raised)."""
+        if self.process is not None:
+            return self.process.result()
+        assert self.thread is not None
+        self.thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def cancel(self) -> None:
+        """Stop (a process) or wait for (a thread) the work: the caller no longer wants it."""
+        if self.process is not None:
+            self.process.kill()
+        elif self.thread is not None:
+            self.thread.join()
+
+
 def sendable(exc: BaseException) -> BaseException:
     """The exception itself when it survives pickling, else a RuntimeError that says what it was."""
     try:

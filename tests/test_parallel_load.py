@@ -505,3 +505,32 @@ def test_a_forked_call_never_prints(capfd) -> None:
     assert parallel.ForkedCall(_print_loudly).result() == 1
     out = capfd.readouterr()
     assert "printed by a forked call" not in out.out + out.err
+
+
+@pytest.mark.parametrize("how", ["process", "thread"])
+def test_work_beside_the_caller_returns_or_raises_the_same_in_a_process_or_a_thread(how, monkeypatch) -> None:
+    if how == "thread":  # what happens whenever forking is unsafe (other threads running, `digest serve`)
+        monkeypatch.setattr(parallel, "can_fork_now", lambda: False)
+    beside = parallel.Beside(_add, 2, 3)
+    assert (beside.process is not None) == (how == "process")
+    assert beside.result() == 5
+    with pytest.raises(ValueError, match="no such page"):
+        parallel.Beside(_fail, "no such page").result()
+
+
+def test_a_build_that_fails_stops_the_published_folder_walk(archive: Path, monkeypatch) -> None:
+    started = []
+    real = parallel.Beside
+
+    def spy(*args, **kwargs):
+        beside = real(*args, **kwargs)
+        started.append(beside)
+        return beside
+
+    monkeypatch.setattr(parallel, "Beside", spy)
+    assert main(["--config", str(archive / "digest.yaml"), "build"]) == 0
+    issue = sorted((archive / "issues").glob("????-??-??.yaml"))[-1]
+    issue.write_text(issue.read_text(encoding="utf-8") + "\n  bad: [unclosed\n", encoding="utf-8")
+    started.clear()
+    assert main(["--config", str(archive / "digest.yaml"), "build"]) != 0
+    assert started and all(b.process is None or b.process.pid is None for b in started)  # killed and reaped
