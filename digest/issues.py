@@ -25,7 +25,8 @@ def issue_files(config: Config) -> tuple[list[Path], list[Problem]]:
     folder = config.issues_dir
     if not folder.is_dir():
         return [], []
-    for path in sorted(folder.iterdir()):
+    # By name: the order of the Paths themselves, without comparing 7,000 Paths part by part (a quarter second).
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
         if path.name.endswith(".candidates.json") or path.name.startswith("."):
             continue
         if ISSUE_NAME.match(path.name):
