@@ -310,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `digest` console script."""
+    """Run one command line; its exit code (`run` is the console script: it also ends the process)."""
     import logging
 
     # The arxiv package logs through the root logger; the CLI reports problems itself.
@@ -327,6 +327,30 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BaseException as exc:  # noqa: BLE001 - the one place that turns failures into exit codes
         return _report(exc)
+
+
+def run() -> None:
+    """The `digest` command (console script and `python -m digest`): main(), then end the process.
+
+    A build leaves a few hundred megabytes of objects behind it (3,650 issue views), and ending the
+    interpreter normally frees them one by one: about a second, measured at 3,650 issues, for memory the
+    system takes back anyway. So once main() has returned, nothing else runs in the process and every
+    exit handler has run, the process ends at once.
+    """
+    import atexit
+    import threading
+
+    code = main()
+    exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if exit_handlers is None or threading.active_count() != 1:
+        sys.exit(code)  # let the interpreter end the usual way
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said on it
+            pass
+    exit_handlers()
+    os._exit(code)
 
 
 def _report(exc: BaseException) -> int:
@@ -368,4 +392,4 @@ def _report(exc: BaseException) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -117,6 +117,26 @@ def test_usage_errors_exit_2(capsys):
     assert info.value.code == 2
 
 
+def test_the_command_ends_with_its_output_written_exit_handlers_run_and_its_exit_code(project, tmp_path):
+    # run() ends the process without tearing the interpreter down: nothing it owes may be lost on the way.
+    marker = tmp_path / "exit-handler-ran"
+    script = ("import atexit, pathlib, sys; from digest.cli import run; "
+              f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'yes'); "
+              "sys.argv = ['digest'] + sys.argv[1:]; run()")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # output to a pipe is buffered
+    proc = subprocess.run([sys.executable, "-c", script, "build"], capture_output=True, text=True, cwd=project,
+                          env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("built ") and proc.stdout.endswith(" s\n")
+    assert marker.read_text() == "yes"
+    marker.unlink()
+    (project / "issues" / "2026-06-30.yaml").write_text("date: [unclosed\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", script, "build"], capture_output=True, text=True, cwd=project,
+                          env=env)
+    assert proc.returncode == 1 and "issues/2026-06-30.yaml:2:1: YAML syntax error" in proc.stderr
+    assert marker.read_text() == "yes"
+
+
 def test_console_script_runs_and_documents_exit_codes(project):
     env = {**os.environ, "PYTHONPATH": ""}
     proc = subprocess.run([sys.executable, "-m", "digest", "--help"], capture_output=True, text=True, env=env, cwd=project)
