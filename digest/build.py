@@ -31,6 +31,7 @@ from .fsutil import (claim_spare, clean_stale_build_dirs, discard_spare, discard
 
 if TYPE_CHECKING:
     from .config import Config
+    from .heap import BuildHeap
 
 
 @dataclass
@@ -84,7 +85,8 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
         return _build(config, out, root, name, clean, started, heap)
 
 
-def _build(config: Config, out: Path, root: Path, name: str, clean: bool, started: float, heap) -> BuildResult:
+def _build(config: Config, out: Path, root: Path, name: str, clean: bool, started: float,
+           heap: BuildHeap) -> BuildResult:
     """build(), once it is known that there is something to do."""
     from .cache import ViewCache
     from .parallel import Beside
