@@ -426,9 +426,15 @@ def _render_one(job, tmp: Path, out: Path, linkable: dict[str, str],
                 made: _Folders) -> tuple[str, str, bool, str]:
     """Render one page into `tmp`; (path, sha256, whether the published file already had these bytes, what
     the search index reads of it: search.page_fingerprint, taken here because workers render in parallel)."""
+    from .cache import release_bodies
     from .render.search import page_fingerprint
 
-    body = job.make()
+    try:
+        body = job.make()
+    finally:
+        # The prose the page read goes back to the cache file: a worker rendering thousands of issue pages
+        # would otherwise end up holding all of it.
+        release_bodies()
     sha = hashlib.sha256(body).hexdigest()
     fingerprint = page_fingerprint(body) if job.path.endswith(".html") else ""
     folder = made.parent(job.path)

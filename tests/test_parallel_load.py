@@ -180,6 +180,44 @@ def test_cached_views_read_their_prose_only_when_it_is_used(archive: Path, monke
         [[e.technical for e in v.issue.entries] for v in warm.views]
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_stored_views_hold_no_more_of_their_documents_than_cached_ones(archive: Path, monkeypatch, jobs) -> None:
+    # A freshly built and stored view keeps of its YAML document only what a view read from the cache keeps:
+    # the whole located documents of a ten-year archive would cost a build about 200 MB.
+    built, _, _ = load(archive, jobs, monkeypatch)
+    warm, cache, _ = load(archive, jobs, monkeypatch)
+    assert cache.hits == ISSUES
+    kept = [(v.issue.source.data, v.issue.source.marks, v.issue.source.key_marks) for v in built.views]
+    assert kept == [(v.issue.source.data, v.issue.source.marks, v.issue.source.key_marks) for v in warm.views]
+    assert all(set(marks) <= {NEWS_PATH, ()} and data is None for data, marks, _ in kept)
+    # Without a cache nothing is stored, and the view keeps its whole document.
+    fresh, _, _ = load(archive, jobs, monkeypatch, cache=False)
+    assert all(len(v.issue.source.marks) > 10 for v in fresh.views)
+
+
+def test_prose_read_for_a_page_goes_back_to_the_cache_file_once_the_page_is_made(archive: Path, monkeypatch) -> None:
+    from digest.build import _Folders, _render_one
+    from digest.render.site import plan_pages
+
+    load(archive, "1", monkeypatch)
+    warm, _, _ = load(archive, "1", monkeypatch)
+    view = warm.views[4]
+    job = next(j for j in plan_pages(warm.config, warm.views, "base") if j.path == view.url + "index.html")
+    out = archive / "made"
+    first = _render_one(job, out, archive / "site", {}, _Folders(str(out)))
+    # The page read the issue's prose, and gave it back: a worker process rendering 1,800 issue pages
+    # one after another holds none of them.
+    assert not any(is_complete(o) for o in _objects(view))
+    page = (out / job.path).read_bytes()
+    assert b"data-pagefind-body" in page and len(page) > 5000
+    (out / job.path).unlink()
+    # Read back when used again, it is the same.
+    assert _render_one(job, out, archive / "site", {}, _Folders(str(out)))[:2] == first[:2]
+    assert (out / job.path).read_bytes() == page
+    assert [[s for s in p.sections] for p in view.papers] == \
+        [[s for s in p.sections] for p in load_project(load_config(archive / "digest.yaml")).views[4].papers]
+
+
 def test_a_cache_entry_changed_during_the_build_is_a_clear_error(archive: Path, monkeypatch) -> None:
     load(archive, "1", monkeypatch)
     warm, _, _ = load(archive, "1", monkeypatch)
