@@ -1,4 +1,4 @@
-"""Everything one run knows about the project: config, editor files, candidates, problems."""
+"""Everything one run knows about the project: config, editor files, their views, problems."""
 from __future__ import annotations
 
 import hashlib
@@ -30,16 +30,14 @@ _NEWS_FIELDS = ("id", "title", "version", "first_seen", "proposed")
 
 @dataclass
 class Project:
-    """Loaded issues (oldest first), their candidates and views, and every problem found.
+    """Loaded issues (oldest first), their views, and every problem found.
 
-    `candidates` of an issue whose view came from the cache or a worker process keeps only the fields
-    "new since you last edited" warnings read (see _NEWS_FIELDS). Such an issue and its view read their long
-    prose (cache.LATER) from the cache file when it is first used.
+    An issue whose view came from the cache or was stored there reads its long prose (cache.LATER) from the
+    cache file when it is first used. The candidates files are not kept: the views hold what pages show.
     """
 
     config: Config
     issues: list[Issue] = field(default_factory=list)
-    candidates: dict = field(default_factory=dict)
     views: list[IssueView] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -102,7 +100,6 @@ def load_project(config: Config, cache: ViewCache | None = None) -> Project:
         project.problems.extend(item.problems)
         if item.issue is not None:
             project.issues.append(item.issue)
-            project.candidates[item.issue.date] = item.candidates
     # Files are read in name order, which is date order for every issue that loaded (names must match dates).
     loaded = sorted((item for item in items if item.issue is not None), key=lambda item: item.issue.date)
     project.issues.sort(key=lambda i: i.date)
@@ -129,7 +126,7 @@ class _Item:
 
     problems: list[Problem] = field(default_factory=list)  # the file's, its candidates', news warnings
     issue: Issue | None = None  # None: the file did not load
-    candidates: Candidates | None = None  # what project.candidates keeps for it
+    candidates: Candidates | None = None  # its candidates file, until its view is built
     view: IssueView | None = None
     key: str | None = None  # the view-cache key it was found under or is built for; None: not cacheable
     failed: bool = False  # its candidates file did not load: such a view is never cached
@@ -156,8 +153,8 @@ def _scan(path: Path, config: Config, cache: ViewCache | None, previous_publishe
             if entry is not None:
                 view = entry["view"]
                 view.source_key = key
-                news = [] if no_news(entry["horizon"], view.issue.path) else _news_problems(view.issue, entry["news"])
-                return _Item(news, view.issue, entry["news"], view, key)
+                news = [] if no_news(entry["horizon"], view.issue.path) else _news_problems(view.issue, entry["news"]())
+                return _Item(news, view.issue, None, view, key)
     try:
         issue = load_issue(path, config)
     except DigestError as exc:
@@ -189,6 +186,7 @@ def _build(item: _Item, config: Config, cache: ViewCache | None, previous_publis
         cache.put(item.key, view, _news_candidates(item.candidates), slim=True,
                   horizon=news_horizon(item.issue, item.candidates))
     item.view = view
+    item.candidates = None
 
 
 # ---------------------------------------------------------------- many issue files, in worker processes
@@ -313,11 +311,6 @@ def _load_chunk(shared: _Shared, task: tuple[int, int]) -> _ChunkResult:
         result.error = (phase, index, sendable(exc), traceback.format_exc())
         result.items = []
         return result
-    for item in items:
-        if item.candidates is not None and item.candidates.data:
-            # The parent keeps only what news warnings read, as for a cached issue: the full candidates
-            # would cost it more to unpickle than the view itself.
-            item.candidates = _news_candidates(item.candidates)
     if cache is not None:
         result.hits, result.misses, result.used = cache.hits, cache.misses, cache.used
     return result

@@ -5,6 +5,7 @@ Whatever is reused, the site must be byte-identical to a cold `digest build --cl
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -333,7 +334,8 @@ def test_damaged_cache_entries_are_ignored(archive: Path, tmp_path: Path, monkey
     damages = [lambda raw: b"\x80\x05garbage" * 10, lambda raw: raw[: len(raw) // 2], lambda raw: b"",
                lambda raw: pickle.dumps({"format": 1, "key": "nope"}), lambda raw: pickle.dumps([1, 2]),
                lambda raw: raw.replace(b"digest.render.view", b"digest.render.gone"),
-               lambda raw: raw[:-1] + bytes([raw[-1] ^ 1]), lambda raw: raw + b"\0", lambda raw: raw[:-1]]
+               lambda raw: raw[:-1] + bytes([raw[-1] ^ 1]), lambda raw: raw + b"\0", lambda raw: raw[:-1],
+               lambda raw: _flip(raw, _head_length(raw) + 1)]  # in what news warnings read, after the head
     for i, e in enumerate(entries):
         e.write_bytes(damages[i % len(damages)](e.read_bytes()))
     (views / "unreadable.pickle").mkdir()
@@ -349,6 +351,17 @@ def test_damaged_cache_entries_are_ignored(archive: Path, tmp_path: Path, monkey
     _change_template(archive)
     assert cli_build(archive) == 0
     assert counter.n == 0
+
+
+def _head_length(raw: bytes) -> int:
+    """Where the first pickle of a view cache entry ends."""
+    stream = io.BytesIO(raw)
+    pickle.Unpickler(stream).load()
+    return stream.tell()
+
+
+def _flip(raw: bytes, at: int) -> bytes:
+    return raw[:at] + bytes([raw[at] ^ 1]) + raw[at + 1:]
 
 
 def test_cache_is_pruned_to_the_current_issues(archive: Path) -> None:
