@@ -152,7 +152,8 @@ def _publish(config, jobs: list, out: Path, previous: dict | None, linkable: dic
     (sha256 of every file by site path, the search index's record, whether it was swapped in, the pages'
     counts, (size, mtime_ns) of the files now published: renaming the new folder into place keeps them).
     """
-    from .render.search import bundle_hashes
+    from .parallel import Beside
+    from .render.search import BUNDLE_DIR, bundle_hashes, indexing_writes
 
     tmp = make_build_dir(out)
     big = len(jobs) >= BACKGROUND_REMOVAL_PAGES
@@ -166,16 +167,23 @@ def _publish(config, jobs: list, out: Path, previous: dict | None, linkable: dic
         hashes = counts.hashes
         for rel in copy_static(config, tmp):
             hashes[rel] = mf.sha256_file(tmp / rel)
-        # The search index is part of the site: built offline from the finished pages, before the swap.
-        # Shards whose pages Pagefind would read the same way are hard-linked from the published site.
-        record = index_site(tmp, hashes, previous.get("search") if previous else None,
-                            out if previous is not None else None,
-                            discard=lambda folder: discard_tree(folder, out, background=big), trusted=linkable,
-                            fingerprints=counts.fingerprints, inodes=inodes)
+        # The rest of the new tree is walked while Pagefind runs (most of an edit's time, on one core).
+        walking = Beside(mf.stat_tree, tmp, None, indexing_writes, name="digest-stat")
+        try:
+            # The search index is part of the site: built offline from the finished pages, before the swap.
+            # Shards whose pages Pagefind would read the same way are hard-linked from the published site.
+            record = index_site(tmp, hashes, previous.get("search") if previous else None,
+                                out if previous is not None else None,
+                                discard=lambda folder: discard_tree(folder, out, background=big), trusted=linkable,
+                                fingerprints=counts.fingerprints, inodes=inodes)
+        except BaseException:
+            walking.cancel()
+            raise
         hashes.update(bundle_hashes(record))
         tmp.chmod(0o755)
+        built = walking.result()
+        built.update((f"{BUNDLE_DIR}/{rel}", stat) for rel, stat in mf.stat_tree(tmp / BUNDLE_DIR).items())
         # A rebuild with nothing new leaves the published folder alone (mtimes, rsync, caches).
-        built = mf.stat_tree(tmp)
         changed = not same_tree(tmp, out, hashes, linkable, stats=(built, published))
         if changed:
             # A tree replaced by a build from nothing shares no file with the new one: no use as a spare.

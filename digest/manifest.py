@@ -26,6 +26,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 FORMAT = 2
@@ -106,13 +107,16 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def _walk(folder: str, prefix: str, out: dict[str, tuple[int, int]], inodes: dict[str, int] | None = None) -> None:
+def _walk(folder: str, prefix: str, out: dict[str, tuple[int, int]], inodes: dict[str, int] | None = None,
+          skip: Callable[[str], bool] | None = None) -> None:
     # Plain strings, not Path objects: a 3,650-issue site has 22,000 folders to visit.
     try:
         entries = list(os.scandir(folder))
     except (FileNotFoundError, NotADirectoryError):
         return
     for entry in entries:
+        if skip is not None and skip(entry.name):
+            continue
         rel = prefix + entry.name
         if entry.is_dir(follow_symlinks=True):
             _walk(entry.path, rel + "/", out, inodes)
@@ -137,10 +141,14 @@ def stat_inputs(root: Path, config_name: str) -> dict[str, tuple[int, int]]:
     return found
 
 
-def stat_tree(folder: Path, inodes: dict[str, int] | None = None) -> dict[str, tuple[int, int]]:
-    """(size, mtime_ns) of every file under `folder`, by relative path; their inode numbers into `inodes`."""
+def stat_tree(folder: Path, inodes: dict[str, int] | None = None,
+              skip: Callable[[str], bool] | None = None) -> dict[str, tuple[int, int]]:
+    """(size, mtime_ns) of every file under `folder`, by relative path; their inode numbers into `inodes`.
+
+    `skip`: which names at the top of `folder` to leave out.
+    """
     found: dict[str, tuple[int, int]] = {}
-    _walk(os.fspath(folder), "", found, inodes)
+    _walk(os.fspath(folder), "", found, inodes, skip)
     return found
 
 

@@ -632,6 +632,34 @@ def test_cached_issues_are_found_by_the_hashes_the_build_already_took(archive: P
     assert_same_site(archive / "site", cold_site(archive, tmp_path))
 
 
+@pytest.mark.parametrize("how", ["process", "thread"])
+def test_the_manifest_records_the_published_files_as_they_are(archive: Path, monkeypatch, fork_ok, how) -> None:
+    # The new tree is walked while Pagefind runs, all of it but what indexing writes, which is walked after:
+    # together they must be exactly the files published, or the next build would trust the wrong ones.
+    forked = []
+    real = parallel_module.ForkedCall
+
+    def spy(*args):
+        forked.append(args[0].__name__)
+        return real(*args)
+
+    monkeypatch.setattr(parallel_module, "ForkedCall", spy)
+    if how == "thread":
+        monkeypatch.setattr(parallel_module, "can_fork_now", lambda: False)
+
+    def recorded() -> dict:
+        return {rel: tuple(rec[:2]) for rel, rec in mf.load(archive)["outputs"].items()}
+
+    for change in (None, _edit_issue):  # a cold build; one with a shard indexed again and the others reused
+        if change is not None:
+            change(archive)
+        assert cli_build(archive) == 0
+        site = mf.stat_tree(archive / "site")
+        assert any(rel.startswith("pagefind/") for rel in site) and any(rel.endswith(".xml") for rel in site)
+        assert recorded() == site
+    assert forked.count("stat_tree") == (2 if how == "process" else 0)
+
+
 @pytest.mark.parametrize("how", ["process", "at once"])
 def test_reused_pages_are_linked_the_same_by_a_process_or_at_once(archive: Path, tmp_path: Path, monkeypatch, fork_ok,
                                                                    how) -> None:

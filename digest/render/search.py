@@ -282,6 +282,12 @@ def _index(site: Path, bundle: Path, spare: Path, html_hashes, previous, previou
     return record
 
 
+def indexing_writes(name: str) -> bool:
+    """True for a name at the top of a site that index_site writes, moves or removes (the bundle, its
+    scratch folders, an earlier bundle): nothing else in the site changes while it runs."""
+    return name == BUNDLE_DIR or name == SPARE_DIR or name.startswith(_STAGING)
+
+
 def bundle_hashes(record: dict) -> dict[str, str]:
     """Site path -> sha256 of every file index_site wrote, from the record it returned."""
     shards = record.get("shards") or {}
