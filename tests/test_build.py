@@ -292,3 +292,27 @@ def test_pages_carry_social_and_feed_metadata(project):
     assert feeds == ["../../../feed.xml", "../../../papers.xml"]
     assert doc.find("link", rel="icon")["href"] == "../../../assets/favicon.svg"
     assert (project / "site" / "assets" / "favicon.svg").is_file()
+
+
+def test_a_template_edited_during_a_build_does_not_reach_its_later_pages(project, monkeypatch):
+    # Every page of one build is made with the templates as they were first loaded: a build never mixes
+    # two versions of a template (and does not stat the templates again for every page).
+    import digest.build as build_module
+
+    monkeypatch.setenv("DIGEST_JOBS", "1")
+    template = project / "templates" / "base.html"
+    real = build_module._render_one
+    made: list[str] = []
+
+    def render_then_edit(job, *args):
+        placed = real(job, *args)
+        made.append(job.path)
+        if len(made) == 1:
+            template.write_text(template.read_text(encoding="utf-8").replace("</body>", "<p>EDITED</p></body>"),
+                                encoding="utf-8")
+        return placed
+
+    monkeypatch.setattr(build_module, "_render_one", render_then_edit)
+    site = built(project)
+    assert len([p for p in made if p.endswith(".html")]) > 5
+    assert not [p for p in made if b"EDITED" in (site / p).read_bytes()]
