@@ -189,13 +189,26 @@ def _publish(config, jobs: list, out: Path, previous: dict | None, linkable: dic
             # A tree replaced by a build from nothing shares no file with the new one: no use as a spare.
             swap_in_dir(tmp, out, background=big, keep=previous is not None)
         else:
-            keep_as_spare(tmp, out, background=big)  # the same as the published tree: the best spare there is
+            _set_aside(tmp, out, previous, big)  # the same as the published tree: the best spare there is
     except BaseException:
         # Whatever state it is in, the folder is a valid spare: the next build trusts only its files that
         # are the published ones.
-        keep_as_spare(tmp, out, background=big)
+        _set_aside(tmp, out, previous, big)
         raise
     return hashes, record, changed, counts, built if changed else published
+
+
+def _set_aside(tmp: Path, out: Path, previous: dict | None, big: bool) -> None:
+    """Keep the unpublished tree `tmp` as the spare, unless it was built from nothing (no `previous`).
+
+    Such a tree holds none of the published files, only copies: as the spare it would cost the next build
+    an unlink and a link for each of them, more than starting from an empty folder (at 3,650 issues the
+    first edit after `digest build --clean` took 19.5 s with it, 18.0 s without).
+    """
+    if previous is None:
+        discard_tree(tmp, out, background=big)
+    else:
+        keep_as_spare(tmp, out, background=big)
 
 
 # The heavy steps, imported on first use (Jinja2, markdown-it, latex2mathml, Babel, jsonschema).

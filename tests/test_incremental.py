@@ -741,6 +741,36 @@ def test_a_rebuild_links_only_what_changed_into_the_spare_tree(archive: Path, tm
     assert_same_site(archive / "site", cold_site(archive, tmp_path))
 
 
+def test_a_build_from_nothing_that_publishes_nothing_new_leaves_no_spare(archive: Path, tmp_path: Path,
+                                                                         monkeypatch) -> None:
+    # `digest build --clean` over the same site keeps the published folder as it is; the tree it built holds
+    # copies, not the published files, so as the spare it would make the next build unlink and link again
+    # every file. It is dropped instead, and the next build starts from an empty folder.
+    assert cli_build(archive) == 0
+    _edit_issue(archive)
+    assert cli_build(archive) == 0
+    assert _spare(archive).is_dir()
+    before = {p: p.stat().st_mtime_ns for p in (archive / "site").rglob("*.html")}
+    assert cli_build(archive, "--clean") == 0
+    assert {p: p.stat().st_mtime_ns for p in (archive / "site").rglob("*.html")} == before  # left alone
+    assert not _spare(archive).exists()
+    assert not [p for p in archive.iterdir() if p.name.startswith(".site-build-")]
+    linked: list[str] = []
+    real = build_module._link_all
+
+    def spy(paths, out, tmp):
+        linked.extend(paths)
+        return real(paths, out, tmp)
+
+    monkeypatch.setattr(build_module, "_link_all", spy)
+    _retitle(archive, "2026-06-15")
+    assert cli_build(archive) == 0
+    assert len(linked) > len(before) / 2  # into an empty folder: nearly every page is linked
+    assert _spare(archive).is_dir()  # and the tree it replaced is the spare again
+    monkeypatch.undo()
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
 def test_pages_written_into_the_spare_never_change_the_published_files(archive: Path, monkeypatch) -> None:
     # The spare's files are hard links to published ones: a page rendered there must replace its file,
     # not write through it into the site being served (or into the tree kept as the next spare).
