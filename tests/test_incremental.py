@@ -632,11 +632,9 @@ def test_cached_issues_are_found_by_the_hashes_the_build_already_took(archive: P
     assert_same_site(archive / "site", cold_site(archive, tmp_path))
 
 
-@pytest.mark.parametrize("how", ["process", "thread"])
-def test_the_manifest_records_the_published_files_as_they_are(archive: Path, monkeypatch, fork_ok, how) -> None:
-    # The new tree is walked while Pagefind runs, all of it but what indexing writes, which is walked after:
-    # together they must be exactly the files published, or the next build would trust the wrong ones.
-    forked = []
+def forked_calls(monkeypatch) -> list[str]:
+    """The names of the functions the build runs in forked processes (parallel.ForkedCall), in order."""
+    forked: list[str] = []
     real = parallel_module.ForkedCall
 
     def spy(*args):
@@ -644,6 +642,14 @@ def test_the_manifest_records_the_published_files_as_they_are(archive: Path, mon
         return real(*args)
 
     monkeypatch.setattr(parallel_module, "ForkedCall", spy)
+    return forked
+
+
+@pytest.mark.parametrize("how", ["process", "thread"])
+def test_the_manifest_records_the_published_files_as_they_are(archive: Path, monkeypatch, fork_ok, how) -> None:
+    # The new tree is walked while Pagefind runs, all of it but what indexing writes, which is walked after:
+    # together they must be exactly the files published, or the next build would trust the wrong ones.
+    forked = forked_calls(monkeypatch)
     if how == "thread":
         monkeypatch.setattr(parallel_module, "can_fork_now", lambda: False)
 
@@ -663,14 +669,7 @@ def test_the_manifest_records_the_published_files_as_they_are(archive: Path, mon
 @pytest.mark.parametrize("how", ["process", "at once"])
 def test_reused_pages_are_linked_the_same_by_a_process_or_at_once(archive: Path, tmp_path: Path, monkeypatch, fork_ok,
                                                                    how) -> None:
-    forked = []
-    real = parallel_module.ForkedCall
-
-    def spy(*args):
-        forked.append(args[0].__name__)
-        return real(*args)
-
-    monkeypatch.setattr(parallel_module, "ForkedCall", spy)
+    forked = forked_calls(monkeypatch)
     monkeypatch.setattr(build_module, "FORK_MIN_LINKS", 1 if how == "process" else 10**9)
     assert cli_build(archive) == 0
     _edit_issue(archive)
