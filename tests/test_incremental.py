@@ -715,12 +715,8 @@ def _retitle(root: Path, day: str) -> None:
     p.write_text(text.replace("\npublished:", f"\ntitle: Retitled {len(text)}\npublished:", 1), encoding="utf-8")
 
 
-def test_a_rebuild_links_only_what_changed_into_the_spare_tree(archive: Path, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(mf, "RACY_NS", 0)
-    assert cli_build(archive) == 0
-    _edit_issue(archive)
-    assert cli_build(archive) == 0  # the first replaced tree becomes the spare
-    assert _spare(archive).is_dir()
+def linked_pages(monkeypatch) -> list[str]:
+    """The site paths the build hard-links from the published site (build._link_all), as it links them."""
     linked: list[str] = []
     real = build_module._link_all
 
@@ -729,6 +725,16 @@ def test_a_rebuild_links_only_what_changed_into_the_spare_tree(archive: Path, tm
         return real(paths, out, tmp)
 
     monkeypatch.setattr(build_module, "_link_all", spy)
+    return linked
+
+
+def test_a_rebuild_links_only_what_changed_into_the_spare_tree(archive: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(mf, "RACY_NS", 0)
+    assert cli_build(archive) == 0
+    _edit_issue(archive)
+    assert cli_build(archive) == 0  # the first replaced tree becomes the spare
+    assert _spare(archive).is_dir()
+    linked = linked_pages(monkeypatch)
     rendered = Rendered(monkeypatch)
     _retitle(archive, "2026-06-15")
     assert cli_build(archive) == 0
@@ -754,14 +760,7 @@ def test_a_build_from_nothing_that_publishes_nothing_new_leaves_no_spare(archive
     assert {p: p.stat().st_mtime_ns for p in (archive / "site").rglob("*.html")} == before  # left alone
     assert not _spare(archive).exists()
     assert not [p for p in archive.iterdir() if p.name.startswith(".site-build-")]
-    linked: list[str] = []
-    real = build_module._link_all
-
-    def spy(paths, out, tmp):
-        linked.extend(paths)
-        return real(paths, out, tmp)
-
-    monkeypatch.setattr(build_module, "_link_all", spy)
+    linked = linked_pages(monkeypatch)
     _retitle(archive, "2026-06-15")
     assert cli_build(archive) == 0
     assert len(linked) > len(before) / 2  # into an empty folder: nearly every page is linked
