@@ -14,7 +14,9 @@ each a complete Pagefind bundle in `pagefind/<shard>/`, and the search box merge
 months of the newest year present are shards of their own (`2026-07`); each older year is one shard (`2025`).
 Editors edit recent issues, so an edit reindexes about a month of pages, and a ten-year archive has at most
 about 22 shards to merge. `pagefind/shards.json` lists the shard folders, newest first; the search box loads
-Pagefind's UI from the first one.
+Pagefind's UI from the first one. The browser loads Pagefind's WebAssembly once, but each shard's metadata, and
+one index chunk of each shard for every word searched (about 22 KB: `benchmarks/search_bytes.py` measures it), so
+fewer, larger shards make searching cheaper for readers and an edit's re-index slower.
 
 What Pagefind reads of a page, and so what decides whether a shard must be rebuilt (`page_inputs`): the
 page's site path, its `<html ...>` tag (the `lang` attribute picks the index language), its `<title>` (the
