@@ -95,8 +95,10 @@ def _build(config: Config, out: Path, root: Path, name: str, clean: bool, starte
     if previous is not None and (previous["out"] != str(out.resolve()) or previous["code"] != mf.code_fingerprint()):
         previous = None
     views_dir = mf.cache_root(root) / "views"
+    memo_dir = mf.cache_root(root) / "feeds"
     if clean:
         shutil.rmtree(views_dir, ignore_errors=True)
+        shutil.rmtree(memo_dir, ignore_errors=True)
     # Inputs are hashed before they are read: a file edited during the build shows as changed next time.
     inputs = mf.hash_inputs(root, name, previous)
     # The view cache keys issues by their files' hashes, which were just taken: no need to read them again.
@@ -110,7 +112,7 @@ def _build(config: Config, out: Path, root: Path, name: str, clean: bool, starte
             raise DigestError(project.errors)
         clean_stale_build_dirs(out)
         base_key = _base_key(inputs[1].get(name))
-        jobs = plan_pages(config, project.views, base_key)
+        jobs = plan_pages(config, project.views, base_key, memo_dir)
     except BaseException:
         walking.cancel()
         raise
@@ -254,11 +256,11 @@ def _nothing_to_publish(config, root: Path, jobs: list, previous: dict, linkable
     return expected == outputs.keys()
 
 
-def plan_pages(config, views, base_key):
+def plan_pages(config, views, base_key, memo_dir=None):
     """render.site.plan_pages."""
     from .render.site import plan_pages as impl
 
-    return impl(config, views, base_key)
+    return impl(config, views, base_key, memo_dir)
 
 
 def _base_key(config_record: list | None) -> str | None:

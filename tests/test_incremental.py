@@ -21,6 +21,7 @@ import digest.build as build_module
 import digest.manifest as mf
 import digest.parallel as parallel_module
 import digest.project as project_module
+import digest.render.feeds as feeds_module
 import digest.render.search as search_module
 from digest.build import build
 from digest.cli import main
@@ -324,6 +325,28 @@ def _edit_issue_small(root: Path) -> None:
     p = root / "issues" / "2026-07-01.yaml"
     text = p.read_text(encoding="utf-8")
     p.write_text(text.replace("# title omitted", "title: Edited\n# title omitted", 1), encoding="utf-8")
+
+
+def test_the_feeds_make_absolute_only_html_no_earlier_build_made(archive: Path, tmp_path: Path, monkeypatch) -> None:
+    # feed.xml and papers.xml show every issue of this archive; an edit of the newest issue changes its
+    # entries only, and only those go through the HTML parser again: the others come from the memo.
+    assert cli_build(archive) == 0
+    made: list[str] = []
+    real = feeds_module.absolutize
+    monkeypatch.setattr(feeds_module, "absolutize", lambda html, base: made.append(base) or real(html, base))
+    monkeypatch.setenv("DIGEST_JOBS", "1")  # the feeds are made in this process, where the spy is
+    newest = archive / "issues" / "2026-07-01.yaml"
+    text = newest.read_text(encoding="utf-8")
+    assert "\ntitle:" not in text
+    # A title, which the issue's entry in feed.xml and its papers' entries in papers.xml show.
+    newest.write_text(text.replace("\npublished:", "\ntitle: The newest issue, retitled\npublished:", 1), encoding="utf-8")
+    assert cli_build(archive) == 0
+    entries = sum(len(re.findall(r"<entry>", (archive / "site" / name).read_text(encoding="utf-8")))
+                  for name in ("feed.xml", "papers.xml"))
+    assert made and all("/2026/07/01/" in base for base in made), made
+    assert len(made) <= 6 < entries  # its issue entry and its papers, of every entry the feeds hold
+    monkeypatch.undo()
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
 
 
 def test_damaged_cache_entries_are_ignored(archive: Path, tmp_path: Path, monkeypatch) -> None:

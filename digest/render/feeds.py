@@ -19,6 +19,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -27,6 +28,7 @@ from markupsafe import escape
 from ..config import Config
 from .i18n import lang
 from .markdown import render_abstract
+from .memo import Memo
 from .view import IssueView, PaperView
 
 if TYPE_CHECKING:  # site.py imports this module, so Page is imported where it is used
@@ -222,6 +224,13 @@ class _Absolutizer(HTMLParser):
             self.out.append(str(escape(data)))
 
 
+def _absolutizer(memo: Memo | None) -> Callable[[str, str], str]:
+    """absolutize, through `memo` when there is one."""
+    if memo is None:
+        return absolutize
+    return lambda html, base: memo.get((str(html), base), lambda: absolutize(html, base))
+
+
 def absolutize(html: str, base: str) -> str:
     """The fragment with relative links (`#ref-1`, `../x/`, `//host/y`) made absolute against `base`."""
     parser = _Absolutizer(base)
@@ -400,8 +409,10 @@ def _latest(times: list[datetime]) -> str:
     return rfc3339(max(times)) if times else rfc3339(EPOCH)
 
 
-def issues_feed(config: Config, views: list[IssueView]) -> bytes:
-    """feed.xml: the latest MAX_ISSUES issues, newest first, each with its full text."""
+def issues_feed(config: Config, views: list[IssueView], memo: Memo | None = None) -> bytes:
+    """feed.xml: the latest MAX_ISSUES issues, newest first, each with its full text (`memo`: absolutize's
+    results of earlier builds, see memo.py)."""
+    absolute = _absolutizer(memo)
     site, ids, words = config.site, _Ids(config.site.base_url), lang(config.site.language).t
     chosen = _newest_first(views)[:MAX_ISSUES]
     times = [_published(v, config) for v in chosen]
@@ -415,12 +426,14 @@ def issues_feed(config: Config, views: list[IssueView]) -> bytes:
         _el(entry, "published", rfc3339(when))
         _el(entry, "updated", rfc3339(when))
         _el(entry, "summary", view.dek)
-        _el(entry, "content", absolutize(_issue_html(view, config, words), url), type="html")
+        _el(entry, "content", absolute(_issue_html(view, config, words), url), type="html")
     return _serialize(feed)
 
 
-def papers_feed(config: Config, views: list[IssueView]) -> bytes:
-    """papers.xml: every featured paper of the newest issues (rank order within one), MAX_PAPERS at most."""
+def papers_feed(config: Config, views: list[IssueView], memo: Memo | None = None) -> bytes:
+    """papers.xml: every featured paper of the newest issues (rank order within one), MAX_PAPERS at most
+    (`memo` as for issues_feed)."""
+    absolute = _absolutizer(memo)
     site, ids, words = config.site, _Ids(config.site.base_url), lang(config.site.language).t
     rows: list[tuple[IssueView, PaperView, datetime]] = []
     for view in _newest_first(views):
@@ -456,7 +469,7 @@ def papers_feed(config: Config, views: list[IssueView]) -> bytes:
             _el(entry, "summary", summary)
         lead = (f'<p>#{p.rank} · <a href="{_e(issue_url)}">{_e(view.title)}</a></p>')
         html = "\n".join([lead, *_card(p, words, 1, heading=False)])
-        _el(entry, "content", absolutize(html, issue_url), type="html")
+        _el(entry, "content", absolute(html, issue_url), type="html")
     return _serialize(feed)
 
 
@@ -517,8 +530,12 @@ def feed_pages(config: Config, views: list[IssueView], html_paths: list[str]) ->
     return [job.page() for job in feed_jobs(config, views, html_paths)]
 
 
-def feed_jobs(config: Config, views: list[IssueView], html_paths: list[str], base_key: str | None = "") -> list:
-    """feed_pages as site.PageJob items, each keyed by the issues it shows (see site.plan_pages)."""
+def feed_jobs(config: Config, views: list[IssueView], html_paths: list[str], base_key: str | None = "",
+              memo_dir: Path | None = None) -> list:
+    """feed_pages as site.PageJob items, each keyed by the issues it shows (see site.plan_pages).
+
+    `memo_dir`: where each feed keeps the HTML it made absolute, for the next build to reuse (memo.py).
+    """
     from .site import UNKNOWN, PageJob, _digest
 
     newest = _newest_first(views)
@@ -533,11 +550,19 @@ def feed_jobs(config: Config, views: list[IssueView], html_paths: list[str], bas
     def skeys(chosen: list[IssueView]) -> list:
         return [v.source_key or UNKNOWN for v in chosen]
 
+    def remembering(make: Callable[..., bytes], path: str) -> Callable[[], bytes]:
+        def run() -> bytes:
+            memo = Memo(memo_dir / f"{path}.json" if memo_dir is not None else None, base_key)
+            data = make(config, views, memo)
+            memo.save()
+            return data
+        return run
+
     lastmod = sorted((v.url, _published(v, config).isoformat()) for v in views)
     return [
         PageJob(FEED_PATH, _digest(base_key, FEED_PATH, skeys(newest[:MAX_ISSUES])),
-                lambda: issues_feed(config, views)),
-        PageJob(PAPERS_PATH, _digest(base_key, PAPERS_PATH, skeys(in_papers)), lambda: papers_feed(config, views)),
+                remembering(issues_feed, FEED_PATH)),
+        PageJob(PAPERS_PATH, _digest(base_key, PAPERS_PATH, skeys(in_papers)), remembering(papers_feed, PAPERS_PATH)),
         PageJob(SITEMAP_PATH, _digest(base_key, SITEMAP_PATH, sorted(html_paths), lastmod),
                 lambda: sitemap(config, views, html_paths)),
         PageJob(ROBOTS_PATH, _digest(base_key, ROBOTS_PATH), lambda: robots(config)),  # base_url only

@@ -154,12 +154,14 @@ def template_keys(env: jinja2.Environment, names: list[str]) -> dict[str, str | 
     return keys
 
 
-def plan_pages(config: Config, views: list[IssueView], base_key: str | None = "") -> list[PageJob]:
+def plan_pages(config: Config, views: list[IssueView], base_key: str | None = "",
+               memo_dir: Path | None = None) -> list[PageJob]:
     """Every page of the site, in a fixed order, each with the key of what it is made from.
 
     `base_key` stands for everything all pages share beyond what is listed here (the code, digest.yaml);
     the caller provides it. A page's key names each issue it shows by the view's `source_key` (a hash of
     the issue's files and settings; None for a view built without one, which makes the key None).
+    `memo_dir`: where the feeds keep work for the next build (feeds.feed_jobs); None keeps nothing.
     """
     env = environment(config)
     site = config.site
@@ -235,7 +237,7 @@ def plan_pages(config: Config, views: list[IssueView], base_key: str | None = ""
             paper=paper, title=f"{paper.name} · {site.title}", description=paper.description, og_type="article")
     add("404.html", "404.html", ("404",), absolute=True, title=f"{lg.t('not_found')} · {site.title}",
         description=site.title)
-    jobs += feed_jobs(config, views, [job.path for job in jobs], base_key)
+    jobs += feed_jobs(config, views, [job.path for job in jobs], base_key, memo_dir)
     return jobs
 
 
