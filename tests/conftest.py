@@ -56,8 +56,9 @@ def fork_ok(monkeypatch):
     monkeypatch.setattr(threading, "active_count", lambda: len(set(threading.enumerate()) - before) + 1)
 
 
-def synth_archive(tmp_path_factory, issues: int, seed: int) -> Path:
-    """A synthetic archive of `issues` daily issues made by benchmarks/synth.py (a script, loaded by path)."""
+def synth_archive(tmp_path_factory, issues: int, seed: int, end=None) -> Path:
+    """A synthetic archive of `issues` daily issues made by benchmarks/synth.py (a script, loaded by path),
+    the newest on `end` (a date; synth.py's default when None)."""
     import importlib.util
     import sys
 
@@ -69,7 +70,7 @@ def synth_archive(tmp_path_factory, issues: int, seed: int) -> Path:
         sys.modules[name] = module
         spec.loader.exec_module(module)
     out = tmp_path_factory.mktemp("synth") / "archive"
-    module.generate(out, issues, seed=seed, hugo=False)
+    module.generate(out, issues, seed=seed, hugo=False, **({} if end is None else {"end": end}))
     return out
 
 

@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -529,6 +530,29 @@ class Rendered:
 
         monkeypatch.setenv("DIGEST_JOBS", "1")  # rendering in this process, where the recorder is
         monkeypatch.setattr(build_module, "_render_one", recording)
+
+
+def test_a_new_issue_leaves_the_older_years_of_its_topics_alone(tmp_path_factory, tmp_path: Path, monkeypatch) -> None:
+    # Across a new year, topics have a page for 2025 and one for 2026 (their own page). The new issue changes
+    # its topics' own pages; their 2025 pages show nothing that it changes, so they are not rendered again.
+    root = synth_archive(tmp_path_factory, 8, seed=3, end=date(2026, 1, 3))
+    held = tmp_path / "held"
+    held.mkdir()
+    for name in ("2026-01-03.yaml", "2026-01-03.candidates.json"):
+        shutil.move(root / "issues" / name, held / name)
+    assert cli_build(root) == 0
+    older = {p.relative_to(root / "site").as_posix() for p in (root / "site" / "topics").glob("*/2025/index.html")}
+    for f in held.iterdir():
+        shutil.copy(f, root / "issues" / f.name)
+    rendered = Rendered(monkeypatch)
+    assert cli_build(root) == 0
+    topics = [p for p in rendered.paths if p.startswith("topics/")]
+    # The test means something only if one of the new issue's topics had an older year already. (A topic
+    # whose newest year was 2025 gets its first 2026 paper: its 2025 page moves to 2025/, a new page.)
+    assert any(p.replace("/index.html", "/2025/index.html") in older for p in topics), (topics, older)
+    assert not older & set(topics), sorted(older & set(topics))
+    monkeypatch.undo()
+    assert_same_site(root / "site", cold_site(root, tmp_path))
 
 
 def test_an_issue_edit_renders_only_the_pages_that_show_it(archive: Path, tmp_path: Path, monkeypatch) -> None:

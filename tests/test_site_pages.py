@@ -346,6 +346,13 @@ def test_topic_page_lists_papers_from_several_issues_newest_first(project):
     assert [text(h) for h in older.select("ol.topic-papers > li > h2")] == ["TSD-SR"]
     assert [h.a["href"] for h in older.select("ol.topic-papers > li > h2")] == ["../../../2024/11/29/#tsd-sr"]
     assert older.select_one('nav.topic-years a[aria-current="page"]')["href"] == "./"
+    # An older year's page gives its own count only: the newest year's grows with every issue, and showing it
+    # would make every year's page change every night.
+    assert [text(li) for li in older.select("nav.topic-years li")] == ["2026", "2024"]
+    assert text(older.select_one("p.dek")).startswith("1 paper on one-step distillation in ")
+    assert "last shown in 2024" in text(older.select_one("p.dek"))
+    assert "2 papers" not in older.decode() and "3 papers" not in older.decode()
+    assert text(doc.select_one("p.dek")).startswith("3 papers on one-step distillation in ")
     # The #anchor of every card link exists in the issue page it points at.
     for folder, doc_ in (("topics/one-step-distillation", doc), ("topics/one-step-distillation/2024", older)):
         for h in doc_.select("ol.topic-papers > li > h2"):

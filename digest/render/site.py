@@ -220,17 +220,23 @@ def plan_pages(config: Config, views: list[IssueView], base_key: str | None = ""
     def appearances(apps) -> list:
         return [(skey(a.view), a.paper.rank) for a in apps]
 
+    def papers_n(n: int) -> str:
+        return lg.t("papers_one" if n == 1 else "papers_many", n=n)
+
     for topic in cols.topics:
-        count = lg.t("papers_one" if topic.count == 1 else "papers_many", n=topic.count)
-        # Every page of a topic lists its years with their counts.
+        # Every page of a topic lists its years; only the topic's own page (its newest year) gives their counts.
         listing = [(ty.year, ty.path, ty.count) for ty in topic.years]
+        years = [(ty.year, ty.path) for ty in topic.years]
         for ty in topic.years:
             own = ty.path == topic.path
             add("topic.html", ty.path + "index.html",
-                (topic.name, listing, ty.year, [(e.page.path, appearances(e.appearances)) for e in ty.papers]),
+                (topic.name, listing if own else years, ty.year,
+                 [(e.page.path, appearances(e.appearances)) for e in ty.papers]),
                 topic=topic, year=ty,
                 title=f"{topic.name}{'' if own else ' · ' + ty.label} · {lg.t('topics_title')} · {site.title}",
-                description=lg.t("topic_desc", count=count, topic=topic.name, site=site.title))
+                description=(lg.t("topic_desc", count=papers_n(topic.count), topic=topic.name, site=site.title) if own
+                             else lg.t("topic_year_desc", count=papers_n(ty.count), topic=topic.name,
+                                       site=site.title, year=ty.label)))
     for paper in cols.papers:
         add("paper.html", paper.path + "index.html",
             (appearances(paper.appearances), [(t.path, t.name) for t in paper.topics]),
