@@ -15,6 +15,8 @@ tool is run as a black box in a fresh subprocess, `--runs` times:
     second edit         one word changed in the issue a third of the way in, then rebuild: an edit when
                         the tool has built before (digest assembles a build in the tree the last one
                         replaced; the first edit after a cold build has none yet)
+    nightly             the next day's issue added (its editor file and candidates; Hugo: its page), then
+                        rebuild: what the nightly job does after fetching; the issue is removed afterwards
     peak RSS            of the cold build: ru_maxrss from wait4() on the child, i.e. its largest
                         process (digest's Python process or the Pagefind process it runs, whichever is larger)
     output size         du of the output folder (allocated blocks), and the number of HTML pages
@@ -42,6 +44,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -50,7 +53,7 @@ sys.path.insert(0, str(HERE))
 
 import synth  # noqa: E402
 
-PHASES = ("cold", "nochange", "edit", "template", "markup", "edit2")
+PHASES = ("cold", "nochange", "edit", "template", "markup", "edit2", "nightly")
 LABELS = {
     "cold": "cold full build",
     "nochange": "no-change rebuild",
@@ -58,6 +61,7 @@ LABELS = {
     "template": "template change (comment)",
     "markup": "template change (markup)",
     "edit2": "second one-issue edit",
+    "nightly": "nightly: a new issue",
 }
 # The targets of the performance issue: digest/Hugo ratios at 3,650 issues ("template-change rebuild"
 # applies to both kinds of template change).
@@ -300,6 +304,7 @@ class Bench:
         issue_file, template = self._targets()
         second = self._issue_files()[len(self._issue_files()) // 3]
         issue_text, template_text, second_text = issue_file.read_bytes(), template.read_bytes(), second.read_bytes()
+        added: list[Path] = []
         try:
             shutil.rmtree(self.ours_out.parent, ignore_errors=True)
             shutil.rmtree(self.archive / ".digest-cache", ignore_errors=True)
@@ -322,10 +327,14 @@ class Bench:
             self._measure(self.ours, "markup", self.ours_cmd(), self.env)
             second.write_text(swap_word(second_text.decode("utf-8"), "    technical: |"), encoding="utf-8")
             self._measure(self.ours, "edit2", self.ours_cmd(), self.env)
+            added = self._add_next_issue(hugo=False)
+            self._measure(self.ours, "nightly", self.ours_cmd(), self.env)
         finally:
             issue_file.write_bytes(issue_text)
             template.write_bytes(template_text)
             second.write_bytes(second_text)
+            for path in added:
+                path.unlink(missing_ok=True)
 
     def run_hugo(self) -> None:
         if self.hugo is None:
@@ -335,6 +344,7 @@ class Bench:
         second = pages / self._issue_files()[len(self._issue_files()) // 3].name.replace(".yaml", ".md")
         partial = self.archive / "hugo" / "layouts" / "_partials" / "issue.html"
         page_text, partial_text, second_text = page.read_bytes(), partial.read_bytes(), second.read_bytes()
+        added: list[Path] = []
         try:
             for path in (self.hugo_out, self.hugo_cache, self.archive / "hugo" / "resources"):
                 shutil.rmtree(path, ignore_errors=True)
@@ -355,10 +365,19 @@ class Bench:
             self._measure(self.theirs, "markup", self.hugo_cmd(), self.hugo_env)
             second.write_text(swap_word(second_text.decode("utf-8"), "### Technical read"), encoding="utf-8")
             self._measure(self.theirs, "edit2", self.hugo_cmd(), self.hugo_env)
+            added = self._add_next_issue(hugo=True)
+            self._measure(self.theirs, "nightly", self.hugo_cmd(), self.hugo_env)
         finally:
             page.write_bytes(page_text)
             partial.write_bytes(partial_text)
             second.write_bytes(second_text)
+            for path in added:
+                path.unlink(missing_ok=True)
+
+    def _add_next_issue(self, hugo: bool) -> list[Path]:
+        """Write the issue of the day after the newest one (as synth.py makes it); the files written."""
+        day = date.fromisoformat(self._issue_files()[-1].stem) + timedelta(days=1)
+        return synth.write_issue(self.archive, day, self.args.seed, synth.read_site(self.archive), hugo=hugo)[1]
 
     def _issue_files(self) -> list[Path]:
         return sorted((self.archive / "issues").glob("????-??-??.yaml"))
@@ -489,8 +508,8 @@ def main(argv: list[str] | None = None) -> int:
     if hugo is not None:
         print(f"hugo:   {shlex.join([str(hugo), '--source', 'ARCHIVE/hugo', '--destination', 'OUT', '--quiet'])} "
               f"({hugo_version(hugo)})")
-        print("note: Hugo has no incremental mode for plain builds, so its no-change, one-issue-edit (both) and "
-              "template-change rebuilds are full builds (into the existing output folder).")
+        print("note: Hugo has no incremental mode for plain builds, so its no-change, one-issue-edit (both), "
+              "template-change and nightly rebuilds are full builds (into the existing output folder).")
     else:
         what = "skipped (--no-hugo)" if args.no_hugo else (
             f"{args.hugo} was not found" if args.hugo else

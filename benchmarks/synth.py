@@ -977,20 +977,7 @@ def generate(out: str | Path, issues: int, seed: int = 1, root: str | Path = ROO
     days = [end - timedelta(days=i) for i in range(issues - 1, -1, -1)]
     sizes = {"issues": 0, "papers": 0, "candidates": 0, "card_words": 0}
     for i, day in enumerate(days):
-        issue = make_issue(day, seed, site)
-        cover = out / "static" / "covers" / f"{day.isoformat()}.svg"
-        if cover.is_file():
-            issue.cover = {"src": f"covers/{day.isoformat()}.svg",
-                           "alt": "Abstract illustration of dots flowing into a ring.",
-                           "credit": "Abstract vector illustration drawn by hand in SVG."}
-        path = out / "issues" / f"{day.isoformat()}.yaml"
-        _write(path, issue_yaml(issue))
-        # The file's mtime is its publication time (not the clock): candidates first seen before it are not "new".
-        stamp = issue.published.timestamp()
-        os.utime(path, (stamp, stamp))
-        _write(out / "issues" / f"{day.isoformat()}.candidates.json", candidates_json(issue, site))
-        if hugo:
-            _write(out / "hugo" / "content" / "issues" / f"{day.isoformat()}.md", hugo_page(issue, site))
+        issue, _ = write_issue(out, day, seed, site, hugo=hugo)
         sizes["issues"] += 1
         sizes["papers"] += len(issue.papers)
         sizes["candidates"] += len(issue.candidates)
@@ -998,6 +985,28 @@ def generate(out: str | Path, issues: int, seed: int = 1, root: str | Path = ROO
         if progress:
             progress(i + 1, len(days))
     return sizes
+
+
+def write_issue(out: Path, day: date, seed: int, site: dict, *, hugo: bool = True) -> tuple[IssueData, list[Path]]:
+    """Write the issue of `day` into the archive `out` (its editor file, candidates and, with `hugo`, its Hugo
+    page); the issue and the files written."""
+    issue = make_issue(day, seed, site)
+    cover = out / "static" / "covers" / f"{day.isoformat()}.svg"
+    if cover.is_file():
+        issue.cover = {"src": f"covers/{day.isoformat()}.svg",
+                       "alt": "Abstract illustration of dots flowing into a ring.",
+                       "credit": "Abstract vector illustration drawn by hand in SVG."}
+    path = out / "issues" / f"{day.isoformat()}.yaml"
+    _write(path, issue_yaml(issue))
+    # The file's mtime is its publication time (not the clock): candidates first seen before it are not "new".
+    stamp = issue.published.timestamp()
+    os.utime(path, (stamp, stamp))
+    written = [path, out / "issues" / f"{day.isoformat()}.candidates.json"]
+    _write(written[1], candidates_json(issue, site))
+    if hugo:
+        written.append(out / "hugo" / "content" / "issues" / f"{day.isoformat()}.md")
+        _write(written[2], hugo_page(issue, site))
+    return issue, written
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -47,6 +47,22 @@ def test_two_runs_are_byte_identical(archive: Path, tmp_path: Path) -> None:
         assert first[name] == second[name], name
 
 
+def test_an_issue_added_afterwards_is_the_one_a_longer_archive_holds(archive: Path, tmp_path: Path) -> None:
+    # benchmarks/archive.py's nightly phase adds the next day's issue with write_issue.
+    grown = tmp_path / "grown"
+    synth.generate(grown, ISSUES, seed=1)
+    _, written = synth.write_issue(grown, synth.END.fromordinal(synth.END.toordinal() + 1), 1, synth.read_site(grown))
+    assert sorted(p.relative_to(grown).as_posix() for p in written) == [
+        "hugo/content/issues/2026-07-02.md", "issues/2026-07-02.candidates.json", "issues/2026-07-02.yaml"]
+    longer = tmp_path / "longer"
+    synth.generate(longer, ISSUES + 1, seed=1, end=synth.END.fromordinal(synth.END.toordinal() + 1))
+    for path in written:
+        rel = path.relative_to(grown)
+        assert path.read_bytes() == (longer / rel).read_bytes(), rel
+    yaml_file = written[0]  # its mtime is its publication time, which decides what counts as news
+    assert yaml_file.stat().st_mtime_ns == (longer / yaml_file.relative_to(grown)).stat().st_mtime_ns
+
+
 def test_another_seed_gives_other_content(archive: Path, tmp_path: Path) -> None:
     other = tmp_path / "other"
     synth.generate(other, ISSUES, seed=2)
