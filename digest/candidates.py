@@ -52,6 +52,9 @@ def load_candidates(path: Path, display: str | None = None) -> Candidates | None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         line, col = (getattr(exc, "lineno", 1), getattr(exc, "colno", 1))
         raise DigestError(Problem(file, line, col, "candidates file is damaged; run `digest fetch --refresh DATE` to rewrite it")) from None
+    except RecursionError:  # the decoder's limit: arrays or objects nested thousands deep
+        raise DigestError(Problem(file, 1, 1, "candidates file is nested too deeply to be a candidates file; "
+                                              "run `digest fetch --refresh DATE` to rewrite it")) from None
     if not isinstance(data, dict) or not isinstance(data.get("candidates", []), list):
         raise DigestError(Problem(file, 1, 1, "candidates file has an unexpected shape; run `digest fetch --refresh DATE` to rewrite it"))
     if int(data.get("format", 0) or 0) > FORMAT:

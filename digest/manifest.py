@@ -177,7 +177,7 @@ def hash_inputs(root: Path, config_name: str, previous: dict | None) -> tuple[in
 def _read_json(path: Path) -> dict | None:
     try:
         data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: damage nested too deep for the decoder
         return None
     return data if isinstance(data, dict) and data.get("format") == FORMAT else None
 

@@ -220,6 +220,17 @@ def test_corrupt_cache_entry_is_ignored(tmp_path, arxiv_server):
     assert not [p for p in (tmp_path / "http").rglob("*.tmp")]
 
 
+def test_cache_entry_with_a_header_nested_too_deep_is_ignored(tmp_path):
+    cache = ResponseCache(tmp_path / "http")
+    cache.put("http://h/a", b"body")
+    (entry,) = [p for p in (tmp_path / "http").rglob("*.bin")]
+    raw = entry.read_bytes()
+    newline = raw.index(b"\n")
+    magic = raw[: raw.index(b"{")]
+    entry.write_bytes(magic + b"[" * 200_000 + raw[newline:])
+    assert cache.get("http://h/a") is None
+
+
 def test_cache_keys_on_the_full_url(tmp_path):
     cache = ResponseCache(tmp_path)
     cache.put("http://h/a?x=1", b"one")

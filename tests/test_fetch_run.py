@@ -404,3 +404,15 @@ def test_default_client_uses_the_cache_dir(project):
     serve_recording(server, small_feed())
     fetch_issue(config, ISSUE, NOW)
     assert list((config.cache_dir / "http").rglob("*.bin"))
+
+
+def test_a_candidates_file_nested_too_deep_is_replaced_not_read(tmp_path):
+    # Fetching reads the file it replaces for its first_seen times; damage past the JSON decoder's depth is
+    # an unreadable file, not an internal error.
+    from digest.fetch.store import write_candidates
+
+    path = tmp_path / "2026-07-02.candidates.json"
+    path.write_text("[" * 200_000, encoding="utf-8")
+    doc = {"format": 1, "candidates": [{"id": "2606.40000", "first_seen": "2026-07-02T08:00:00+09:00"}]}
+    assert write_candidates(path, doc) is True
+    assert json.loads(path.read_text(encoding="utf-8"))["candidates"][0]["id"] == "2606.40000"

@@ -412,6 +412,19 @@ def test_50mb_abstract_fails_fast_with_a_located_message(empty_project):
     assert seconds < LIMIT_SECONDS and peak < LIMIT_BYTES
 
 
+def test_candidates_nested_too_deep_is_a_located_error(empty_project):
+    from digest.build import build
+    from digest.config import load_config
+
+    issues = empty_project / "issues"
+    (issues / "2026-07-02.yaml").write_text('date: 2026-07-02\npapers:\n  - arxiv: "2606.40000"\n', "utf-8")
+    (issues / "2026-07-02.candidates.json").write_text("[" * 200_000, "utf-8")  # past the JSON decoder's depth
+    out, seconds, peak = bounded(lambda: build(load_config(empty_project / "digest.yaml")))
+    assert isinstance(out, DigestError), out
+    assert "2026-07-02.candidates.json:1:1:" in str(out) and "digest fetch --refresh" in str(out)
+    assert seconds < LIMIT_SECONDS and peak < LIMIT_BYTES
+
+
 def test_10000_papers_is_a_located_error(tmp_path):
     from digest.issues import load_issue
 

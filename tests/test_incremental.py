@@ -298,7 +298,7 @@ def test_clean_rebuilds_everything(project: Path, monkeypatch) -> None:
 # ---------------------------------------------------------------- damaged state
 
 @pytest.mark.parametrize("damage", [b"", b"{not json", b'{"format": 0}', b"[]",
-                                    b'{"format": 2, "inputs": 3}'])
+                                    b'{"format": 2, "inputs": 3}', b"[" * 200_000])
 @pytest.mark.parametrize("which", ["manifest", "quick"])
 def test_damaged_manifest_is_ignored(project: Path, tmp_path: Path, damage: bytes, which: str) -> None:
     assert cli_build(project) == 0

@@ -69,6 +69,7 @@ def test_without_a_stamp_nothing_is_read_or_written(tmp_path: Path) -> None:
 @pytest.mark.parametrize("damage", [
     b"", b"{", b"\xff\xfe", b"[]", b'{"format": 1, "stamp": "s"}', b'{"format": 1, "stamp": "s", "results": []}',
     b'{"format": 1, "stamp": "s", "results": {"k": 1}}', b'{"format": 99, "stamp": "s", "results": {}}',
+    b"[" * 200_000,
 ])
 def test_a_damaged_file_is_ignored_and_replaced(tmp_path: Path, damage: bytes) -> None:
     path, f = tmp_path / "m.json", Counting()

@@ -35,7 +35,7 @@ class ResponseCache:
             return None
         try:
             header = json.loads(raw[len(_MAGIC):newline].decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             return None
         body = raw[newline + 1:]
         if not isinstance(header, dict) or header.get("key") != key:

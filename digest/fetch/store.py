@@ -20,7 +20,7 @@ def read_existing(path: Path) -> dict | None:
     """The current file's content, or None when it is absent or unreadable (it will be replaced)."""
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 

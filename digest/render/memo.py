@@ -61,7 +61,7 @@ class Memo:
 def _read(path: Path, stamp: str | None) -> dict[str, str]:
     try:
         data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: nesting too deep for the decoder
         return {}
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("stamp") != stamp:
         return {}
