@@ -29,6 +29,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from .jsonfile import read_json
+
 FORMAT = 2
 CACHE_DIR_NAME = ".digest-cache"  # Config.cache_dir, without loading the config
 INPUT_DIRS = ("issues", "templates", "static")
@@ -175,10 +177,7 @@ def hash_inputs(root: Path, config_name: str, previous: dict | None) -> tuple[in
 
 
 def _read_json(path: Path) -> dict | None:
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError):  # RecursionError: damage nested too deep for the decoder
-        return None
+    data = read_json(path)
     return data if isinstance(data, dict) and data.get("format") == FORMAT else None
 
 

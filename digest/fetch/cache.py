@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from ..fsutil import atomic_write_bytes
+from ..jsonfile import parse_json
 
 _MAGIC = b"digest-http-cache/1 "
 
@@ -33,10 +34,7 @@ class ResponseCache:
         newline = raw.find(b"\n")
         if newline < 0:
             return None
-        try:
-            header = json.loads(raw[len(_MAGIC):newline].decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            return None
+        header = parse_json(raw[len(_MAGIC):newline])
         body = raw[newline + 1:]
         if not isinstance(header, dict) or header.get("key") != key:
             return None

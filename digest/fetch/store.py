@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..fsutil import atomic_write_bytes, clean_stale_tmp
+from ..jsonfile import read_json
 
 # Keys that differ on every run without saying anything about the papers.
 VOLATILE_KEYS = ("fetched_at", "requests")
@@ -18,10 +19,7 @@ def render(doc: dict) -> bytes:
 
 def read_existing(path: Path) -> dict | None:
     """The current file's content, or None when it is absent or unreadable (it will be replaced)."""
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
-        return None
+    data = read_json(path)
     return data if isinstance(data, dict) else None
 
 

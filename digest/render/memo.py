@@ -15,6 +15,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from ..jsonfile import read_json
+
 FORMAT = 1
 
 
@@ -59,10 +61,7 @@ class Memo:
 
 
 def _read(path: Path, stamp: str | None) -> dict[str, str]:
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError):  # RecursionError: nesting too deep for the decoder
-        return {}
+    data = read_json(path)
     if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("stamp") != stamp:
         return {}
     results = data.get("results")
