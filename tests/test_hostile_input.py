@@ -122,6 +122,15 @@ def test_api_path_gives_records_or_upstream_error(body):
     assert records is None or all(isinstance(r["id"], str) for r in records)
 
 
+@pytest.mark.parametrize("encoding", ["TF-8", "rot13", "utf-7", "idna", "utf-32", "undefined"])
+def test_a_declared_encoding_that_cannot_be_read_is_an_upstream_error(encoding):
+    # Expat hands encodings it does not know to Python's codecs, which raise LookupError or ValueError.
+    body = f"<?xml version='1.0' encoding='{encoding}'?><rss version='2.0'><channel></channel></rss>".encode()
+    assert through_rss(body) is None
+    assert not through_api(body.replace(b"<rss version='2.0'><channel></channel></rss>",
+                                        b'<feed xmlns="http://www.w3.org/2005/Atom"></feed>'))
+
+
 def test_billion_laughs_and_external_entities_are_refused():
     bomb = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
             + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)

@@ -363,6 +363,10 @@ def body_problem(body: bytes, expect: str = "xml") -> str | None:
         if roots and roots[0].rsplit(" ", 1)[-1].lower() == "html":
             return "an HTML page came instead of XML" + _html_title(body)
         return f"the XML is malformed or cut short ({expat.ErrorString(exc.code)} at line {exc.lineno})"
+    except (LookupError, ValueError) as exc:
+        # Expat asks Python's codecs for an encoding it does not know itself: an unknown name ("TF-8") is a
+        # LookupError, a codec that cannot decode this way (utf-7, idna...) a ValueError.
+        return f"the XML declares an encoding it cannot be read in ({exc})"
     root = roots[0] if roots else ""
     local = root.rsplit(" ", 1)[-1]
     if local.lower() == "html":
