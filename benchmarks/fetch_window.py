@@ -27,6 +27,7 @@ from arxiv_server import KST, ArxivServer, Reply, atom_feed, fixture_bytes, make
 
 from digest.fetch.http import HttpClient  # noqa: E402
 from digest.fetch.run import fetch_issue, summary_line  # noqa: E402
+from digest.prescore import prescorer  # noqa: E402
 
 FEED = "rss_all-archives_combined_2024-11-28.xml"
 ISSUE = date(2024, 11, 29)
@@ -76,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
                 for label, refresh in (("cold", False), ("cached", False), ("refresh", True)):
                     with HttpClient.for_config(config, delay_seconds=args.delay) as client:
                         started = time.perf_counter()
-                        result = fetch_issue(config, ISSUE, NOW, refresh=refresh, client=client)
+                        result = fetch_issue(config, ISSUE, NOW, refresh=refresh, client=client,
+                                             prescore=prescorer(config, ISSUE))
                         total = time.perf_counter() - started
                     r = result.requests
                     print(f"{label:<10}{r['count']:>9}{r['cached']:>8}{r['retries']:>8}{r['seconds']:>8.2f}{total:>9.2f}")

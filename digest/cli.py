@@ -146,6 +146,7 @@ def cmd_fetch(args) -> int:
     from .fetch.run import fetch_issue, summary_line
     from .lock import project_lock
     from .nightly import previous_published
+    from .prescore import prescorer
 
     config = _load_config(args)
     current = _now(args, config)
@@ -153,7 +154,8 @@ def cmd_fetch(args) -> int:
     with project_lock(config.cache_dir, f"digest fetch {issue_date.isoformat()}"):
         result = fetch_issue(config, issue_date, current, refresh=args.refresh,
                              progress=_progress(not args.quiet),
-                             previous_published=previous_published(config, issue_date))
+                             previous_published=previous_published(config, issue_date),
+                             prescore=prescorer(config, issue_date))
     for note in result.notes:
         _err(f"note: {note}")
     if not args.quiet:

@@ -50,12 +50,14 @@ def run_nightly(config: Config, issue_date: date, now: datetime, *, refresh: boo
     and returns 75.
     """
     from .fetch.run import fetch_issue, summary_line
+    from .prescore import prescorer
 
     with project_lock(config.cache_dir, f"digest nightly {issue_date.isoformat()}"):
         result = NightlyResult(exit_code=0)
         try:
             result.fetched = fetch_issue(config, issue_date, now, refresh=refresh,
-                                         previous_published=previous_published(config, issue_date))
+                                         previous_published=previous_published(config, issue_date),
+                                         prescore=prescorer(config, issue_date))
             log(summary_line(result.fetched))
         except NotAvailableYet as exc:
             log(str(exc))

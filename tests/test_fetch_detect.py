@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.fetch.detect import VENUES, detect_links, detect_venue
+from digest.fetch.detect import detect_links
+from digest.venues import VENUES, detect_venue
 
 
 @pytest.mark.parametrize(

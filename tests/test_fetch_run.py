@@ -21,6 +21,7 @@ from arxiv_server import (  # noqa: F401
 )
 from digest.errors import NotAvailableYet, UpstreamError
 from digest.fetch.run import fetch_issue, summary_line
+from digest.prescore import prescorer
 
 COMBINED = "rss_all-archives_combined_2024-11-28.xml"
 FEED_PATH = "/rss/cs.CV+cs.LG+cs.CL+cs.AI"
@@ -125,7 +126,8 @@ def recorded(tmp_path_factory):
         editor_file.parent.mkdir(parents=True)
         editor_file.write_bytes(b"date: 2024-11-29\npapers: []\n")
         calls = []
-        result = fetch_issue(config, ISSUE, NOW, client=fast_client(config), progress=lambda d, t: calls.append((d, t)))
+        result = fetch_issue(config, ISSUE, NOW, client=fast_client(config), progress=lambda d, t: calls.append((d, t)),
+                             prescore=prescorer(config, ISSUE))
         yield {
             "config": config,
             "server": server,
@@ -233,7 +235,7 @@ def test_second_fetch_is_served_from_cache_and_changes_nothing(recorded):
     before = server.count()
     mtime = path.stat().st_mtime_ns
     later = datetime(2024, 11, 29, 8, 45, tzinfo=KST)
-    result = fetch_issue(config, ISSUE, later, client=fast_client(config))
+    result = fetch_issue(config, ISSUE, later, client=fast_client(config), prescore=prescorer(config, ISSUE))
     assert server.count() == before  # zero requests
     assert result.requests["count"] == 0 and result.requests["cached"] == 2
     assert result.changed is False
@@ -296,7 +298,7 @@ def test_empty_feed_on_an_announcement_day_fails(project):
 def test_failing_enrichment_keeps_the_previous_file(project):
     config, server = project
     serve_recording(server, small_feed())
-    first = fetch_issue(config, ISSUE, NOW, client=fast_client(config))
+    first = fetch_issue(config, ISSUE, NOW, client=fast_client(config), prescore=prescorer(config, ISSUE))
     before = first.path.read_bytes()
     server.route(API, Reply.fixture("api_error_http400_idlist_abc_2026-04-12.xml", status=400))
     with pytest.raises(UpstreamError):
@@ -306,7 +308,9 @@ def test_failing_enrichment_keeps_the_previous_file(project):
 
 def test_empty_window_on_a_holiday(project):
     config, server = project
-    result = fetch_issue(config, date(2024, 11, 30), datetime(2024, 11, 30, 9, 30, tzinfo=KST), client=fast_client(config))
+    holiday = date(2024, 11, 30)
+    result = fetch_issue(config, holiday, datetime(2024, 11, 30, 9, 30, tzinfo=KST), client=fast_client(config),
+                         prescore=prescorer(config, holiday))
     assert result.announcements == [] and server.count() == 0
     doc = json.loads(result.path.read_text("utf-8"))
     assert doc["candidates"] == [] and doc["counts"] == {"screened": 0, "matched": 0, "kept": 0, "enriched": 0}
@@ -317,10 +321,11 @@ def test_empty_window_on_a_holiday(project):
 def test_first_seen_is_kept_across_refetches(project):
     config, server = project
     serve_recording(server, small_feed(drop=("2411.17769",)))
-    first = fetch_issue(config, ISSUE, NOW, client=fast_client(config))
+    first = fetch_issue(config, ISSUE, NOW, client=fast_client(config), prescore=prescorer(config, ISSUE))
     serve_recording(server, small_feed())
     later = datetime(2024, 11, 29, 10, 0, tzinfo=KST)
-    second = fetch_issue(config, ISSUE, later, client=fast_client(config), refresh=True)
+    second = fetch_issue(config, ISSUE, later, client=fast_client(config), refresh=True,
+                         prescore=prescorer(config, ISSUE))
     assert second.changed is True and second.counts["kept"] == first.counts["kept"] + 1
     seen = {c["id"]: c["first_seen"] for c in json.loads(second.path.read_text("utf-8"))["candidates"]}
     assert seen.pop("2411.17769") == "2024-11-29T10:00:00+09:00"
@@ -330,9 +335,10 @@ def test_first_seen_is_kept_across_refetches(project):
 def test_refresh_with_nothing_new_leaves_the_file(project):
     config, server = project
     serve_recording(server, small_feed())
-    first = fetch_issue(config, ISSUE, NOW, client=fast_client(config))
+    first = fetch_issue(config, ISSUE, NOW, client=fast_client(config), prescore=prescorer(config, ISSUE))
     before = first.path.read_bytes()
-    again = fetch_issue(config, ISSUE, datetime(2024, 11, 29, 11, 0, tzinfo=KST), client=fast_client(config), refresh=True)
+    again = fetch_issue(config, ISSUE, datetime(2024, 11, 29, 11, 0, tzinfo=KST), client=fast_client(config), refresh=True,
+                        prescore=prescorer(config, ISSUE))
     assert again.requests["count"] == 2 and again.changed is False
     assert first.path.read_bytes() == before
 
@@ -357,7 +363,7 @@ def test_backfill_of_an_older_window(project):
         ],
     }))
     later = datetime(2024, 12, 10, 9, 0, tzinfo=KST)
-    result = fetch_issue(config, ISSUE, later, client=fast_client(config))
+    result = fetch_issue(config, ISSUE, later, client=fast_client(config), prescore=prescorer(config, ISSUE))
     assert (result.source, result.approximate) == ("api", True)
     assert result.counts == {"screened": 2, "matched": 1, "kept": 1, "enriched": 1}
     (cand,) = json.loads(result.path.read_text("utf-8"))["candidates"]
@@ -383,6 +389,7 @@ def test_window_with_two_announcements_combines_backfill_and_rss(project):
     result = fetch_issue(
         config, date(2024, 12, 4), datetime(2024, 12, 4, 8, 30, tzinfo=KST),
         previous_published=datetime(2024, 12, 2, 9, 0, tzinfo=KST), client=fast_client(config),
+        prescore=prescorer(config, date(2024, 12, 4)),
     )
     assert [a.listing_date for a in result.announcements] == [date(2024, 12, 2), date(2024, 12, 3)]
     assert (result.source, result.approximate) == ("rss+api", True)
@@ -391,6 +398,14 @@ def test_window_with_two_announcements_combines_backfill_and_rss(project):
     assert (cands["2308.07652"]["version"], cands["2308.07652"]["announce_type"]) == (4, "replace")
     assert result.counts["kept"] == result.counts["matched"] - 1
     assert "2 announcements" in summary_line(result)
+
+
+def test_without_a_prescorer_the_records_are_written_unscored(project):
+    config, server = project
+    serve_recording(server, small_feed())
+    result = fetch_issue(config, ISSUE, NOW, client=fast_client(config))
+    cands = json.loads(result.path.read_text("utf-8"))["candidates"]
+    assert cands and all(c["scores"] == {} and "proposed" not in c and "seen_before" not in c for c in cands)
 
 
 def test_naive_now_is_refused(project):
@@ -402,7 +417,7 @@ def test_naive_now_is_refused(project):
 def test_default_client_uses_the_cache_dir(project):
     config, server = project
     serve_recording(server, small_feed())
-    fetch_issue(config, ISSUE, NOW)
+    fetch_issue(config, ISSUE, NOW, prescore=prescorer(config, ISSUE))
     assert list((config.cache_dir / "http").rglob("*.bin"))
 
 

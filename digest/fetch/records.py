@@ -4,8 +4,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timezone
 
+from ..venues import detect_venue
 from .api import ApiPaper
-from .detect import detect_links, detect_venue
+from .detect import detect_links
 from .rss import FeedItem
 
 
@@ -76,7 +77,7 @@ def finish(record: dict, topic_hits: dict[str, int], first_seen: str) -> dict:
     record["links"] = detect_links(record.get("abstract"), record.get("comment"))
     record["topic_hits"] = dict(topic_hits)
     record["first_seen"] = first_seen
-    # Filled in once the whole window is known (digest.score compares papers within it).
+    # Filled in once the whole window is known, by fetch_issue's `prescore` (scores compare papers within it).
     record.setdefault("scores", {})
     return record
 

@@ -24,6 +24,8 @@ _LATE_HINT_AFTER = timedelta(hours=3)
 _STALE_RETRY = timedelta(minutes=15)
 
 Progress = Callable[[int, int], None]
+# Fills each record's `scores`, `proposed` and `seen_before` in place (digest.prescore.prescorer).
+Prescore = Callable[[list[dict]], None]
 
 
 @dataclass
@@ -52,6 +54,7 @@ def fetch_issue(
     client: HttpClient | None = None,
     page_size: int = 2000,
     batch_size: int = 100,
+    prescore: Prescore | None = None,
 ) -> FetchResult:
     """Fetch the candidates of the issue dated `issue_date` as of `now` and write its candidates file.
 
@@ -60,6 +63,11 @@ def fetch_issue(
     error the previous candidates file is left as it was. `progress(done, total)` is called
     as API lookups and backfills advance. `client` (tests, benchmarks) replaces the default
     HTTP client built from the config; its request log is reported for this fetch only.
+
+    `prescore(records)` fills in the automatic pre-scores once the whole window is known:
+    pass `digest.prescore.prescorer(config, issue_date)`, as every command does (the fetcher
+    itself knows nothing of scoring). Without it the records are written unscored: `scores`
+    stays empty, and `proposed` and `seen_before` are absent.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(f"now {now.isoformat()} has no time zone; give an aware datetime")
@@ -83,7 +91,8 @@ def fetch_issue(
             )
         else:
             found = _Collected(source="calendar", notes=["no arXiv announcement falls in this window (weekend or holiday)"])
-        _prescore(found.records, config, issue_date)
+        if prescore is not None:
+            prescore(found.records)
         request_log = http.log.since(started).as_dict()
         doc = {
             "format": FORMAT,
@@ -219,23 +228,6 @@ def _collect(
         counts={"screened": screened, "matched": matched, "kept": len(records), "enriched": enriched},
         notes=notes,
     )
-
-
-def _prescore(records: list[dict], config: Config, issue_date: date) -> None:
-    """Fill each record's automatic scores, and mark papers featured in recent issues."""
-    from ..history import recent_picks
-    from ..score import ScoringContext, propose, score_all, seen_before
-
-    ctx = ScoringContext.from_config(config, recent_picks(config, issue_date))
-    scores = score_all(records, ctx)
-    for record in records:
-        record["scores"] = scores.get(record["id"], {})
-        prior = seen_before(record, ctx)
-        record["proposed"] = propose(record, ctx)
-        if prior is not None:
-            record["seen_before"] = {"issue": prior.issue_date.isoformat(), "url": prior.url}
-        else:
-            record.pop("seen_before", None)
 
 
 def _newest_available(now: datetime, holidays: frozenset[date]) -> Announcement:

@@ -1,0 +1,108 @@
+"""What scoring needs besides a candidate (ScoringContext, HistoryItem) and the helpers all signals share."""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+
+SIGNAL_ORDER = ("novelty", "relevance", "venue", "evidence")
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """A paper featured in an earlier issue, as far as scoring needs to know it."""
+
+    id: str            # versionless arXiv id
+    issue_date: date
+    url: str           # site-relative URL of that issue, e.g. "2026/06/30/"
+    text: str          # title + abstract (or the editor's short/tagline when no abstract)
+    venue: str | None = None
+    code: bool = False
+
+
+@dataclass(frozen=True)
+class ScoringContext:
+    """What scoring needs besides the candidate: topic phrases, venue tiers, labs, recent picks."""
+
+    phrases: dict[str, float]
+    venue_tiers: dict[str, int] = field(default_factory=dict)
+    labs: tuple[str, ...] = ()
+    history: tuple[HistoryItem, ...] = ()
+
+    @classmethod
+    def from_config(cls, config: object, history: Iterable[HistoryItem] = ()) -> ScoringContext:
+        """A context from a digest Config; `venue_tiers` and `labs` are optional attributes there."""
+        return cls(
+            phrases=dict(getattr(config, "phrases", None) or {}),
+            venue_tiers=dict(getattr(config, "venue_tiers", None) or {}),
+            labs=tuple(getattr(config, "labs", None) or ()),
+            history=tuple(history),
+        )
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def _half_up(x: float) -> int:
+    # round() rounds half to even (8.5 -> 8, 9.5 -> 10), which would make the scale uneven.
+    return int(math.floor(x + 0.5))
+
+
+def _clamp10(x: float) -> int:
+    return max(0, min(10, _half_up(x)))
+
+
+def _text(c: dict, key: str) -> str:
+    value = c.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if isinstance(value, list | tuple):
+        return [v for v in value if isinstance(v, str) and v.strip()]
+    return []
+
+
+def _links(c: dict, kind: str) -> list[str]:
+    links = c.get("links")
+    return _strings(links.get(kind)) if isinstance(links, dict) else []
+
+
+def _bare_id(value: object) -> str:
+    """The versionless id: "arXiv:2411.17769v2" -> "2411.17769".
+
+    Lenient on purpose, unlike `digest.model.split_arxiv_id`, which raises: a record with an id
+    that is no arXiv id is still scored, under the id as written.
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    if text[:6].lower() == "arxiv:":
+        text = text[6:]
+    i = text.rfind("v")
+    if i > 0 and text[i + 1:].isdigit():
+        text = text[:i]
+    return text
+
+
+def _version(c: dict) -> int:
+    v = c.get("version")
+    if isinstance(v, bool):
+        return 1
+    if isinstance(v, int):
+        return max(v, 1)
+    if isinstance(v, str) and v.strip().isascii() and v.strip().isdigit():
+        return max(int(v.strip()), 1)
+    return 1
+
+
+def _is_replacement(c: dict) -> bool:
+    kind = _text(c, "announce_type").strip().lower()
+    if kind.startswith("replace"):
+        return True
+    if kind in ("new", "cross"):
+        return False
+    # Backfills from the API have no announce type; the version number is all there is.
+    return _version(c) > 1
