@@ -8,8 +8,10 @@ that never answers, a connection reset, a body cut short). Test modules import t
 """
 from __future__ import annotations
 
+import re
 import socket
 import struct
+import xml.etree.ElementTree as ET
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -98,7 +100,8 @@ class ArxivServer:
     def route(self, path: str, *replies: Responder, when: Callable[[Request], bool] | None = None) -> None:
         """Answer GET `path` (and `when`, if given) with `replies` in turn; the last one repeats.
 
-        Newer routes win over older ones, so a test can override a default.
+        A `path` ending in "/*" answers every path below it ("/rss/*": any feed). Newer routes win
+        over older ones, so a test can override a default.
         """
         if not replies:
             raise ValueError("a route needs at least one reply")
@@ -166,12 +169,19 @@ class ArxivServer:
         with self._lock:
             self.requests.append(request)
             for route in self._routes:
-                if route.path == request.path and (route.when is None or route.when(request)):
+                if _matches(route.path, request.path) and (route.when is None or route.when(request)):
                     responder = route.next()
                     break
             else:
                 responder = Reply(404, b"no route for " + request.path.encode(), content_type="text/plain")
         return responder(request) if callable(responder) else responder
+
+
+def _matches(pattern: str, path: str) -> bool:
+    """A route's path is exact, or ends in "/*" to take everything below it."""
+    if pattern.endswith("/*"):
+        return path.startswith(pattern[:-1])
+    return pattern == path
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -303,3 +313,46 @@ def atom_feed(entries: list[dict], *, total: int | None = None, start: int = 0) 
         out.append("  </entry>")
     out.append("</feed>")
     return "\n".join(out).encode("utf-8")
+
+
+# The API always sends dates and a recorded feed has none: callers say what goes in their place.
+PLACEHOLDER_DATE = "2000-01-01T00:00:00Z"
+
+
+def feed_items(feed: bytes) -> dict[str, dict]:
+    """Versionless id -> what an announcement RSS says about the paper: version, title, abstract, categories."""
+    items = {}
+    for item in ET.fromstring(feed).iter("item"):
+        m = re.match(r"arXiv:(\S+)v(\d+) Announce Type: \S+\s*\nAbstract: (.*)", item.findtext("description") or "", re.S)
+        if m:
+            items[m.group(1)] = {"version": m.group(2), "title": item.findtext("title") or "",
+                                 "summary": m.group(3), "categories": [c.text for c in item.findall("category")]}
+    return items
+
+
+def feed_api(items: dict[str, dict], stamp: str = PLACEHOLDER_DATE) -> Callable[[Request], Reply]:
+    """An API stand-in answering id_list lookups with each paper's own feed data and nothing more.
+
+    No comment, journal reference or author list is invented; `published` and `updated` are `stamp`.
+    A query without id_list (a submittedDate backfill) gets an empty feed.
+    """
+    def answer(request: Request) -> Reply:
+        ids = [i for i in request.param("id_list").split(",") if i in items]
+        entries = []
+        for i in ids:
+            it = items[i]
+            cats = "".join(f'<category term="{c}" scheme="http://arxiv.org/schemas/atom"/>' for c in it["categories"])
+            entries.append(
+                f"<entry><id>http://arxiv.org/abs/{i}v{it['version']}</id><title>{escape(it['title'])}</title>"
+                f"<published>{stamp}</published><updated>{stamp}</updated>"
+                f"<summary>{escape(it['summary'])}</summary>"
+                f'<arxiv:primary_category term="{it["categories"][0]}"/>{cats}'
+                f'<link href="https://arxiv.org/abs/{i}v{it["version"]}" rel="alternate" type="text/html"/></entry>')
+        body = ('<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom" '
+                'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom">'
+                f"<id>local</id><title>local</title><updated>2024-11-28T00:00:00Z</updated>"
+                f"<opensearch:totalResults>{len(entries)}</opensearch:totalResults>"
+                f"<opensearch:startIndex>0</opensearch:startIndex><opensearch:itemsPerPage>{len(entries)}</opensearch:itemsPerPage>"
+                + "".join(entries) + "</feed>")
+        return Reply(200, body.encode("utf-8"))
+    return answer
