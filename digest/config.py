@@ -8,12 +8,17 @@ from zoneinfo import ZoneInfo
 
 from . import schemas
 from .errors import DigestError, Problem
+from .model import split_arxiv_id
 from .timeutil import parse_date, parse_time, zone
 from .validate import check
 from .yamlload import load_file
 
 DEFAULT_API_URL = "https://export.arxiv.org/api/query"
 DEFAULT_RSS_URL = "https://rss.arxiv.org/rss"
+# `digest new` proposes only candidates whose automatic relevance (0-10) is at least this.
+DEFAULT_RELEVANCE_FLOOR = 4
+# The relevance model learns from the editors' decisions in this many of the latest issues (a year).
+DEFAULT_TRAINING_ISSUES = 365
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,16 @@ class ArxivConfig:
 
 
 @dataclass(frozen=True)
+class TopicExample:
+    """One item of `topic.examples`: an arXiv paper (by versionless id, title and abstract left to the
+    scorer to look up) or a paper described by its title and, optionally, its abstract."""
+
+    arxiv: str | None
+    title: str = ""
+    abstract: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole validated configuration; `root` is the folder holding digest.yaml."""
 
@@ -61,6 +76,9 @@ class Config:
     history_issues: int = 10
     venue_tiers: dict[str, int] = field(default_factory=dict)
     labs: tuple[str, ...] = ()
+    examples: tuple[TopicExample, ...] = ()
+    relevance_floor: float = DEFAULT_RELEVANCE_FLOOR
+    training_issues: int = DEFAULT_TRAINING_ISSUES
 
     def display(self, path: str | Path) -> str:
         """`path` as messages show it: relative to the project folder when it lies inside."""
@@ -130,6 +148,7 @@ def load_config(path: str | Path = "digest.yaml") -> Config:
         if cat in seen:
             problems.append(doc.problem(("arxiv", "categories", i), f"category {cat} is listed twice; keep one"))
         seen.add(cat)
+    examples = _examples(doc, (data.get("topic") or {}).get("examples") or [], problems)
     rank = data.get("ranking") or {}
     weights = {s: 1.0 for s in schemas.SIGNALS}
     weights.update({k: float(v) for k, v in (rank.get("weights") or {}).items()})
@@ -163,4 +182,31 @@ def load_config(path: str | Path = "digest.yaml") -> Config:
         history_issues=int(scoring.get("history_issues", 10)),
         venue_tiers={str(k): int(v) for k, v in (scoring.get("venue_tiers") or {}).items()},
         labs=tuple(scoring.get("labs") or ()),
+        examples=examples,
+        relevance_floor=float(scoring.get("relevance_floor", DEFAULT_RELEVANCE_FLOOR)),
+        training_issues=int(scoring.get("training_issues", DEFAULT_TRAINING_ISSUES)),
     )
+
+
+def _examples(doc, items: list, problems: list[Problem]) -> tuple[TopicExample, ...]:
+    """`topic.examples` (already schema-checked) as TopicExample items; bad or repeated ids go to `problems`."""
+    out: list[TopicExample] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        where = ("topic", "examples", i)
+        if isinstance(item, dict):
+            out.append(TopicExample(None, item["title"].strip(), (item.get("abstract") or "").strip()))
+            continue
+        try:
+            ident, _version = split_arxiv_id(item)
+        except ValueError as exc:
+            problems.append(doc.problem(where, f"{exc}; write it like \"2606.32020\" or \"hep-th/9901001\" (in quotes)"))
+            continue
+        if ident in seen:
+            first = doc.where(("topic", "examples", seen[ident]))[0]
+            problems.append(doc.problem(where, f"arXiv {ident} is listed twice in topic.examples (first at line {first}); "
+                                               "keep one (versions of one paper count as the same paper)"))
+            continue
+        seen[ident] = i
+        out.append(TopicExample(ident))
+    return tuple(out)

@@ -12,6 +12,7 @@ from .issues import load_issue
 from .model import Entry, Ranked
 from .rank import rank_entries
 from .render import fmt
+from .scaffold import below_floor
 from .schemas import SIGNALS
 
 
@@ -25,6 +26,10 @@ class RankReport:
     warnings: list[Problem] = field(default_factory=list)
     news: list = field(default_factory=list)
     others: list[Ranked] = field(default_factory=list)
+    floor: float | None = None
+    # Candidates (rows of a date without editor file, and `others`) whose automatic relevance is under
+    # `scoring.relevance_floor`: `digest new` does not propose them. Ids, versionless.
+    below_floor: frozenset[str] = frozenset()
 
 
 def rank_report(config: Config, issue_date: date) -> RankReport:
@@ -50,12 +55,14 @@ def rank_report(config: Config, issue_date: date) -> RankReport:
                                   "no issue file and no candidates file for this date; "
                                   "write the issue file or fetch the candidates first"))
     rows = rank_entries(entries, cands, config.weights)
+    candidate_rows = others if path.exists() else rows
+    below = frozenset(r.entry.arxiv for r in candidate_rows if below_floor(r, config))
     warnings = []
     for r in rows:
         if r.missing:
             warnings.append(Problem(f"issues/{path.name}", 0, 0,
                                     f"{_name(r)}: no score for {', '.join(r.missing)}; counted as 0", "warning"))
-    return RankReport(issue_date, rows, config.weights, warnings, news, others)
+    return RankReport(issue_date, rows, config.weights, warnings, news, others, config.relevance_floor, below)
 
 
 def _name(r: Ranked) -> str:
@@ -74,6 +81,8 @@ def report_table(report: RankReport) -> str:
             name = name[:39] + "…"
         if r.pinned:
             name += f" (pinned {r.entry.pin})"
+        if _below(report, r):
+            name += " (below floor)"
         cells = [str(r.rank), name]
         for s in SIGNALS:
             sig = r.signals[s]
@@ -87,6 +96,9 @@ def report_table(report: RankReport) -> str:
                                for i, cell in enumerate(row)).rstrip())
     if not body:
         lines.append("(no papers)")
+    if any(_below(report, r) for r in report.rows + report.others):
+        lines.append(f"below floor: automatic relevance under {fmt.number(report.floor)} "
+                     "(scoring.relevance_floor in digest.yaml), so `digest new` does not propose it")
     if report.news:
         lines.append("")
         lines.append(f"new since you last edited ({len(report.news)}):")
@@ -94,8 +106,14 @@ def report_table(report: RankReport) -> str:
     if report.others:
         lines.append("")
         lines.append(f"other candidates not in the issue file (top {min(10, len(report.others))} of {len(report.others)}):")
-        lines.extend(f"  {fmt.number(r.total):>5}  {r.entry.arxiv}  {_name(r)[:70]}" for r in report.others[:10])
+        lines.extend(f"  {fmt.number(r.total):>5}  {r.entry.arxiv}  {_name(r)[:70]}"
+                     f"{' (below floor)' if _below(report, r) else ''}"
+                     for r in report.others[:10])
     return "\n".join(lines)
+
+
+def _below(report: RankReport, r: Ranked) -> bool:
+    return r.entry.arxiv is not None and r.entry.arxiv in report.below_floor
 
 
 def explain(report: RankReport, ident: str) -> str:
@@ -128,6 +146,9 @@ def explain(report: RankReport, ident: str) -> str:
             lines.append(f"  {s:<9} {line}")
         if r.pinned:
             lines.append(f"  pinned to position {e.pin}")
+        if _below(report, r):
+            lines.append(f"  below the relevance floor ({fmt.number(report.floor)}, scoring.relevance_floor): "
+                         "`digest new` does not propose it")
         if c.get("seen_before"):
             lines.append(f"  seen before: {c['seen_before']}")
         return "\n".join(lines)
@@ -159,5 +180,6 @@ def report_json(report: RankReport) -> list[dict]:
                             **({"reason": r.signals[s].reason} if r.signals[s].reason else {})} for s in SIGNALS},
             "total": r.total,
             **({"new_since_edit": True} if any(n.id == e.arxiv for n in report.news) else {}),
+            **({"below_floor": True} if _below(report, r) else {}),
         })
     return out

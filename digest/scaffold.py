@@ -10,9 +10,10 @@ from pathlib import Path
 from .candidates import Candidates, candidates_path, load_candidates
 from .config import Config
 from .errors import DigestError, Problem
-from .model import Entry
-from .rank import rank_entries
+from .model import Entry, Ranked
+from .rank import rank_entries, signals_for
 from .render import fmt
+from .render.i18n import lang
 from .schemas import SIGNALS
 
 ALTERNATES = 10
@@ -38,13 +39,64 @@ def _comment(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def auto_relevance(candidate: dict | None) -> float:
+    """A candidate's automatic relevance (0-10), 0 when it has none: what `scoring.relevance_floor` is compared with."""
+    return signals_for(Entry(index=0), candidate)["relevance"].value or 0.0
+
+
+def below_floor(row: Ranked, config: Config) -> bool:
+    """True when a candidate's automatic relevance is under the floor, so `digest new` does not propose it."""
+    return auto_relevance(row.candidate) < config.relevance_floor
+
+
+# What readers see when the floor leaves fewer cards than `featured`: {k} papers cleared it of {n} proposed.
+_FLOOR_INTRO = {
+    "en": {
+        "some": "{K} {noun} today: only {k} of the {n} arXiv papers we looked at for this issue {verb} really "
+                "about {topic}; the rest only mentioned it in passing or were about something else.",
+        "none": "No papers today: none of the {n} arXiv papers we looked at for this issue was really about "
+                "{topic}; they only mentioned it in passing or were about something else.",
+        "none_one": "No papers today: the one arXiv paper we looked at for this issue was not really about {topic}.",
+    },
+    "ko": {
+        "some": "오늘은 {k}편입니다. 이번 호에서 살펴본 arXiv 논문 {n}편 가운데 {topic} 주제를 제대로 다룬 논문은 "
+                "{k}편뿐이고, 나머지는 지나가듯 언급하거나 다른 주제였습니다.",
+        "none": "오늘은 실을 논문이 없습니다. 이번 호에서 살펴본 arXiv 논문 {n}편 가운데 {topic} 주제를 제대로 "
+                "다룬 논문이 없었습니다.",
+        "none_one": "오늘은 실을 논문이 없습니다. 이번 호에서 살펴본 arXiv 논문 {n}편은 {topic} 주제를 제대로 다루지 "
+                    "않았습니다.",
+    },
+}
+
+
+def floor_intro(config: Config, cleared: int, looked_at: int) -> str:
+    """The intro of an automatic issue the relevance floor left short: `cleared` of `looked_at` were on topic."""
+    lg = lang(config.site.language)
+    words = _FLOOR_INTRO.get(lg.base, _FLOOR_INTRO["en"])
+    key = "some" if cleared else ("none_one" if looked_at == 1 else "none")
+    return words[key].format(K=lg.count(cleared), k=lg.count(cleared).lower(), n=lg.count(looked_at).lower(),
+                             topic=config.site.topic, noun="paper" if cleared == 1 else "papers",
+                             verb="was" if cleared == 1 else "were")
+
+
 def scaffold_text(config: Config, issue_date: date, cands: Candidates | None) -> tuple[str, int]:
-    """The YAML of a new editor file and the number of papers it lists."""
+    """The YAML of a new editor file and the number of papers it lists.
+
+    It proposes the top `featured` candidates by automatic total among those whose automatic relevance
+    reaches `scoring.relevance_floor`: when fewer reach it, the file lists fewer (maybe none) and its
+    intro tells readers why, rather than filling a card with an off-topic paper.
+    """
     featured = config.featured
+    floor = fmt.number(config.relevance_floor)
     proposed = [c for c in (cands.papers if cands else []) if c.get("proposed", True)]
     entries = [Entry(index=i, arxiv=c["id"], version=c.get("version")) for i, c in enumerate(proposed)]
     ranked = rank_entries(entries, cands, config.weights)
-    picks, alternates = ranked[:featured], ranked[featured:featured + ALTERNATES]
+    on_topic = [r for r in ranked if not below_floor(r, config)]
+    picks = on_topic[:featured]
+    chosen = {id(r) for r in picks}
+    alternates = [r for r in ranked if id(r) not in chosen][:ALTERNATES]
+    # Only when the floor held papers back: fewer candidates than cards, all on topic, needs no explaining.
+    short = len(on_topic) < min(featured, len(ranked))
     lines = [
         "# yaml-language-server: $schema=../schemas/issue.schema.json",
         f"# Issue of {issue_date.isoformat()}, started by `digest new`.",
@@ -54,12 +106,23 @@ def scaffold_text(config: Config, issue_date: date, cands: Candidates | None) ->
         f"date: {issue_date.isoformat()}",
         f"# published: {issue_date.isoformat()}T{config.schedule.cutoff.strftime('%H:%M')}:00"
         f"{_offset(config, issue_date)}",
-        'intro: ""',
     ]
+    if ranked:
+        lines.append(f"# Proposed: the top {featured} by automatic total among the candidates whose automatic relevance")
+        lines.append(f"# is {floor}/10 or more, the relevance floor (change it with scoring.relevance_floor in digest.yaml).")
+        lines.append(f"# {len(on_topic)} of {len(ranked)} candidates reach it.")
+    if short:
+        lines.append(f"# Fewer than {featured} reached the floor, so the intro below tells readers why; to add a paper,")
+        lines.append("# copy one from the list at the end and rewrite the intro.")
+        lines.append(f"intro: {_q(floor_intro(config, len(on_topic), len(ranked)))}")
+    else:
+        lines.append('intro: ""')
     if not picks:
         lines.append("papers: []")
         if cands is None:
             lines.append("# No candidates file yet: run `digest fetch` for this date, or list papers by hand.")
+        elif ranked:
+            lines.append("# No candidate reached the relevance floor.")
         else:
             lines.append("# The window brought no candidate on the topic.")
     else:
@@ -83,10 +146,12 @@ def scaffold_text(config: Config, issue_date: date, cands: Candidates | None) ->
         for name in _PROSE:
             lines.append(f'    {name}: ""')
     if alternates:
-        lines.append("# Next candidates by automatic total (copy one into papers: to add it):")
+        lines.append("# Next candidates by automatic total (copy one into papers: to add it;")
+        lines.append(f"# \"below the floor\": automatic relevance under {floor}, not proposed for that reason):")
         for r in alternates:
             c = r.candidate or {}
-            lines.append(f"#   {c['id']}  total {fmt.number(r.total)}  {_comment(c.get('title', ''))[:90]}")
+            mark = f"  (below the floor: relevance {fmt.number(auto_relevance(c))})" if below_floor(r, config) else ""
+            lines.append(f"#   {c['id']}  total {fmt.number(r.total)}{mark}  {_comment(c.get('title', ''))[:90]}")
     return "\n".join(lines) + "\n", len(picks)
 
 

@@ -19,6 +19,7 @@ DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$"
 CATEGORY_PATTERN = r"^[a-z][a-z-]*(\.[A-Za-z-]+)?$"
 
+_ARXIV_ID_ERROR = "is not an arXiv id; write it like \"2606.32020\", \"2606.32020v2\" or \"astro-ph/0601001\" (in quotes)"
 _http_url = {
     "type": "string",
     "pattern": HTTP_URL_PATTERN,
@@ -50,7 +51,7 @@ PAPER: dict[str, Any] = {
             "type": "string",
             "pattern": ARXIV_ID_PATTERN,
             "description": "arXiv id such as 2606.32020, 2606.32020v2 or astro-ph/0601001 (quote it)",
-            "x-error": "is not an arXiv id; write it like \"2606.32020\", \"2606.32020v2\" or \"astro-ph/0601001\" (in quotes)",
+            "x-error": _ARXIV_ID_ERROR,
         },
         "title": {**_text, "description": "Full title (required without arxiv; overrides the fetched one)"},
         "url": {**_http_url, "description": "Link for a paper not on arXiv"},
@@ -124,6 +125,21 @@ ISSUE: dict[str, Any] = {
     "additionalProperties": False,
 }
 
+TOPIC_EXAMPLE: dict[str, Any] = {
+    "type": ["string", "object"],
+    "description": "An arXiv id such as \"2606.32020\" (quoted), or a paper given by its title and abstract",
+    "if": {"type": "string"},
+    "then": {"pattern": ARXIV_ID_PATTERN, "x-error": _ARXIV_ID_ERROR},
+    "else": {
+        "properties": {
+            "title": {"type": "string", "pattern": r"\S", "x-error": "must not be empty", "description": "The paper's title"},
+            "abstract": {**_text, "description": "Its abstract (optional)"},
+        },
+        "required": ["title"],
+        "additionalProperties": False,
+    },
+}
+
 CONFIG: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "digest.schema.json",
@@ -172,6 +188,13 @@ CONFIG: dict[str, Any] = {
                     "additionalProperties": {"type": "number", "minimum": 0, "maximum": 100, "x-error": "must be a number from 0 to 100"},
                     "description": "Topic phrases and their weights",
                 },
+                "examples": {
+                    "type": "array",
+                    "maxItems": 200,
+                    "items": TOPIC_EXAMPLE,
+                    "description": "Papers that define the topic, for the automatic relevance score's cold start: "
+                                   "arXiv ids (\"2606.32020\", quoted) or {title, abstract} mappings",
+                },
             },
             "additionalProperties": False,
         },
@@ -181,6 +204,8 @@ CONFIG: dict[str, Any] = {
             "properties": {
                 "history_issues": {"type": "integer", "minimum": 0, "maximum": 60, "x-error": "must be a whole number from 0 to 60",
                                    "description": "Picks of the last N issues count as 'seen before' and lower the novelty of similar papers (default 10)"},
+                "training_issues": {"type": "integer", "minimum": 0, "maximum": 3650, "x-error": "must be a whole number from 0 to 3650",
+                                    "description": "The relevance model learns from the editors' picks and left-out candidates of the last N issues (default 365; 0: topic phrases and examples only)"},
                 "venue_tiers": {
                     "type": "object",
                     "description": "Venue acronym -> tier (1 top, 2 high, 3 medium, 0 accepted but unranked); overrides the built-in table",
@@ -188,6 +213,9 @@ CONFIG: dict[str, Any] = {
                 },
                 "labs": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True,
                          "description": "Affiliations or author names that signal a strong lab"},
+                "relevance_floor": {"type": "number", "minimum": 0, "maximum": 10, "x-error": "must be a number from 0 to 10",
+                                    "description": "`digest new` proposes only candidates whose automatic relevance is at "
+                                                   "least this (0-10, default 4); fewer cards rather than off-topic ones"},
             },
             "additionalProperties": False,
         },

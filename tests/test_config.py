@@ -7,7 +7,7 @@ from datetime import time as dtime
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from digest.config import load_config
+from digest.config import DEFAULT_RELEVANCE_FLOOR, TopicExample, load_config
 from digest.errors import DigestError
 
 from conftest import ROOT, write
@@ -61,11 +61,47 @@ def test_unknown_key_is_located_with_a_did_you_mean(tmp_path):
     ("ranking:\n  featured: many\n", ":7:13:", "must be a whole number"),
     ("schedule:\n  holidays: [2026-02-30]\n", ":7:14:", "not a real date"),
     ("ranking:\n  weights: {novelty: 0, relevance: 0, venue: 0, evidence: 0}\n", ":7:12:", "all ranking weights are 0"),
+    ("topic:\n  examples: [2606.3202]\n", ":7:14:", "must be text or a mapping of keys, not the number 2606.3202 (put the value in quotes)"),
+    ("topic:\n  examples: ['not an id']\n", ":7:14:", "topic.examples[0] is not an arXiv id"),
+    ("topic:\n  examples: ['2613.00001']\n", ":7:14:", "'2613.00001' is not an arXiv id"),
+    ("topic:\n  examples: [{abstract: text only}]\n", ":7:14:", "missing required key 'title' in topic.examples[0]"),
+    ("topic:\n  examples: [{title: T, abstrct: x}]\n", ":7:25:", "unknown key 'abstrct' in topic.examples[0]; did you mean 'abstract'?"),
+    ("topic:\n  examples: [{title: '  '}]\n", ":7:22:", "topic.examples[0].title must not be empty"),
+    ("topic:\n  examples: [[a, b]]\n", ":7:14:", "must be text or a mapping of keys, not a list"),
+    ("topic:\n  examples: ['2606.32020', '2606.32021',\n    '2606.32020v3']\n", ":8:5:",
+     "arXiv 2606.32020 is listed twice in topic.examples (first at line 7)"),
+    ("scoring:\n  relevance_floor: 11\n", ":7:20:", "scoring.relevance_floor must be a number from 0 to 10"),
+    ("scoring:\n  relevance_floor: -1\n", ":7:20:", "scoring.relevance_floor must be a number from 0 to 10"),
+    ("scoring:\n  relevance_floor: high\n", ":7:20:", "scoring.relevance_floor must be a number"),
 ])
 def test_bad_values_are_located_and_explained(tmp_path, extra, where, words):
     path = write(tmp_path / "digest.yaml", MINIMAL + extra)
     (msg,) = problems_of(path)
     assert where in msg and words in msg, msg
+
+
+def test_topic_examples_are_arxiv_ids_or_titles_with_abstracts(tmp_path):
+    path = write(tmp_path / "digest.yaml", MINIMAL + """
+topic:
+  examples:
+    - "2606.32020v2"
+    - "hep-th/9901001"
+    - {title: " One-step distillation ", abstract: "We distil a teacher."}
+    - title: Flow matching for video
+""")
+    config = load_config(path)
+    assert config.examples == (
+        TopicExample("2606.32020", "", ""),  # versionless: the scorer looks the paper up
+        TopicExample("hep-th/9901001", "", ""),
+        TopicExample(None, "One-step distillation", "We distil a teacher."),
+        TopicExample(None, "Flow matching for video", ""),
+    )
+    assert load_config(write(tmp_path / "min.yaml", MINIMAL)).examples == ()
+
+
+def test_relevance_floor_defaults_to_4_and_takes_fractions(tmp_path):
+    assert load_config(write(tmp_path / "a.yaml", MINIMAL)).relevance_floor == DEFAULT_RELEVANCE_FLOOR == 4
+    assert load_config(write(tmp_path / "b.yaml", MINIMAL + "scoring:\n  relevance_floor: 6.5\n")).relevance_floor == 6.5
 
 
 def test_unknown_time_zone_names_the_zone(tmp_path):
