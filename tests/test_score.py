@@ -132,11 +132,12 @@ def test_non_generative_diffusion_scores_low_and_says_why(arxiv_id, sense):
     assert sense in rel["reason"] and "another sense" in rel["reason"]
 
 
-def test_full_marks_need_the_abstract_to_keep_coming_back_to_the_topic():
+def test_top_marks_need_the_abstract_to_keep_coming_back_to_the_topic():
     # Both have "diffusion" and "distillation" in the title; only TSD-SR's abstract keeps using them.
-    assert scores_in(paper(TSD_SR))["relevance"]["value"] == 10
+    tsd = scores_in(paper(TSD_SR))["relevance"]
     implicit = scores_in(paper(IMPLICIT))["relevance"]
-    assert implicit["value"] == 9 and "abstract says 'diffusion' 1×" in implicit["reason"]
+    assert tsd["value"] >= 9 and implicit["value"] < tsd["value"]
+    assert "abstract says 'diffusion' 1×" in implicit["reason"]
 
 
 def test_title_hit_weighs_more_than_an_abstract_hit():
@@ -168,18 +169,24 @@ def test_a_paper_with_no_topic_phrase_scores_zero():
 # --- venue -----------------------------------------------------------------------------------
 
 
-def test_venue_tiers_main_over_workshop_over_review_over_none():
+def test_venue_tiers_main_over_workshop_over_no_information():
     values = [value(paper(DIG, venue=v), "venue") for v in
               ("ECCV 2026", "ECCV 2026 Workshop", "under review: ECCV 2026", None)]
-    assert values == sorted(values, reverse=True) and len(set(values)) == 4
-    assert values[-1] == 3
+    assert values[0] > values[1] > values[2]
+    # No information is neutral, the middle of the scale, and "under review" is no information yet.
+    assert values[2] == values[3] == 5
     assert scores_in(paper(DIG))["venue"]["reason"] == "no venue or lab signal found"
+
+
+def test_a_window_without_venues_is_not_reordered_by_venue():
+    scores = score_all(topic_window(), ctx())
+    assert {s["venue"]["value"] for s in scores.values()} == {5}
 
 
 def test_venue_tier_table_and_oral_bonus():
     top, high, mid, other = (value(paper(DIG, venue=v), "venue")
                              for v in ("CVPR 2025", "AAAI 2025", "WACV 2025", "Foo Symposium 2025"))
-    assert top > high > mid > other > 3
+    assert top > high > mid > other > 5
     oral = scores_in(paper(DIG, venue="CVPR 2025 (Oral)"))["venue"]
     assert oral["value"] == top + 1 and "oral" in oral["reason"]
     assert "accepted: CVPR 2025" in oral["reason"]
@@ -217,16 +224,27 @@ def test_lab_signal_adds_a_point_or_two_capped():
 # --- evidence --------------------------------------------------------------------------------
 
 
-def test_evidence_rises_with_quantitative_claims():
-    many = scores_in(paper(DEXDIFFUSER))["evidence"]
+def with_sentence(arxiv_id: str, sentence: str) -> dict:
+    return paper(arxiv_id, abstract=f"{paper(arxiv_id)['abstract']} {sentence}")
+
+
+def test_evidence_counts_what_a_reader_would_not_the_numbers():
     none = scores_in(paper(GALAXIES))["evidence"]
-    assert many["value"] >= 7 > 2 >= none["value"]
-    assert "quantitative results (59.2%" in many["reason"]
-    claims = " It improves FID from 12.3 to 8.1 on ImageNet and runs 4.5× faster, with 78.4% accuracy on COCO."
-    more = scores_in(paper(GALAXIES, abstract=paper(GALAXIES)["abstract"] + claims))["evidence"]
-    assert more["value"] > none["value"]
-    for label in ("12.3→8.1", "4.5×", "78.4%", "ImageNet", "COCO", "FID"):
-        assert label in more["reason"]
+    assert none["value"] == 3 and "no benchmarks, baselines" in none["reason"]
+    numbers = value(with_sentence(GALAXIES, "It reaches 12.3, 8.1, 4.5, 78.4, 61.2, 33.3 and 17.9."), "evidence")
+    benchmarks = scores_in(with_sentence(GALAXIES, "We evaluate on ImageNet, COCO and FFHQ."))["evidence"]
+    baselines = scores_in(with_sentence(GALAXIES, "It outperforms strong baselines."))["evidence"]
+    ablation = scores_in(with_sentence(GALAXIES, "Ablations isolate each component."))["evidence"]
+    human = scores_in(with_sentence(GALAXIES, "A user study confirms the gains."))["evidence"]
+    # A pile of numbers counts for less than naming three benchmarks.
+    assert numbers <= none["value"] + 1 < benchmarks["value"]
+    assert "3 benchmarks named (ImageNet, COCO, FFHQ)" in benchmarks["reason"]
+    assert baselines["value"] > none["value"] and "compared with baselines ('outperforms')" in baselines["reason"]
+    assert ablation["value"] > none["value"] and "ablations" in ablation["reason"]
+    assert human["value"] > none["value"] and "human study ('user study')" in human["reason"]
+    everything = with_sentence(GALAXIES, "We evaluate on ImageNet, COCO and FFHQ, outperform baselines, "
+                                         "ablate each part and run a user study.")
+    assert value(everything, "evidence") >= 9
 
 
 def test_evidence_rises_with_released_code_and_project_page():
@@ -239,9 +257,9 @@ def test_evidence_rises_with_released_code_and_project_page():
     assert "code released" in scores_in(code)["evidence"]["reason"]
 
 
-def test_theory_gives_a_modest_floor():
+def test_theory_counts_as_evidence():
     ev = scores_in(paper(THEORY))["evidence"]
-    assert ev["value"] == 4 and "theory" in ev["reason"]
+    assert ev["value"] >= 5 and "theory" in ev["reason"]
 
 
 # --- novelty ---------------------------------------------------------------------------------
@@ -251,8 +269,26 @@ def test_replacement_scores_lower_than_a_new_submission():
     new = scores_in(paper(TSD_SR))["novelty"]
     replacement = scores_in(paper(DIG))["novelty"]
     assert new["value"] > replacement["value"]
-    assert new["reason"].startswith("new submission (v1)")
+    assert new["reason"].startswith("new submission; ")
     assert replacement["reason"].startswith("replacement (v2)")
+
+
+def test_a_substantial_revision_recovers_like_a_venue():
+    plain = value(paper(DIG), "novelty")
+    revised = scores_in(paper(DIG, comment="v2: major revision, new experiments on video"))["novelty"]
+    assert revised["value"] > plain and "major revision" in revised["reason"]
+
+
+def test_novelty_reads_what_a_paper_claims_to_contribute():
+    base = paper(GALAXIES, title="Galaxies", abstract="We study galaxy images.")
+    method = dict(base, abstract="We propose a new training objective and a sampler, and prove a convergence bound.")
+    applied = dict(base, abstract="We build a framework and a pipeline with a plug-and-play module.")
+    survey = dict(base, title="A survey of diffusion models for galaxies")
+    values = [value(c, "novelty") for c in (method, base, applied, survey)]
+    assert values == sorted(values, reverse=True) and len(set(values)) == 4
+    assert "claims a method or finding (we propose, training" in scores_in(method)["novelty"]["reason"]
+    assert "applies, packages or measures (framework" in scores_in(applied)["novelty"]["reason"]
+    assert "a survey or review" in scores_in(survey)["novelty"]["reason"]
 
 
 def test_replacement_with_a_new_venue_recovers():
@@ -279,9 +315,10 @@ def test_similarity_to_recent_picks_lowers_novelty_and_names_the_closest():
     c = paper(SPEECHWRITER)
     alone = scores_in(c, context=far)["novelty"]
     crowded = scores_in(c, context=near)["novelty"]
-    assert alone["value"] == 9 and "far from recent picks" in alone["reason"]
+    assert alone["value"] >= 5 and "far from recent picks" in alone["reason"]
     assert crowded["value"] <= alone["value"] - 3
-    assert f"close to {GHOSTWRITER} featured 2024-11-26" in crowded["reason"]
+    # The reason links the earlier issue.
+    assert f"close to {GHOSTWRITER} featured 2024-11-26 (2024/11/26/," in crowded["reason"]
 
 
 HYPE = ["novel", "first", "state-of-the-art", "unprecedented", "groundbreaking", "the first-ever", "SOTA"]
@@ -353,12 +390,16 @@ def test_topic_window_top_ten_are_on_topic_and_passing_mentions_rank_low():
     assert 55 <= len(window) <= 65
     scores = score_all(window, ctx())
     order = sorted(scores, key=lambda pid: _rank_key(pid, scores[pid]))
-    assert all(scores[pid]["relevance"]["value"] >= 7 for pid in order[:10])
+    assert all(scores[pid]["relevance"]["value"] >= 6 for pid in order[:10])
     rx = re.compile(r"(?<!\w)(?:diffusion|flow[\s-]+matching|score[\s-]+based|distillation)s?(?!\w)", re.IGNORECASE)
     by_id = {c["id"]: c for c in window}
+    # A paper that names the topic once in passing, and whose title is about something other than
+    # generating (a text-to-image title with one "diffusion" in the abstract is on topic).
+    generative = re.compile(r"(?i)generat|synthes|text-to-|editing")
     passing = [pid for pid in order
-               if not rx.search(by_id[pid]["title"]) and len(rx.findall(by_id[pid]["abstract"])) == 1]
-    assert len(passing) >= 15
+               if not rx.search(by_id[pid]["title"]) and len(rx.findall(by_id[pid]["abstract"])) == 1
+               and not generative.search(by_id[pid]["title"])]
+    assert len(passing) >= 8
     for pid in passing:
         assert order.index(pid) >= len(order) / 2, (pid, order.index(pid))
 

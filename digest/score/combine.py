@@ -18,7 +18,7 @@ def score_candidate(c: dict, ctx: ScoringContext, corpus: Corpus) -> dict[str, d
     doc = corpus.doc(c, topic)
     results = {
         "novelty": _novelty(c, doc, ctx, corpus),
-        "relevance": _relevance(doc, topic, corpus),
+        "relevance": _relevance(c, doc, topic, corpus),
         "venue": _venue(c, ctx),
         "evidence": _evidence(c, doc),
     }

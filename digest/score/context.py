@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+
+from .learned import RelevanceModel
 
 
 SIGNAL_ORDER = ("novelty", "relevance", "venue", "evidence")
@@ -24,21 +27,24 @@ class HistoryItem:
 
 @dataclass(frozen=True)
 class ScoringContext:
-    """What scoring needs besides the candidate: topic phrases, venue tiers, labs, recent picks."""
+    """What scoring needs besides the candidate: topic phrases, venue tiers, labs, recent picks, the relevance model."""
 
     phrases: dict[str, float]
     venue_tiers: dict[str, int] = field(default_factory=dict)
     labs: tuple[str, ...] = ()
     history: tuple[HistoryItem, ...] = ()
+    model: RelevanceModel | None = None
 
     @classmethod
-    def from_config(cls, config: object, history: Iterable[HistoryItem] = ()) -> ScoringContext:
+    def from_config(cls, config: object, history: Iterable[HistoryItem] = (),
+                    model: RelevanceModel | None = None) -> ScoringContext:
         """A context from a digest Config; `venue_tiers` and `labs` are optional attributes there."""
         return cls(
             phrases=dict(getattr(config, "phrases", None) or {}),
             venue_tiers=dict(getattr(config, "venue_tiers", None) or {}),
             labs=tuple(getattr(config, "labs", None) or ()),
             history=tuple(history),
+            model=model,
         )
 
 
@@ -106,3 +112,16 @@ def _is_replacement(c: dict) -> bool:
         return False
     # Backfills from the API have no announce type; the version number is all there is.
     return _version(c) > 1
+
+
+_JOIN = r"[\s\-‐‑‒–—]+"
+
+
+def _word_list(text: str) -> re.Pattern[str]:
+    """One case-insensitive pattern for a whitespace-separated list of whole words (regex entries).
+
+    "\\w*" stems ("robot\\w*" ~ robot, robotic, robotics); a hyphen in an entry also matches a space
+    or a dash ("flow-matching" ~ "flow matching", "Flow–Matching").
+    """
+    entries = [w.replace("-", _JOIN) for w in text.split()]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(entries) + r")(?![\w-])", re.IGNORECASE)

@@ -1,7 +1,6 @@
-"""The evidence signal: numbers, metrics, benchmarks, code, project pages and theory an abstract shows."""
+"""The evidence signal: benchmarks, baselines, ablations, human studies, code and proofs an abstract shows."""
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -115,8 +114,15 @@ def _name_table() -> tuple[dict[str, tuple[tuple[str, str], ...]], frozenset[str
     return table, frozenset(table)
 
 # Saturation scale of the evidence points: 4.5 points -> 6, 9 -> 9, 13.5 -> 10.
-_EVIDENCE_SCALE = 4.5
-_THEORY_FLOOR = 4
+# An abstract that shows nothing starts here; each kind of evidence adds its points (see _evidence).
+_EVIDENCE_BASE = 3.0
+_BASELINES_RE = re.compile(
+    r"\b(?:outperform\w*|surpass\w*|state[\s-]of[\s-]the[\s-]art|sota|baselines?|compared\s+(?:to|with|against)|"
+    r"competitive\s+with|beats?)\b"
+)
+_ABLATION_RE = re.compile(r"\bablat\w*")
+_HUMAN_RE = re.compile(r"\b(?:user\s+stud\w*|human\s+(?:evaluation|study|studies|preference\w*|raters?|judg\w*)|"
+                       r"(?:expert|radiologist|clinician)s?\s+(?:evaluation|study|rating\w*))\b")
 
 
 def _quantitative(text: str) -> list[str]:
@@ -246,6 +252,9 @@ class _Facts:
     experiments: bool
     theory: tuple[str, ...]
     release_words: bool
+    baselines: str = ""     # the words that say so: "outperforms", "compared with"
+    ablation: bool = False
+    human: str = ""
 
 
 def _facts(abstract: str, low: str, tokens: list[str]) -> _Facts:
@@ -267,50 +276,39 @@ def _facts(abstract: str, low: str, tokens: list[str]) -> _Facts:
         experiments="experiment" in found or "user stud" in low,
         theory=tuple(theory),
         release_words="release" in found,
+        baselines=_first(_BASELINES_RE, low),
+        ablation=bool(_ABLATION_RE.search(low)),
+        human=_first(_HUMAN_RE, low),
     )
 
 
+def _first(pattern: re.Pattern[str], low: str) -> str:
+    m = pattern.search(low)
+    return " ".join(m.group(0).split()) if m else ""
+
+
 def _evidence(c: dict, doc: _Doc) -> tuple[int, str]:
+    """What a reader would count as evidence: benchmarks, baselines, ablations, people, code, proofs."""
     f = doc.facts
-    quant, metrics, benches, theory, experiments = f.quant, f.metrics, f.benches, f.theory, f.experiments
-    evaluated, evaluated_what = f.evaluated, f.evaluated_what
     low_all = f"{_text(c, 'abstract')}\n{_text(c, 'comment')}".lower()
     code = bool(_links(c, "code")) or any(h in low_all for h in ("github.com/", "gitlab.com/", "huggingface.co/"))
     project = bool(_links(c, "project")) or ".github.io" in low_all
     promised = not code and (f.release_words or "release" in low_all) and _code_promised(low_all)
-
-    points = 1.0 * min(len(quant), 8) + 0.5 * min(len(metrics), 4) + 0.75 * min(len(benches), 6)
-    if evaluated >= 2:
-        points += 0.5 + 0.1 * min(evaluated, 10)
-    points += 2.0 if code else (0.5 if promised else 0.0)
-    if project:
-        points += 1.0
-    if experiments and not quant:
-        points += 0.5
-    value = _clamp10(10.0 * (1.0 - math.exp(-points / _EVIDENCE_SCALE)))
-    if theory:
-        # Proofs are evidence too, just not the kind that counting numbers can see.
-        value = max(value, _THEORY_FLOOR)
-
-    parts = []
-    if quant:
-        parts.append(f"reports {len(quant)} quantitative result{'s' if len(quant) != 1 else ''} ({', '.join(quant[:3])})")
-    elif experiments:
-        parts.append("experiments but no numbers in the abstract")
-    if metrics:
-        parts.append(f"metric{'s' if len(metrics) > 1 else ''} {', '.join(metrics[:4])}")
-    if benches:
-        parts.append(f"{len(benches)} benchmark{'s' if len(benches) > 1 else ''} ({', '.join(benches[:3])})")
-    if evaluated >= 2:
-        parts.append(f"evaluated on {evaluated_what}")
-    if code:
-        parts.append("code released")
-    elif promised:
-        parts.append("code promised")
-    if project:
-        parts.append("project page")
-    if theory:
-        parts.append(f"theory ({', '.join(theory[:2])})")
+    found = [
+        (1.5 * min(len(f.benches), 3), f"{len(f.benches)} benchmark{'s' if len(f.benches) > 1 else ''} named ({', '.join(f.benches[:3])})"),
+        (1.0 if f.evaluated >= 2 else 0.0, f"evaluated on {f.evaluated_what}"),
+        (1.5 if f.baselines else 0.0, f"compared with baselines ('{f.baselines}')"),
+        (1.0 if f.ablation else 0.0, "ablations"),
+        (1.5 if f.human else 0.0, f"a human study ('{f.human}')"),
+        (2.0 if f.theory else 0.0, f"theory ({', '.join(f.theory[:2])})"),
+        (2.0 if code else (0.5 if promised else 0.0), "code released" if code else "code promised"),
+        (0.5 if project else 0.0, "project page"),
+        # Numbers in an abstract say that something was measured, not how well: a little, capped.
+        (0.5 * min(len(f.quant), 2), f"{len(f.quant)} quantitative result{'s' if len(f.quant) != 1 else ''} ({', '.join(f.quant[:2])})"),
+    ]
+    points = sum(p for p, _ in found)
+    value = _clamp10(_EVIDENCE_BASE + points)
+    parts = [why for p, why in found if p > 0]
     if not parts:
-        return value, "no numbers, benchmarks, code or theory in the abstract"
+        return value, "no benchmarks, baselines, ablations, human study, code or theory in the abstract"
     return value, ", ".join(parts)

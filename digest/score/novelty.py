@@ -1,14 +1,23 @@
 """The novelty signal, and whether a paper was featured before (`seen_before`) and is worth proposing again."""
 from __future__ import annotations
 
-from .context import HistoryItem, ScoringContext, _bare_id, _half_up, _is_replacement, _links, _text, _version
+import re
+
+from .claims import claims, describe_claims
+from .context import HistoryItem, ScoringContext, _bare_id, _clamp10, _half_up, _is_replacement, _links, _text, _version
 from .text import Corpus, _Doc
 from .venue import _STATUS_RANK, _classify, _venue_text
 
 
-_NEW_POINTS = 9
-_REPLACEMENT_POINTS = 5
-_REPLACEMENT_WITH_VENUE_POINTS = 7
+# A new paper starts in the middle; what it claims moves it (claims.py: about -6 to +3).
+_NEW_POINTS = 6
+_REPLACEMENT_POINTS = 3
+# A revision that brings a venue or says it is substantial is close to a new paper.
+_REPLACEMENT_WITH_VENUE_POINTS = 5
+_SUBSTANTIAL_RE = re.compile(
+    r"(?i)\b(?:major|substantial(?:ly)?|significant(?:ly)?|extensive(?:ly)?)\s+(?:revision|revised|update[ds]?|"
+    r"extension|extended|rewritten|changes)\b|\bnew\s+(?:experiments|results|sections?|theory)\b"
+)
 _SEEN_WITH_NEWS_POINTS = 6
 _SEEN_NOTHING_NEW_POINTS = 1
 # Below this, similarity is the normal background between two papers on the same topic.
@@ -62,13 +71,19 @@ def _novelty(c: dict, doc: _Doc, ctx: ScoringContext, corpus: Corpus) -> tuple[i
             base, head = _SEEN_NOTHING_NEW_POINTS, f"already {when}, nothing new since"
     elif _is_replacement(c):
         news = [n for n in _news(c, ctx.venue_tiers, None) if n.startswith("venue ")]
+        substantial = _SUBSTANTIAL_RE.search(_text(c, "comment"))
         if news:
             base, head = _REPLACEMENT_WITH_VENUE_POINTS, f"replacement (v{version}), now with {news[0]}"
+        elif substantial:
+            base, head = _REPLACEMENT_WITH_VENUE_POINTS, f"replacement (v{version}): '{substantial.group(0)}'"
         else:
             base, head = _REPLACEMENT_POINTS, f"replacement (v{version}) of an older paper"
+        found = claims(_text(c, "title"), _text(c, "abstract"))
+        base, head = base + found.points, f"{head}; {describe_claims(found)}"
     else:
         kind = "cross-list" if _text(c, "announce_type").strip().lower() == "cross" else "new submission"
-        base, head = _NEW_POINTS, f"{kind} (v{version})"
+        found = claims(_text(c, "title"), _text(c, "abstract"))
+        base, head = _NEW_POINTS + found.points, f"{kind}; {describe_claims(found)}"
     sim, pick = corpus.closest_pick(doc.terms, key)
     penalty = 0
     if pick is None:
@@ -78,5 +93,5 @@ def _novelty(c: dict, doc: _Doc, ctx: ScoringContext, corpus: Corpus) -> tuple[i
     else:
         penalty = _half_up(10.0 * (sim - _SIM_FLOOR))
         word = "close to" if sim >= _SIM_CLOSE else "somewhat close to"
-        tail = f"{word} {pick.id} featured {pick.issue_date.isoformat()} (similarity {sim:.2f})"
-    return max(0, min(10, base - penalty)), f"{head}; {tail}"
+        tail = f"{word} {pick.id} featured {pick.issue_date.isoformat()} ({pick.url}, similarity {sim:.2f})"
+    return _clamp10(base - penalty), f"{head}; {tail}"

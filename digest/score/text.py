@@ -12,6 +12,7 @@ from operator import mul
 
 from .context import HistoryItem, ScoringContext, _bare_id, _text
 from .evidence import _Facts, _facts
+from .learned import ModelScore, paper_text
 
 
 # --- topic phrases ---------------------------------------------------------------------------
@@ -249,6 +250,20 @@ class Corpus:
         for i, terms in enumerate(history_terms):
             for t, w in self._unit_vector(terms).items():
                 self._index.setdefault(t, []).append((i, w))
+        # The relevance model reads the whole window at once (one matrix product, not one per paper).
+        self.model = ctx.model
+        self._model_scores: dict[tuple[str, str], ModelScore] = {}
+        if ctx.model is not None and ctx.model.kind != "none":
+            keys = list(self._docs)
+            self._model_scores = dict(zip(keys, ctx.model.score([paper_text(t, a) for t, a in keys])))
+
+    def model_score(self, c: dict) -> ModelScore | None:
+        """What the relevance model says of a candidate, or None without a model."""
+        if self.model is None or self.model.kind == "none":
+            return None
+        key = (_text(c, "title"), _text(c, "abstract"))
+        found = self._model_scores.get(key)
+        return found if found is not None else self.model.score([paper_text(*key)])[0]
 
     def _remember(self, title: str, abstract: str) -> _Doc:
         key = (title, abstract)

@@ -24,12 +24,14 @@ DEFAULT_VENUE_TIERS: dict[str, int] = {
     ),
 }
 _VENUE_ALIASES = {"nips": "neurips", "t-pami": "tpami", "pami": "tpami", "sigkdd": "kdd", "acm multimedia": "acm mm"}
-_MAIN_POINTS = {1: 8, 2: 7, 3: 6}
-_OTHER_MAIN_POINTS = 5
-_WORKSHOP_POINTS = {1: 5, 2: 5, 3: 4}
-_OTHER_WORKSHOP_POINTS = 4
-_REVIEW_POINTS = 4
-_NO_VENUE_POINTS = 3
+# No information is neutral (the middle of the scale), so it never reorders papers; "under review"
+# is a hope, not information. An accepted paper gains by its venue's tier.
+_NO_VENUE_POINTS = 5
+_MAIN_POINTS = {1: 9, 2: 8, 3: 7}
+_OTHER_MAIN_POINTS = 6
+_WORKSHOP_POINTS = {1: 6, 2: 6, 3: 6}
+_OTHER_WORKSHOP_POINTS = 6
+_REVIEW_POINTS = _NO_VENUE_POINTS
 _LAB_CAP = 2
 _TIER_WORDS = {1: "top tier", 2: "high tier", 3: "mid tier"}
 _REVIEW_RE = re.compile(r"(?i)\b(?:under\s+review|in\s+review|under\s+submission|submitted|submission)\b")
