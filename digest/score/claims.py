@@ -36,14 +36,15 @@ class Claims:
 
 
 def claims(title: str, abstract: str) -> Claims:
-    """Count method and application claims; the title counts double, a survey in the title costs 3."""
+    """Count method and application claims; the title counts double, a survey in the title costs 1.5."""
     title, abstract = _without_hype(title), _without_hype(abstract)
     m_t, m_a = _found(_METHOD, title), _found(_METHOD, abstract)
     a_t, a_a = _found(_APPLIED, title), _found(_APPLIED, abstract)
     method = min(2 * len(m_t) + len(m_a), _CAP)
     applied = min(2 * len(a_t) + len(a_a), _CAP)
     survey = bool(_SURVEY.search(title))
-    points = 0.5 * (method - applied) - (3.0 if survey else 0.0)
+    # Quarter points: claims nudge novelty (at most about ±1.5), they must not outweigh relevance.
+    points = 0.25 * (method - applied) - (1.5 if survey else 0.0)
     return Claims(points, _distinct(m_t + m_a), _distinct(a_t + a_a), survey)
 
 

@@ -9,9 +9,9 @@ from .text import Corpus, _Doc
 from .venue import _STATUS_RANK, _classify, _venue_text
 
 
-# A new paper starts in the middle; what it claims moves it (claims.py: about -6 to +3).
+# A new paper starts a little above the middle; what it claims moves it (claims.py: about -3 to +1.5).
 _NEW_POINTS = 6
-_REPLACEMENT_POINTS = 3
+_REPLACEMENT_POINTS = 4
 # A revision that brings a venue or says it is substantial is close to a new paper.
 _REPLACEMENT_WITH_VENUE_POINTS = 5
 _SUBSTANTIAL_RE = re.compile(
