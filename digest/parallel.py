@@ -7,6 +7,7 @@ KeyboardInterrupt and ends them at once. Whatever a task raises is raised again 
 """
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import pickle
@@ -213,13 +214,35 @@ def _die_with(parent: int) -> None:
     Otherwise a worker whose parent was killed waits for work forever, keeping the parent's open files,
     the project lock (an flock) among them, so every later run would find the project locked.
     """
+    prctl = _prctl()
+    if prctl is not None:
+        _set_death_signal(prctl, parent)
+
+
+def dies_with_caller() -> Callable[[], None] | None:
+    """A subprocess `preexec_fn` that has the kernel kill the program when this process dies (Linux); None
+    elsewhere. The calling thread must wait for the program (the signal comes when that thread ends).
+
+    For programs that write into a build's folder (Pagefind): left running after the build was killed, one
+    would write its output there after the next build had removed the folder as stale, making it again.
+    """
+    prctl = _prctl()  # looked up here: the child of a threaded process should only call it
+    if prctl is None:
+        return None
+    return functools.partial(_set_death_signal, prctl, os.getpid())
+
+
+def _prctl() -> Callable[..., int] | None:
     try:
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        return ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
-        return
+        return None
+
+
+def _set_death_signal(prctl: Callable[..., int], parent: int) -> None:
+    prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
     if os.getppid() != parent:
         os._exit(1)  # the parent died before prctl took effect
 

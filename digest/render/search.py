@@ -65,6 +65,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from ..manifest import sha256_file
+from ..parallel import dies_with_caller
 
 BUNDLE_DIR = "pagefind"
 SHARDS_FILE = "shards.json"
@@ -529,8 +530,10 @@ def run_pagefind(binary: Path, source: Path, output: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}
     cmd = [str(binary), "--site", ".", "--output-path", str(output), "--silent"]
     try:
+        # Killed with the build: a run left behind would go on writing into the build's folder (an absolute
+        # path) and make it again after the next build removed it as stale (fsutil.clean_stale_build_dirs).
         proc = subprocess.run(cmd, cwd=source, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=TIMEOUT_SECONDS, check=False)
+                              timeout=TIMEOUT_SECONDS, check=False, preexec_fn=dies_with_caller())
     except subprocess.TimeoutExpired:
         raise SearchIndexError(f"Pagefind did not finish indexing the site in {TIMEOUT_SECONDS} s") from None
     except OSError as exc:
