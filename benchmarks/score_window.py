@@ -6,23 +6,33 @@ scores the whole window with `score_all`, and prints the count, the seconds take
 the scorer must handle in under a second) and a history of 50 recent picks, so the similarity
 part of novelty is exercised too.
 
-    python benchmarks/score_window.py [--feed PATH] [--repeat N]
+A third part measures the relevance model on a synthetic record (benchmarks/synth.py) of
+`--record` issues (default 3,650; 0 skips it): training from the whole record with nothing cached,
+again with the record unchanged (the nightly's usual case: the cached model is loaded), and after
+one more issue is published (the record changed: one issue read, the model trained again); then
+the padded 2,000-paper window is scored with that model.
+
+    python benchmarks/score_window.py [--feed PATH] [--repeat N] [--record N]
 """
 from __future__ import annotations
 
 import argparse
+import tempfile
 import re
 import sys
 import time
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from digest.config import load_config  # noqa: E402
 from digest.fetch.records import finish, from_feed  # noqa: E402
 from digest.fetch.rss import parse_listing  # noqa: E402
+from digest.prescore import relevance_model  # noqa: E402
 from digest.score import HistoryItem, ScoringContext, score_all  # noqa: E402
 
 TIE_ORDER = ("relevance", "novelty", "evidence", "venue")  # as in digest.rank
@@ -67,11 +77,38 @@ def report(label: str, count: int, times: list[tuple[float, float]]) -> str:
             f"best of {len(times)} {best[0]:.3f} s (CPU {min(c for _, c in times):.3f} s)")
 
 
+def model_figures(issues: int):
+    """Time the relevance model on a synthetic record of `issues` issues; the model after one more issue."""
+    import synth
+
+    with tempfile.TemporaryDirectory(prefix="digest-score-") as tmp:
+        out = Path(tmp) / "archive"
+        w0 = time.perf_counter()
+        synth.generate(out, issues, hugo=False)
+        print(f"synthetic record of {issues} issues written in {time.perf_counter() - w0:.1f} s (not counted)")
+        config = replace(load_config(out / "digest.yaml"), training_issues=issues)
+        after = synth.END + timedelta(days=1)
+
+        def train(label: str, day: date):
+            w, c = time.perf_counter(), time.process_time()
+            model = relevance_model(config, day)
+            print(f"model, {label}: {time.perf_counter() - w:.2f} s (CPU {time.process_time() - c:.2f} s), "
+                  f"{model.n_positives} picks and {model.n_negatives} left out")
+            return model
+
+        train("nothing cached (every issue read, trained)", after)
+        train("record unchanged (cached model loaded)", after)
+        synth.write_issue(out, after, 1, synth.read_site(out), hugo=False)
+        return train("one issue more (one issue read, trained again)", after + timedelta(days=1))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--feed", type=Path, default=FEED)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--record", type=int, default=3650, help="issues in the synthetic record (0: skip the model)")
     args = ap.parse_args()
+    print("command: python benchmarks/score_window.py " + " ".join(sys.argv[1:]))
     config = load_config(ROOT / "digest.yaml")
     candidates = load_feed(args.feed)
 
@@ -84,6 +121,12 @@ def main() -> None:
     big_ctx = ScoringContext.from_config(config, history)
     big_scores, big_times = timed(big, big_ctx, args.repeat)
     print(report(f"padded window with {len(history)} recent picks", len(big_scores), big_times))
+
+    if args.record:
+        model = model_figures(args.record)
+        model_ctx = ScoringContext.from_config(config, history, model)
+        _, model_times = timed(big, model_ctx, args.repeat)
+        print(report(f"padded window with the model learned from {args.record} issues", len(big), model_times))
 
     by_id = {c["id"]: c for c in candidates}
 

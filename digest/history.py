@@ -1,11 +1,15 @@
 """The digest's record as scoring reads it: recent picks (novelty, "seen before") and editors' decisions (relevance)."""
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 
 from .candidates import Candidates, candidates_path, load_candidates
 from .config import Config
 from .errors import DigestError
+from .fsutil import atomic_write_bytes
+from .jsonfile import read_json
 from .issues import issue_date_from_name, issue_files, load_issue
 from .model import Issue
 from .rank import rank_issue
@@ -44,8 +48,10 @@ def training_record(config: Config, before: date, issues: int | None = None) -> 
     """The editors' decisions of the last `issues` editor files before `before`, as training documents.
 
     Featured papers (the issue's top `featured`, pins included) are positives; candidates the editor
-    left out of the file, or excluded, are negatives; papers listed below the featured ones are
-    neither. The issue being scored is never read: only files dated strictly before it.
+    left out of the file, or excluded, are negatives, from the newest NEGATIVE_ISSUES issues only
+    (older ones would add time, not taste); papers listed below the featured ones are neither. The
+    issue being scored is never read: only files dated strictly before it. Each issue's decisions
+    are kept in `.digest-cache/score/record/` while its two files are unchanged.
     """
     n = config.training_issues if issues is None else issues
     if n <= 0:
@@ -53,14 +59,50 @@ def training_record(config: Config, before: date, issues: int | None = None) -> 
     files, _ = issue_files(config)
     earlier = [p for p in files if (d := issue_date_from_name(p)) and d < before][-n:]
     docs: list[TrainingDoc] = []
-    for path in earlier:
-        try:
-            issue = load_issue(path, config)
-            cands = load_candidates(candidates_path(config.issues_dir, issue.date))
-        except DigestError:
-            continue
-        docs += _decisions(issue, cands, config)
+    for age, path in enumerate(reversed(earlier)):
+        decisions = _cached_decisions(config, path)
+        docs += decisions if age < NEGATIVE_ISSUES else [d for d in decisions if d.label == 1]
     return docs
+
+
+# How many of the newest issues give negatives (candidates left out) to the relevance model.
+NEGATIVE_ISSUES = 365
+_RECORD_FORMAT = 1
+
+
+def _cached_decisions(config: Config, path: Path) -> list[TrainingDoc]:
+    issue_date = issue_date_from_name(path)
+    cpath = candidates_path(config.issues_dir, issue_date)
+    key = json.dumps([_RECORD_FORMAT, _stamp(path), _stamp(cpath), config.featured,
+                      sorted(config.weights.items())])
+    cache = config.cache_dir / "score" / "record" / f"{issue_date.isoformat()}.json"
+    found = read_json(cache)
+    if isinstance(found, dict) and found.get("key") == key and isinstance(found.get("docs"), list):
+        try:
+            return [TrainingDoc(i, text, label, name, issue_date) for i, text, label, name in found["docs"]]
+        except (TypeError, ValueError):
+            pass  # damaged: read the files again
+    try:
+        issue = load_issue(path, config)
+        cands = load_candidates(cpath)
+    except DigestError:
+        return []  # an invalid file teaches nothing; `digest check` reports it
+    docs = _decisions(issue, cands, config)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        rows = [[d.id, d.text, d.label, d.name] for d in docs]
+        atomic_write_bytes(cache, json.dumps({"key": key, "docs": rows}, ensure_ascii=False).encode())
+    except OSError:
+        pass  # a cache that cannot be written costs time, never the result
+    return docs
+
+
+def _stamp(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_mtime_ns, st.st_size]
 
 
 def _decisions(issue: Issue, cands: Candidates | None, config: Config) -> list[TrainingDoc]:

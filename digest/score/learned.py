@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-FORMAT = 1
+FORMAT = 2
 # A learned model needs both kinds of decision; below this, closeness to the examples is all there is.
 MIN_POSITIVES = 5
 MIN_NEGATIVES = 20
 _C = 1.0
 _NEIGHBOURS = 2
+# The newest picks a reason can name (older ones still count through the model's weights).
+_NEIGHBOUR_POOL = 300
+_CLOSE_ENOUGH = 0.05
 _TERMS = 3
 
 
@@ -47,7 +50,7 @@ class ModelScore:
 def training_key(docs: Sequence[TrainingDoc]) -> str:
     """The sha256 of everything a model is trained from (and of this module's format)."""
     h = hashlib.sha256(f"relevance-model {FORMAT}\n".encode())
-    for d in docs:
+    for d in _in_order(docs):
         row = [d.id, d.text, d.label, d.name, d.issue_date.isoformat() if d.issue_date else None]
         h.update(json.dumps(row, ensure_ascii=False).encode())
         h.update(b"\n")
@@ -59,77 +62,84 @@ def paper_text(title: str | None, abstract: str | None) -> str:
     return ". ".join(x.strip() for x in (title or "", abstract or "") if x and x.strip())
 
 
+def _in_order(docs: Sequence[TrainingDoc]) -> tuple[TrainingDoc, ...]:
+    # Sorted, so neither the model nor its cache key depends on the order documents were gathered in.
+    return tuple(sorted(docs, key=lambda d: (d.label, d.issue_date or date.min, d.id, d.text, d.name)))
+
+
 class RelevanceModel:
     """Scores texts against the record: learned (TF-IDF + logistic regression) or by closeness to examples."""
 
     def __init__(self, docs: Sequence[TrainingDoc]):
-        # Sorted, so the model never depends on the order its documents were gathered in.
-        self.docs = tuple(sorted(docs, key=lambda d: (d.label, d.issue_date or date.min, d.id, d.text)))
-        positives = [d for d in self.docs if d.label == 1]
-        negatives = [d for d in self.docs if d.label == 0]
-        self.learned = len(positives) >= MIN_POSITIVES and len(negatives) >= MIN_NEGATIVES
-        self.positives = tuple(positives)
+        ordered = _in_order(docs)
+        positives = [d for d in ordered if d.label == 1]
+        negatives = [d for d in ordered if d.label == 0]
         self.n_positives, self.n_negatives = len(positives), len(negatives)
+        self.learned = len(positives) >= MIN_POSITIVES and len(negatives) >= MIN_NEGATIVES
+        # The papers a reason may name as "close to": the topic's examples and the newest picks.
+        examples = [d for d in positives if d.issue_date is None]
+        picks = [d for d in positives if d.issue_date is not None][-_NEIGHBOUR_POOL:]
+        self._neighbours = tuple(examples + picks)
+        self._neighbour_names = tuple(_label(d) for d in self._neighbours)
         self._vectorizer = None
+        self._terms_by_column: list[str] = []
         self._coef = None
         self._intercept = 0.0
-        self._pos_matrix = None
+        self._neighbour_matrix = None
         if self.learned:
             self._fit(positives, negatives)
 
     @property
     def kind(self) -> str:
         """'learned', 'examples' (closeness to the positives only) or 'none' (nothing to go on)."""
-        return "learned" if self.learned else ("examples" if self.positives else "none")
+        return "learned" if self.learned else ("examples" if self._neighbours else "none")
 
     def _fit(self, positives: list[TrainingDoc], negatives: list[TrainingDoc]) -> None:
         from sklearn.linear_model import LogisticRegression
 
-        texts = [d.text for d in positives + negatives]
-        labels = [1] * len(positives) + [0] * len(negatives)
         vec = _vectorizer(min_df=2)
-        matrix = vec.fit_transform(texts)
+        matrix = vec.fit_transform([d.text for d in positives + negatives])
         clf = LogisticRegression(C=_C, class_weight="balanced", max_iter=2000)
-        clf.fit(matrix, labels)
+        clf.fit(matrix, [1] * len(positives) + [0] * len(negatives))
         self._vectorizer = vec
+        self._terms_by_column = [str(t) for t in vec.get_feature_names_out()]
         self._coef = clf.coef_[0]
         self._intercept = float(clf.intercept_[0])
-        self._pos_matrix = matrix[: len(positives)]
+        self._neighbour_matrix = vec.transform([d.text for d in self._neighbours])
 
     def score(self, texts: Sequence[str]) -> list[ModelScore]:
         """One ModelScore per text, in order."""
         if not texts or self.kind == "none":
             return [ModelScore(0.0, (), ()) for _ in texts]
         if self.learned:
-            vec, pos = self._vectorizer, self._pos_matrix
-            matrix = vec.transform(list(texts))
+            matrix = self._vectorizer.transform(list(texts))
+            neighbours = self._neighbour_matrix
             margins = matrix @ self._coef + self._intercept
         else:
             # Closeness to the examples, with word statistics from the window itself (no labels).
             vec = _vectorizer(min_df=1)
-            vec.fit([d.text for d in self.positives] + list(texts))
+            vec.fit([d.text for d in self._neighbours] + list(texts))
             matrix = vec.transform(list(texts))
-            pos = vec.transform([d.text for d in self.positives])
+            neighbours = vec.transform([d.text for d in self._neighbours])
             margins = None
-        sims = (matrix @ pos.T).toarray()
-        names = vec.get_feature_names_out()
+        sims = (matrix @ neighbours.T).toarray()
         out = []
         for i in range(len(texts)):
             row = sims[i]
-            order = sorted(range(len(row)), key=lambda j: (-row[j], j))[:_NEIGHBOURS]
-            close = tuple(self._label(self.positives[j]) for j in order if row[j] > 0.05)
+            # Stable: among equally close papers the first in the pool's order is named.
+            order = np.argsort(-row, kind="stable")[:_NEIGHBOURS]
+            close = tuple(self._neighbour_names[j] for j in order if row[j] > _CLOSE_ENOUGH)
             if margins is not None:
-                margin = float(margins[i])
-                terms = self._terms(matrix[i], names)
+                margin, terms = float(margins[i]), self._terms(matrix[i])
             else:
-                top = sorted(row, reverse=True)[:_NEIGHBOURS]
-                margin = _EXAMPLE_GAIN * (sum(top) / len(top) - _EXAMPLE_MID)
-                terms = ()
+                top = row[order]
+                margin, terms = _EXAMPLE_GAIN * (float(top.mean()) - _EXAMPLE_MID), ()
             out.append(ModelScore(margin, close, terms))
         return out
 
-    def _terms(self, row, names) -> tuple[str, ...]:
-        contrib = [(float(v * self._coef[j]), str(names[j])) for j, v in zip(row.indices, row.data)]
+    def _terms(self, row) -> tuple[str, ...]:
+        names = self._terms_by_column
+        contrib = [(float(v * self._coef[j]), names[j]) for j, v in zip(row.indices, row.data)]
         contrib = [c for c in contrib if c[0] > 0]
         contrib.sort(key=lambda c: (-c[0], c[1]))
         picked: list[str] = []
@@ -142,12 +152,13 @@ class RelevanceModel:
                 break
         return tuple(picked)
 
-    @staticmethod
-    def _label(d: TrainingDoc) -> str:
-        return f"{d.name} ({d.issue_date.isoformat()})" if d.issue_date else f"{d.name} (topic example)"
+
+def _label(d: TrainingDoc) -> str:
+    return f"{d.name} ({d.issue_date.isoformat()})" if d.issue_date else f"{d.name} (topic example)"
 
 
-# Closeness to examples -> the learned model's log-odds scale: cosine 0.15 is even, 0.35 clearly on topic.
+# Closeness to examples -> the learned model's log-odds scale: a mean cosine of 0.12 to the two
+# closest examples is even odds, 0.3 clearly on topic.
 _EXAMPLE_MID = 0.12
 _EXAMPLE_GAIN = 10.0
 
