@@ -1,27 +1,25 @@
 """What a paper claims to contribute, read from its title and abstract: a method or theory, or an application."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from .context import _word_list
+from .context import _distinct, _word_hits, _word_lists
 from .text import _HYPE_WORDS, _TERM_STRIP
 
 
-# Contributions to the method itself: its objective, sampler, architecture, theory, or a new finding.
+# method: contributions to the method itself, its objective, sampler, architecture, theory, a finding;
+# applied: contributions that apply, package, measure or collect (valuable, but not a new method).
 # Self-declared claims ("novel", "first", "state-of-the-art") are deliberately absent: writing them
 # must never raise novelty.
-_METHOD = _word_list(r"""
+_WORDS = _word_lists(method=r"""
     training objectives? loss sampler\w* sampling solvers? schedul\w* architectures? theor\w* theorems? proves?
     proofs? analy[sz]\w* convergence bounds? scaling distributions? velocity score objectives? formulation principled
     we\s+introduce we\s+propose we\s+prove we\s+identify we\s+reveal we\s+find we\s+show\s+that
-""")
-# Contributions that apply, package, measure or collect: valuable, but not a new method.
-_APPLIED = _word_list(r"""
+""", applied=r"""
     framework pipeline modules? plug-and-play applications? applied applying case\s+study system toolkit
     datasets? benchmarks? survey review overview empirical\s+study comparative
 """)
-_SURVEY = _word_list(r"survey review overview tutorial position\s+paper")
+_SURVEY = _word_lists(survey=r"survey review overview tutorial position\s+paper")
 _CAP = 6
 
 
@@ -38,8 +36,11 @@ class Claims:
 def claims(title: str, abstract: str) -> Claims:
     """Count method and application claims; the title counts double, a survey in the title costs 1.5."""
     title, abstract = _without_hype(title), _without_hype(abstract)
-    m_t, m_a = _found(_METHOD, title), _found(_METHOD, abstract)
-    a_t, a_a = _found(_APPLIED, title), _found(_APPLIED, abstract)
+    in_title, in_abstract = _word_hits(_WORDS, title), _word_hits(_WORDS, abstract)
+    m_t = [w for kind, w, _ in in_title if kind == "method"]
+    m_a = [w for kind, w, _ in in_abstract if kind == "method"]
+    a_t = [w for kind, w, _ in in_title if kind == "applied"]
+    a_a = [w for kind, w, _ in in_abstract if kind == "applied"]
     method = min(2 * len(m_t) + len(m_a), _CAP)
     applied = min(2 * len(a_t) + len(a_a), _CAP)
     survey = bool(_SURVEY.search(title))
@@ -51,6 +52,9 @@ def claims(title: str, abstract: str) -> Claims:
 def _without_hype(text: str) -> str:
     # Hype words go before matching: inserted anywhere ("we novel propose") they could otherwise
     # break a claim apart, and self-praise must move novelty neither way.
+    low = text.lower()
+    if not any(h in low for h in _HYPE_WORDS):
+        return text
     kept: list[str] = []
     for word in text.split():
         if word.strip(_TERM_STRIP).lower() in _HYPE_WORDS:
@@ -59,14 +63,6 @@ def _without_hype(text: str) -> str:
             continue
         kept.append(word)
     return " ".join(kept)
-
-
-def _found(pattern: re.Pattern[str], text: str) -> list[str]:
-    return [" ".join(m.group(0).lower().split()) for m in pattern.finditer(text)]
-
-
-def _distinct(words: list[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(words))
 
 
 def describe_claims(found: Claims) -> str:

@@ -117,11 +117,25 @@ def _is_replacement(c: dict) -> bool:
 _JOIN = r"[\s\-‐‑‒–—]+"
 
 
-def _word_list(text: str) -> re.Pattern[str]:
-    """One case-insensitive pattern for a whitespace-separated list of whole words (regex entries).
+def _word_lists(**lists: str) -> re.Pattern[str]:
+    """One case-insensitive pattern over whitespace-separated word lists (regex entries), a named group
+    a list, so one pass over a text finds the words of every list.
 
     "\\w*" stems ("robot\\w*" ~ robot, robotic, robotics); a hyphen in an entry also matches a space
     or a dash ("flow-matching" ~ "flow matching", "Flow–Matching").
     """
-    entries = [w.replace("-", _JOIN) for w in text.split()]
-    return re.compile(r"(?<![\w-])(?:" + "|".join(entries) + r")(?![\w-])", re.IGNORECASE)
+    body = "|".join(f"(?P<{name}>" + "|".join(w.replace("-", _JOIN) for w in words.split()) + ")"
+                    for name, words in lists.items())
+    return re.compile(r"(?<![\w-])(?:" + body + r")(?![\w-])", re.IGNORECASE)
+
+
+def _word_hits(pattern: re.Pattern[str], text: str) -> list[tuple[str, str, int]]:
+    """(list name, the word as a reason shows it, where it starts) for each match of a _word_lists pattern."""
+    # Folded, so "Flow-Matching" and "flow matching" name one word in a reason.
+    return [(m.lastgroup or "", " ".join(m.group(0).lower().replace("-", " ").split()), m.start())
+            for m in pattern.finditer(text)]
+
+
+def _distinct(words: Iterable[str]) -> tuple[str, ...]:
+    """The words once each, in first-seen order."""
+    return tuple(dict.fromkeys(words))

@@ -306,7 +306,7 @@ def _evidence(c: dict, doc: _Doc) -> tuple[int, str]:
         (1.5 if f.human else 0.0, f"a human study ('{f.human}')"),
         (2.0 if f.theory else 0.0, f"theory ({', '.join(f.theory[:2])})"),
         (2.0 if code else (0.5 if promised else 0.0), "code released" if code else "code promised"),
-        (0.5 if project else 0.0, "project page"),
+        (1.0 if project else 0.0, "project page"),
         # Numbers in an abstract say that something was measured, not how well: a little, capped.
         (0.5 * min(len(f.quant), 2), f"{len(f.quant)} quantitative result{'s' if len(f.quant) != 1 else ''} ({', '.join(f.quant[:2])})"),
     ]

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .context import _word_list
+from .context import _distinct, _word_hits, _word_lists
 
-# Fields whose own yardstick judges a paper that uses a generative model as one of its parts.
-_APPLICATION = _word_list(r"""
+# field: fields whose own yardstick judges a paper that uses a generative model as one of its parts;
+# method: the generative model's own vocabulary, what it does, how it is trained and sampled.
+_WORDS = _word_lists(field=r"""
     robot\w* manipulat\w* grasp\w* embodied locomotion navigation driving autonomous vehicles? traffic lidar radar
     medical clinical patients? mri ct x-ray radiolog\w* patholog\w* histopatholog\w* surg\w* ecg eeg fmri brain
     tumou?rs? lesions? cancer cardiac retinal dental anatom\w* remote satellite sentinel\w* aerial hyperspectral sar
@@ -22,9 +23,7 @@ _APPLICATION = _word_list(r"""
     trajector\w* pedestrians? crowd anomaly detection detectors? segmentation classification classifiers?
     recognition tracking counting localization re-identification pose estimation polic\w* reinforcement planning
     planners? control augmentation downstream forensic\w* deepfakes? speech asr
-""")
-# The generative model's own vocabulary: what it does, how it is trained and sampled.
-_METHOD = _word_list(r"""
+""", method=r"""
     generation generative generators? synthesi[sz]\w* editing text-to-image text-to-video image-to-video text-to-3d
     text-to-audio text-to-speech sampling samplers? denois\w* diffusion flow-matchings? rectified-flows? consistency guidance
     classifier-free one-step few-step distill\w* noise schedul\w* latents? dit dits score-based sde ode
@@ -53,17 +52,17 @@ class Subject:
     away_category: str | None
 
 
-def _found(pattern: re.Pattern[str], text: str) -> list[str]:
-    # Folded, so "Flow-Matching" and "flow matching" name one word in a reason.
-    return [" ".join(m.group(0).lower().replace("-", " ").split()) for m in pattern.finditer(text)]
-
-
 def subject(title: str, abstract: str, primary_category: str | None) -> Subject:
     """How much the paper is about the generative method itself rather than about another field."""
-    first = _SENTENCE_END.split(abstract, 1)[0]
-    t_method, t_field = _found(_METHOD, title), _found(_APPLICATION, title)
-    f_method, f_field = _found(_METHOD, first), _found(_APPLICATION, first)
-    a_method, a_field = _found(_METHOD, abstract), _found(_APPLICATION, abstract)
+    end = _SENTENCE_END.search(abstract)
+    first_end = end.start() if end else len(abstract)
+    title_hits, abstract_hits = _word_hits(_WORDS, title), _word_hits(_WORDS, abstract)
+    t_method = [w for kind, w, _ in title_hits if kind == "method"]
+    t_field = [w for kind, w, _ in title_hits if kind == "field"]
+    a_method = [w for kind, w, _ in abstract_hits if kind == "method"]
+    a_field = [w for kind, w, _ in abstract_hits if kind == "field"]
+    f_method = [w for kind, w, at in abstract_hits if kind == "method" and at < first_end]
+    f_field = [w for kind, w, at in abstract_hits if kind == "field" and at < first_end]
     points = (
         _TITLE_METHOD * min(len(t_method), _CAP) - _TITLE_APPLICATION * min(len(t_field), _CAP)
         + _FIRST_WEIGHT * (min(len(f_method), _CAP) - min(len(f_field), _CAP))
@@ -73,13 +72,6 @@ def subject(title: str, abstract: str, primary_category: str | None) -> Subject:
     if away:
         points -= _AWAY_FROM_HOME
     return Subject(points, _distinct(t_method + f_method + a_method), _distinct(t_field + f_field + a_field), away)
-
-
-def _distinct(words: list[str]) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for w in words:
-        seen.setdefault(w, None)
-    return tuple(seen)
 
 
 def describe(s: Subject) -> str:
