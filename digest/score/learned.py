@@ -23,7 +23,7 @@ _C = 1.0
 _NEIGHBOURS = 2
 # The newest picks a reason can name (older ones still count through the model's weights).
 _NEIGHBOUR_POOL = 300
-_CLOSE_ENOUGH = 0.05
+_CLOSE_ENOUGH = 0.02
 _TERMS = 3
 
 
@@ -75,6 +75,7 @@ class RelevanceModel:
         positives = [d for d in ordered if d.label == 1]
         negatives = [d for d in ordered if d.label == 0]
         self.n_positives, self.n_negatives = len(positives), len(negatives)
+        self.n_examples = sum(1 for d in positives if d.issue_date is None)
         self.learned = len(positives) >= MIN_POSITIVES and len(negatives) >= MIN_NEGATIVES
         # The papers a reason may name as "close to": the topic's examples and the newest picks.
         examples = [d for d in positives if d.issue_date is None]
@@ -87,7 +88,11 @@ class RelevanceModel:
         self._intercept = 0.0
         self._neighbour_matrix = None
         if self.learned:
-            self._fit(positives, negatives)
+            try:
+                self._fit(positives, negatives)
+            except ValueError:
+                # No word occurs twice (or only stop words): nothing to learn; closeness still works.
+                self.learned = False
 
     @property
     def kind(self) -> str:
@@ -118,7 +123,10 @@ class RelevanceModel:
         else:
             # Closeness to the examples, with word statistics from the window itself (no labels).
             vec = _vectorizer(min_df=1)
-            vec.fit([d.text for d in self._neighbours] + list(texts))
+            try:
+                vec.fit([d.text for d in self._neighbours] + list(texts))
+            except ValueError:  # only stop words, or no words at all: nothing to be close to
+                return [ModelScore(0.0, (), ()) for _ in texts]
             matrix = vec.transform(list(texts))
             neighbours = vec.transform([d.text for d in self._neighbours])
             margins = None

@@ -96,7 +96,9 @@ def _model_part(ms: ModelScore | None, corpus: Corpus) -> str:
     if ms.terms:
         bits.append("terms: " + ", ".join(ms.terms))
     if model is not None and model.kind == "learned":
-        head = f"learned from {model.n_positives} picks and {model.n_negatives} left out"
+        picks = model.n_positives - model.n_examples
+        examples = f", {model.n_examples:,} examples" if model.n_examples else ""
+        head = f"learned from {picks:,} picks{examples} and {model.n_negatives:,} left out"
         return f"{head}: {'; '.join(bits)}" if bits else f"{head}: nothing like the picks"
     return "; ".join(bits) if bits else "far from the topic's examples"
 
