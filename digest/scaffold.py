@@ -103,10 +103,16 @@ def scaffold_text(config: Config, issue_date: date, cands: Candidates | None) ->
         "# This file is the editor's: no digest command rewrites it once it exists.",
         "# Automatic scores are in the comments; write a signal into `scores:` to set it yourself",
         "# (any subset, 0-10). Empty prose fields are left off the page, never published blank.",
+        "# Featuring a paper teaches the automatic relevance what this digest is about; leaving one out",
+        "# teaches it what it is not.",
         f"date: {issue_date.isoformat()}",
         f"# published: {issue_date.isoformat()}T{config.schedule.cutoff.strftime('%H:%M')}:00"
         f"{_offset(config, issue_date)}",
     ]
+    if not config.examples:
+        lines.append("# Tip: no topic.examples in digest.yaml. Until a few issues are published, the automatic")
+        lines.append("# relevance knows the topic only by its phrases: list 5-15 papers that define it there")
+        lines.append("# (arXiv ids, or a title and abstract; README, \"Automatic pre-scores\").")
     if ranked:
         lines.append(f"# Proposed: the top {featured} by automatic total among the candidates whose automatic relevance")
         lines.append(f"# is {floor}/10 or more, the relevance floor (change it with scoring.relevance_floor in digest.yaml).")

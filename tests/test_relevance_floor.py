@@ -185,3 +185,15 @@ def test_rank_marks_only_other_candidates_once_the_editor_chose(empty_project, c
     rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
     assert rows["2411.00001"]["in_issue"] and "below_floor" not in rows["2411.00001"]  # the editor's choice stands
     assert rows["2411.00002"]["below_floor"] is True and "below_floor" not in rows["2411.00003"]
+
+
+def test_new_file_says_how_to_seed_the_topic_only_when_no_examples_are_configured(empty_project: Path):
+    write_candidates(empty_project, MIXED)
+    text, _ = new_file(empty_project)
+    assert "topic.examples" not in text  # the shipped digest.yaml lists examples
+    (empty_project / "issues" / f"{DATE}.yaml").unlink()
+    cfg = empty_project / "digest.yaml"
+    cfg.write_text(re.sub(r"(?ms)^  examples:\n(    .*\n|      .*\n|  #.*\n)*", "", cfg.read_text()))
+    assert load_config(cfg).examples == ()
+    text, _ = new_file(empty_project)
+    assert "# Tip: no topic.examples in digest.yaml" in text and "Automatic pre-scores" in text
