@@ -19,11 +19,7 @@ from .score.learned import TrainingDoc, paper_text
 
 def recent_picks(config: Config, before: date, issues: int | None = None) -> list[HistoryItem]:
     """The featured papers of the last `issues` editor files dated before `before` (unreadable files are skipped)."""
-    n = config.history_issues if issues is None else issues
-    if n <= 0:
-        return []
-    files, _ = issue_files(config)
-    earlier = [p for p in files if (d := issue_date_from_name(p)) and d < before][-n:]
+    earlier = _issues_before(config, before, config.history_issues if issues is None else issues)
     out: list[HistoryItem] = []
     for path in earlier:
         try:
@@ -53,16 +49,20 @@ def training_record(config: Config, before: date, issues: int | None = None) -> 
     issue being scored is never read: only files dated strictly before it. Each issue's decisions
     are kept in `.digest-cache/score/record/` while its two files are unchanged.
     """
-    n = config.training_issues if issues is None else issues
-    if n <= 0:
-        return []
-    files, _ = issue_files(config)
-    earlier = [p for p in files if (d := issue_date_from_name(p)) and d < before][-n:]
+    earlier = _issues_before(config, before, config.training_issues if issues is None else issues)
     docs: list[TrainingDoc] = []
     for age, path in enumerate(reversed(earlier)):
         decisions = _cached_decisions(config, path)
         docs += decisions if age < NEGATIVE_ISSUES else [d for d in decisions if d.label == 1]
     return docs
+
+
+def _issues_before(config: Config, before: date, n: int) -> list[Path]:
+    """The last `n` editor files dated strictly before `before`, oldest first."""
+    if n <= 0:
+        return []
+    files, _ = issue_files(config)
+    return [p for p in files if (d := issue_date_from_name(p)) and d < before][-n:]
 
 
 # How many of the newest issues give negatives (candidates left out) to the relevance model.
