@@ -22,11 +22,12 @@ _TITLE_ONLY_CAP = 8
 _FULL_MARKS_MIN_ABSTRACT_HITS = 3
 # The three parts add up on one scale: the phrases' 0-10, the subject's points (about -12 to +8),
 # and the model's log-odds times _MODEL_GAIN (a margin of 1 is worth a title mention or two).
-# A logistic then maps the sum to 0-10. Set on the development set's distributions: the median
-# tool or passing paper lands near 2, the median core paper near 5, the median pick near 8.
-_MODEL_GAIN = 16.0
+# A logistic then maps the sum to 0-10. Set on the development set's distributions (whole classes:
+# core, tool, passing, picks), then a 3x3 grid of gain and spread, flat within noise on the picks;
+# the steeper, lower-gain corner kept tool and passing papers out of the top 10 best.
+_MODEL_GAIN = 12.0
 _MID = -2.0
-_SPREAD = 5.0
+_SPREAD = 4.0
 # Without a model (no examples, no record) the phrases and the subject are all there is: a paper
 # that uses the phrases well (about 8) with a neutral subject lands a little above the middle.
 _MID_WITHOUT_MODEL = 6.0
