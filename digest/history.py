@@ -89,7 +89,6 @@ def _cached_decisions(config: Config, path: Path) -> list[TrainingDoc]:
         return []  # an invalid file teaches nothing; `digest check` reports it
     docs = _decisions(issue, cands, config)
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
         rows = [[d.id, d.text, d.label, d.name] for d in docs]
         atomic_write_bytes(cache, json.dumps({"key": key, "docs": rows}, ensure_ascii=False).encode())
     except OSError:

@@ -5,14 +5,17 @@ earlier issues, trains (or loads from the cache) the relevance model, and scores
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import pickle
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from pathlib import Path
 
 from .config import Config
 from .errors import UpstreamError
+from .fsutil import atomic_write_bytes
 from .history import recent_picks, training_record
 from .score import ScoringContext, propose, score_all, seen_before
-from .score.learned import RelevanceModel, TrainingDoc, load_or_train, paper_text
+from .score.learned import RelevanceModel, TrainingDoc, paper_text, training_key
 
 
 def prescorer(config: Config, issue_date: date) -> Callable[[list[dict]], None]:
@@ -46,6 +49,25 @@ def relevance_model(config: Config, issue_date: date, window: Iterable[dict] = (
     record = training_record(config, issue_date)
     docs = topic_examples(config, record, window) + record
     return load_or_train(docs, config.cache_dir / "score")
+
+
+def load_or_train(docs: Sequence[TrainingDoc], cache_dir: Path | None) -> RelevanceModel:
+    """The model for `docs`, from the cache when one was trained from the same documents before."""
+    if cache_dir is None:
+        return RelevanceModel(docs)
+    path = cache_dir / f"relevance-{training_key(docs)}.pickle"
+    try:
+        model = pickle.loads(path.read_bytes())
+        if isinstance(model, RelevanceModel):
+            return model
+    except Exception:  # noqa: BLE001 - a missing or damaged cache entry only means training again
+        pass
+    model = RelevanceModel(docs)
+    try:
+        atomic_write_bytes(path, pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        pass  # a cache that cannot be written costs time, never the result
+    return model
 
 
 def topic_examples(config: Config, record: list[TrainingDoc], window: Iterable[dict] = ()) -> list[TrainingDoc]:

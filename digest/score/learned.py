@@ -2,18 +2,18 @@
 
 Positives are the papers editors featured (and the topic's examples), negatives the candidates
 they left out. With no record yet, the model is the examples alone: closeness to them.
-A model is a pure function of its training documents, so it is cached under their hash.
+A model is a pure function of its training documents: `training_key` names it, so callers can
+cache it (digest.prescore keeps it in .digest-cache/score/).
 """
 from __future__ import annotations
 
-import numpy as np
 import hashlib
 import json
-import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+
+import numpy as np
 
 FORMAT = 2
 # A learned model needs both kinds of decision; below this, closeness to the examples is all there is.
@@ -176,27 +176,3 @@ def _vectorizer(min_df: int):
 
     return TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, stop_words="english",
                            dtype=np.float64)
-
-
-def load_or_train(docs: Sequence[TrainingDoc], cache_dir: Path | None) -> RelevanceModel:
-    """The model for `docs`, from the cache when one was trained from the same documents before."""
-    if cache_dir is None:
-        return RelevanceModel(docs)
-    path = cache_dir / f"relevance-{training_key(docs)}.pickle"
-    try:
-        with path.open("rb") as fh:
-            model = pickle.load(fh)
-        if isinstance(model, RelevanceModel):
-            return model
-    except Exception:  # noqa: BLE001 - a missing or damaged cache entry only means training again
-        pass
-    model = RelevanceModel(docs)
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(model, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
-    except OSError:
-        pass  # a cache that cannot be written costs time, never the result
-    return model
