@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .context import _distinct, _word_hits, _word_lists
+from .context import _distinct, _word_hits, _word_lists, _words_of
 from .text import _HYPE_WORDS, _TERM_STRIP
 
 
 # method: contributions to the method itself, its objective, sampler, architecture, theory, a finding;
-# applied: contributions that apply, package, measure or collect (valuable, but not a new method).
+# applied: contributions that apply, package, measure or collect (valuable, but not a new method);
+# survey: also counts as applied, and in a title marks the paper as a survey.
 # Self-declared claims ("novel", "first", "state-of-the-art") are deliberately absent: writing them
 # must never raise novelty.
 _WORDS = _word_lists(method=r"""
@@ -17,9 +18,8 @@ _WORDS = _word_lists(method=r"""
     we\s+introduce we\s+propose we\s+prove we\s+identify we\s+reveal we\s+find we\s+show\s+that
 """, applied=r"""
     framework pipeline modules? plug-and-play applications? applied applying case\s+study system toolkit
-    datasets? benchmarks? survey review overview empirical\s+study comparative
-""")
-_SURVEY = _word_lists(survey=r"survey review overview tutorial position\s+paper")
+    datasets? benchmarks? empirical\s+study comparative
+""", survey=r"survey review overview tutorial position\s+paper")
 _CAP = 6
 
 
@@ -37,13 +37,11 @@ def claims(title: str, abstract: str) -> Claims:
     """Count method and application claims; the title counts double, a survey in the title costs 1.5."""
     title, abstract = _without_hype(title), _without_hype(abstract)
     in_title, in_abstract = _word_hits(_WORDS, title), _word_hits(_WORDS, abstract)
-    m_t = [w for kind, w, _ in in_title if kind == "method"]
-    m_a = [w for kind, w, _ in in_abstract if kind == "method"]
-    a_t = [w for kind, w, _ in in_title if kind == "applied"]
-    a_a = [w for kind, w, _ in in_abstract if kind == "applied"]
+    m_t, m_a = _words_of(in_title, "method"), _words_of(in_abstract, "method")
+    a_t, a_a = _words_of(in_title, "applied", "survey"), _words_of(in_abstract, "applied", "survey")
     method = min(2 * len(m_t) + len(m_a), _CAP)
     applied = min(2 * len(a_t) + len(a_a), _CAP)
-    survey = bool(_SURVEY.search(title))
+    survey = bool(_words_of(in_title, "survey"))
     # Quarter points: claims nudge novelty (at most about ±1.5), they must not outweigh relevance.
     points = 0.25 * (method - applied) - (1.5 if survey else 0.0)
     return Claims(points, _distinct(m_t + m_a), _distinct(a_t + a_a), survey)

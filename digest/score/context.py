@@ -136,6 +136,11 @@ def _word_hits(pattern: re.Pattern[str], text: str) -> list[tuple[str, str, int]
             for m in pattern.finditer(text)]
 
 
+def _words_of(hits: list[tuple[str, str, int]], *kinds: str, before: int | None = None) -> list[str]:
+    """The words of `hits` from the lists `kinds`, only those starting before `before` if given."""
+    return [w for kind, w, at in hits if kind in kinds and (before is None or at < before)]
+
+
 def _distinct(words: Iterable[str]) -> tuple[str, ...]:
     """The words once each, in first-seen order."""
     return tuple(dict.fromkeys(words))

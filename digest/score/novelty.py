@@ -78,12 +78,13 @@ def _novelty(c: dict, doc: _Doc, ctx: ScoringContext, corpus: Corpus) -> tuple[i
             base, head = _REPLACEMENT_WITH_VENUE_POINTS, f"replacement (v{version}): '{substantial.group(0)}'"
         else:
             base, head = _REPLACEMENT_POINTS, f"replacement (v{version}) of an older paper"
-        found = claims(_text(c, "title"), _text(c, "abstract"))
-        base, head = base + found.points, f"{head}; {describe_claims(found)}"
     else:
         kind = "cross-list" if _text(c, "announce_type").strip().lower() == "cross" else "new submission"
+        base, head = _NEW_POINTS, kind
+    if prior is None:
+        # What a paper claims moves the novelty of a paper not featured before (new or replaced).
         found = claims(_text(c, "title"), _text(c, "abstract"))
-        base, head = _NEW_POINTS + found.points, f"{kind}; {describe_claims(found)}"
+        base, head = base + found.points, f"{head}; {describe_claims(found)}"
     sim, pick = corpus.closest_pick(doc.terms, key)
     penalty = 0
     if pick is None:

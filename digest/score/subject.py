@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .context import _distinct, _word_hits, _word_lists
+from .context import _distinct, _word_hits, _word_lists, _words_of
 
 # field: fields whose own yardstick judges a paper that uses a generative model as one of its parts;
 # method: the generative model's own vocabulary, what it does, how it is trained and sampled.
@@ -57,12 +57,10 @@ def subject(title: str, abstract: str, primary_category: str | None) -> Subject:
     end = _SENTENCE_END.search(abstract)
     first_end = end.start() if end else len(abstract)
     title_hits, abstract_hits = _word_hits(_WORDS, title), _word_hits(_WORDS, abstract)
-    t_method = [w for kind, w, _ in title_hits if kind == "method"]
-    t_field = [w for kind, w, _ in title_hits if kind == "field"]
-    a_method = [w for kind, w, _ in abstract_hits if kind == "method"]
-    a_field = [w for kind, w, _ in abstract_hits if kind == "field"]
-    f_method = [w for kind, w, at in abstract_hits if kind == "method" and at < first_end]
-    f_field = [w for kind, w, at in abstract_hits if kind == "field" and at < first_end]
+    t_method, t_field = _words_of(title_hits, "method"), _words_of(title_hits, "field")
+    a_method, a_field = _words_of(abstract_hits, "method"), _words_of(abstract_hits, "field")
+    f_method = _words_of(abstract_hits, "method", before=first_end)
+    f_field = _words_of(abstract_hits, "field", before=first_end)
     points = (
         _TITLE_METHOD * min(len(t_method), _CAP) - _TITLE_APPLICATION * min(len(t_field), _CAP)
         + _FIRST_WEIGHT * (min(len(f_method), _CAP) - min(len(f_field), _CAP))
