@@ -29,8 +29,8 @@ _VENUE_ALIASES = {"nips": "neurips", "t-pami": "tpami", "pami": "tpami", "sigkdd
 _NO_VENUE_POINTS = 5
 _MAIN_POINTS = {1: 9, 2: 8, 3: 7}
 _OTHER_MAIN_POINTS = 6
-_WORKSHOP_POINTS = {1: 6, 2: 6, 3: 6}
-_OTHER_WORKSHOP_POINTS = 6
+# A workshop is accepted work but not a main track, whoever hosts it.
+_WORKSHOP_POINTS = 6
 _REVIEW_POINTS = _NO_VENUE_POINTS
 _LAB_CAP = 2
 _TIER_WORDS = {1: "top tier", 2: "high tier", 3: "mid tier"}
@@ -130,7 +130,7 @@ def _venue(c: dict, ctx: ScoringContext) -> tuple[int, str]:
         value = _REVIEW_POINTS
         what = f"only under review: {_UNDER_REVIEW_PREFIX_RE.sub('', text) or text} (not yet accepted)"
     elif v.status == "workshop":
-        value = _WORKSHOP_POINTS.get(v.tier, _OTHER_WORKSHOP_POINTS) + (1 if v.oral else 0)
+        value = _WORKSHOP_POINTS + (1 if v.oral else 0)
         host = _TIER_WORDS.get(v.tier, "unranked")
         what = f"workshop paper: {text} — {host} host, a workshop counts below a main track"
         if v.oral:
