@@ -105,7 +105,11 @@ class _PagedClient(arxiv.Client):
             error = api_error_summary(body)
             if error:
                 raise UpstreamError(f"{WHAT} at {where}: arXiv answered with an error: {error}", unreachable=False)
-            feed = arxiv_feed.parse(body)
+            try:
+                feed = arxiv_feed.parse(body)
+            except ValueError as exc:  # the package's own date and field parsing
+                raise UpstreamError(f"{WHAT} at {where}: the feed has a field that cannot be read ({exc})",
+                                    unreachable=False) from None
             if must_have_entries and not feed.results:
                 raise _EmptyPage()
             last[:] = [body, feed]
