@@ -137,6 +137,7 @@ def project_config(server: ArxivServer, categories: list[str]) -> dict[str, Any]
     """The repository's digest.yaml, every section kept, pointed at the stand-in."""
     config = yaml.safe_load((ROOT / "digest.yaml").read_text(encoding="utf-8"))
     config["arxiv"] = {**(config.get("arxiv") or {}), "api_url": server.api_url, "rss_url": server.rss_url,
+                       "listing_url": server.listing_url,
                        "delay_seconds": 0, "categories": categories}
     schedule = config.setdefault("schedule", {})
     schedule["holidays"] = sorted({*(schedule.get("holidays") or []), *GAP_HOLIDAYS})

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from digest.config import load_config  # noqa: E402
 from digest.fetch.records import finish, from_feed  # noqa: E402
-from digest.fetch.rss import parse_listing  # noqa: E402
+from digest.fetch.rss import parse_feed  # noqa: E402
 from digest.prescore import relevance_model  # noqa: E402
 from digest.score import HistoryItem, ScoringContext, score_all  # noqa: E402
 
@@ -39,7 +39,7 @@ TIE_ORDER = ("relevance", "novelty", "evidence", "venue")  # as in digest.rank
 FEED = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "arxiv" / "rss_all-archives_combined_2024-11-28.xml"
 def load_feed(path: Path) -> list[dict]:
     """Candidate dicts from an arXiv announcement RSS file, in feed order, through the fetcher's own parser."""
-    listing = parse_listing(path.read_bytes(), where=path.name)
+    listing = parse_feed(path.read_bytes(), where=path.name)
     return [finish(from_feed(item), {}, "") for item in listing.items]
 
 

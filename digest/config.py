@@ -15,10 +15,14 @@ from .yamlload import load_file
 
 DEFAULT_API_URL = "https://export.arxiv.org/api/query"
 DEFAULT_RSS_URL = "https://rss.arxiv.org/rss"
+# The listing pages for programs: a category's batch is <listing_url>/<category>/new.
+DEFAULT_LISTING_URL = "https://export.arxiv.org/list"
 # `digest new` proposes only candidates whose automatic relevance (0-10) is at least this.
 DEFAULT_RELEVANCE_FLOOR = 4
 # The relevance model learns from the editors' decisions in this many of the latest issues (a year).
 DEFAULT_TRAINING_ISSUES = 365
+# A window from a previous issue longer than this many days is refused, not silently backfilled.
+DEFAULT_MAX_WINDOW_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -35,10 +39,11 @@ class SiteConfig:
 
 @dataclass(frozen=True)
 class ScheduleConfig:
-    """The `schedule:` section: daily cutoff in the display zone and arXiv holidays (US Eastern dates)."""
+    """The `schedule:` section: daily cutoff (display zone), arXiv holidays (US Eastern dates), window limit."""
 
     cutoff: time = time(9, 0)
     holidays: frozenset[date] = frozenset()
+    max_window_days: int = DEFAULT_MAX_WINDOW_DAYS
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class ArxivConfig:
     categories: tuple[str, ...] = ("cs.CV", "cs.LG", "cs.CL")
     api_url: str = DEFAULT_API_URL
     rss_url: str = DEFAULT_RSS_URL
+    listing_url: str = DEFAULT_LISTING_URL
     delay_seconds: float = 3.0
 
 
@@ -169,11 +175,13 @@ def load_config(path: str | Path = "digest.yaml") -> Config:
             tz=tz,
             topic=site["topic"],
         ),
-        schedule=ScheduleConfig(cutoff=cutoff, holidays=frozenset(holidays)),
+        schedule=ScheduleConfig(cutoff=cutoff, holidays=frozenset(holidays),
+                                max_window_days=int(sched.get("max_window_days", DEFAULT_MAX_WINDOW_DAYS))),
         arxiv=ArxivConfig(
             categories=categories,
             api_url=ax.get("api_url", DEFAULT_API_URL),
             rss_url=ax.get("rss_url", DEFAULT_RSS_URL).rstrip("/"),
+            listing_url=ax.get("listing_url", DEFAULT_LISTING_URL).rstrip("/"),
             delay_seconds=float(ax.get("delay_seconds", 3)),
         ),
         phrases=phrases,

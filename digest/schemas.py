@@ -163,6 +163,9 @@ CONFIG: dict[str, Any] = {
             "properties": {
                 "cutoff": {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "x-error": "must be a time HH:MM in quotes, e.g. \"09:00\""},
                 "holidays": {"type": "array", "items": _date, "description": "arXiv holidays (no announcement that US Eastern day)"},
+                "max_window_days": {"type": "integer", "minimum": 1, "x-error": "must be a whole number of days, 1 or more",
+                                    "description": "The longest window, in days, that the previous issue's publication may open "
+                                                   "(default 7); a longer one is refused unless started with --since"},
             },
             "additionalProperties": False,
         },
@@ -176,6 +179,7 @@ CONFIG: dict[str, Any] = {
                 },
                 "api_url": _http_url,
                 "rss_url": _http_url,
+                "listing_url": _http_url,
                 "delay_seconds": {"type": "number", "minimum": 0, "maximum": 600, "x-error": "must be a number of seconds from 0 to 600"},
             },
             "additionalProperties": False,

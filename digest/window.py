@@ -53,7 +53,8 @@ class Announcement:
     listing_date: date  # the listing's date (RSS pubDate date): the ET day after `announced`
     submissions_start: datetime  # aware UTC; the previous announcement's submission deadline (exclusive)
     submissions_end: datetime  # aware UTC; this announcement's deadline (inclusive), 14:00 ET
-    available: datetime  # aware ET: 00:00 ET on listing_date, when API/RSS serve the batch
+    available: datetime  # aware ET: 00:00 ET on listing_date, when the RSS serves the batch (the listing
+    # pages have it from `announced`)
 
     def submitted_date_query(self) -> str:
         """The arXiv API `submittedDate` range (GMT) for this announcement's new submissions."""

@@ -42,6 +42,7 @@ def run() -> int:
             config = (ROOT / "digest.yaml").read_text(encoding="utf-8")
             config = re.sub(r"api_url: .*", f"api_url: {server.api_url}", config)
             config = re.sub(r"rss_url: .*", f"rss_url: {server.rss_url}", config)
+            config = re.sub(r"listing_url: .*", f"listing_url: {server.listing_url}", config)
             config = re.sub(r"delay_seconds: .*", "delay_seconds: 0", config)
             (Path(tmp) / "digest.yaml").write_text(config, encoding="utf-8")
             code = main(["--config", str(Path(tmp) / "digest.yaml"), "fetch", ISSUE, "--now", NOW])

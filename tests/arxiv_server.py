@@ -136,6 +136,11 @@ class ArxivServer:
         """The RSS base, as config.arxiv.rss_url."""
         return f"{self.base_url}/rss"
 
+    @property
+    def listing_url(self) -> str:
+        """The listing pages' base, as config.arxiv.listing_url."""
+        return f"{self.base_url}/list"
+
     # --- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> ArxivServer:
@@ -254,6 +259,7 @@ def make_config(root: Path, server: ArxivServer | None = None, *, api_url: str |
             categories=categories,
             api_url=api_url or (server.api_url if server else "http://127.0.0.1:9/api/query"),
             rss_url=rss_url or (server.rss_url if server else "http://127.0.0.1:9/rss"),
+            listing_url=server.listing_url if server else "http://127.0.0.1:9/list",
             delay_seconds=0.0,
         ),
         phrases=dict(PHRASES if phrases is None else phrases),

@@ -180,6 +180,8 @@ def point_at(root: Path, api_url: str, rss_url: str) -> None:
     cfg = (root / "digest.yaml").read_text()
     cfg = re.sub(r"api_url: .*", f"api_url: {api_url}", cfg)
     cfg = re.sub(r"rss_url: .*", f"rss_url: {rss_url}", cfg)
+    # The listing pages are read only between 20:00 and 00:00 ET; never the real arXiv from a test.
+    cfg = re.sub(r"listing_url: .*", f"listing_url: {rss_url.rsplit('/', 1)[0]}/list", cfg)
     cfg = re.sub(r"delay_seconds: .*", "delay_seconds: 0", cfg)
     (root / "digest.yaml").write_text(cfg)
 

@@ -8,7 +8,8 @@ import pytest
 
 from arxiv_server import Reply, arxiv_server, fast_client, fixture_bytes, make_config  # noqa: F401
 from digest.errors import UpstreamError
-from digest.fetch.rss import StaleFeed, feed_url, fetch_listing, parse_listing
+from digest.fetch.batch import StaleBatch
+from digest.fetch.rss import feed_url, fetch_feed, parse_feed
 
 QUANT_PH = "rss_quant-ph_2025-04-28_new-cross-replace.xml"
 EMPTY = "rss_empty_test-archive_2024-11-28.xml"
@@ -19,7 +20,7 @@ PATH = "/rss/cs.CV+cs.LG"
 
 @pytest.fixture(scope="module")
 def quant_ph():
-    return parse_listing(fixture_bytes(QUANT_PH))
+    return parse_feed(fixture_bytes(QUANT_PH))
 
 
 def test_listing_date_from_channel_pubdate(quant_ph):
@@ -48,7 +49,7 @@ def test_title_abstract_authors(quant_ph):
 
 
 def test_tex_with_less_than_survives_feedparser():
-    listing = parse_listing(fixture_bytes("rss_all-archives_combined_2024-11-28.xml"))
+    listing = parse_feed(fixture_bytes("rss_all-archives_combined_2024-11-28.xml"))
     assert len(listing.items) == 1504
     assert listing.listing_date == date(2024, 11, 28)
     assert any(r"$\frac{1}{3}<s<1$" in i.abstract for i in listing.items)
@@ -60,7 +61,7 @@ def test_feed_url_combines_categories():
 
 def _fetch(tmp_path, server, expected=date(2025, 4, 28), **kw):
     config = make_config(tmp_path, server, categories=CATS)
-    return fetch_listing(fast_client(config), config.arxiv.rss_url, CATS, expected, **kw)
+    return fetch_feed(fast_client(config), config.arxiv.rss_url, CATS, expected, **kw)
 
 
 def test_fetch_combined_feed(tmp_path, arxiv_server):
@@ -97,7 +98,7 @@ def test_empty_feed_then_items(tmp_path, arxiv_server):
 
 def test_stale_feed(tmp_path, arxiv_server):
     arxiv_server.route(PATH, Reply.fixture(QUANT_PH))
-    with pytest.raises(StaleFeed) as info:
+    with pytest.raises(StaleBatch) as info:
         _fetch(tmp_path, arxiv_server, expected=date(2025, 4, 29))
     assert info.value.found == date(2025, 4, 28)
     # A stale feed is not cached: once arXiv switches, the next run sees the new listing.

@@ -264,14 +264,14 @@ def project(tmp_path, arxiv_server):
     return config, arxiv_server
 
 
-def test_not_available_yet_before_midnight_eastern(project):
+def test_not_available_yet_before_the_announcement(project):
     config, server = project
-    early = datetime(2024, 11, 28, 13, 30, tzinfo=KST)
+    early = datetime(2024, 11, 28, 9, 55, tzinfo=KST)  # Wed 27 Nov 19:55 EST
     with pytest.raises(NotAvailableYet) as info:
         fetch_issue(config, ISSUE, early, client=fast_client(config))
     assert info.value.exit_code == 75
-    assert info.value.retry_after == datetime(2024, 11, 28, 14, 0, tzinfo=KST)
-    assert str(info.value).endswith("not available yet, retry after 14:00 KST")
+    assert info.value.retry_after == datetime(2024, 11, 28, 10, 0, tzinfo=KST)
+    assert str(info.value).endswith("not available yet, retry after 10:00 KST")
     assert server.count() == 0
     assert not config.issues_dir.exists()
 

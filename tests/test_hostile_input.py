@@ -11,7 +11,6 @@ import json
 import re
 import resource
 import shutil
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -60,15 +59,40 @@ def _client(body: bytes):
 
 
 def through_rss(body: bytes):
-    """The whole RSS path: HttpClient's body check, the feed's own checks, parse_listing."""
+    """The whole RSS path: HttpClient's body check, the feed's own checks, parse_feed."""
     from datetime import date
 
-    from digest.fetch.rss import StaleFeed, fetch_listing
+    from digest.fetch.batch import StaleBatch
+    from digest.fetch.rss import fetch_feed
 
     try:
-        return fetch_listing(_client(body), "http://arxiv.test/rss", ("cs.CV",), date(2025, 4, 28)).items
-    except (UpstreamError, StaleFeed):
+        return fetch_feed(_client(body), "http://arxiv.test/rss", ("cs.CV",), date(2025, 4, 28)).items
+    except (UpstreamError, StaleBatch):
         return None
+
+
+def through_listing(body: bytes):
+    """The whole listing path: HttpClient, the page's structure and date checks, the merge."""
+    from datetime import date
+
+    from digest.fetch.batch import StaleBatch
+    from digest.fetch.listing import fetch_batch
+
+    try:
+        return fetch_batch(_client(body), "http://arxiv.test/list", ("cs.CV",), date(2024, 11, 28)).items
+    except (UpstreamError, StaleBatch):
+        return None
+
+
+def _listing_pages() -> tuple[bytes, ...]:
+    from datetime import date
+
+    from arxiv_listing import feed_papers, listing_page
+
+    papers = feed_papers(fixture_bytes("rss_all-archives_combined_2024-11-28.xml"))
+    cv = [p for p in papers if "cs.CV" in p.categories]
+    return (listing_page(cv[:12] + cv[-4:], "cs.CV", date(2024, 11, 28)),
+            listing_page(cv[:40], "cs.CV", date(2024, 11, 28), skip=20, show=10))
 
 
 def through_api(body: bytes):
@@ -83,15 +107,18 @@ def through_api(body: bytes):
         return None
 
 
-def mutated(fixtures: tuple[str, ...]):
-    """A fixture with a few random byte edits: deletions, insertions of XML-ish junk, truncation."""
+def mutated(fixtures: tuple[str | bytes, ...]):
+    """A fixture (a name, or the bytes themselves) with a few random byte edits: deletions, insertions
+    of markup junk, truncation."""
     junk = st.sampled_from([b"<", b">", b"&", b"&amp;", b"]]>", b"<![CDATA[", b"\x00", b"\xff\xfe", b"<entry>",
                             b"</entry>", b"<item>", b"</feed>", b"<!DOCTYPE x [<!ENTITY a \"b\">]>", b"&a;", b"\"",
-                            b"<id>", b"</id>", b"v", b"9999", b"-1", b"<published>x</published>"])
+                            b"<id>", b"</id>", b"v", b"9999", b"-1", b"<published>x</published>", b"<dt>", b"</dd>",
+                            b"<h3>", b"</div>", b"(replaced)", b"<span class='primary-subject'>"])
 
     @st.composite
     def build(draw):
-        body = bytearray(fixture_bytes(draw(st.sampled_from(fixtures))))
+        source = draw(st.sampled_from(fixtures))
+        body = bytearray(source if isinstance(source, bytes) else fixture_bytes(source))
         for _ in range(draw(st.integers(1, 6))):
             pos = draw(st.integers(0, len(body)))
             action = draw(st.sampled_from(["delete", "insert", "truncate"]))
@@ -113,6 +140,13 @@ PARSER_SETTINGS = settings(max_examples=120, deadline=None, suppress_health_chec
 def test_rss_path_gives_records_or_upstream_error(body):
     items = through_rss(body)
     assert items is None or isinstance(items, list)
+
+
+@PARSER_SETTINGS
+@given(st.binary(max_size=600) | mutated(_listing_pages()))
+def test_listing_path_gives_papers_or_upstream_error(body):
+    items = through_listing(body)
+    assert items is None or all(isinstance(p.id, str) and p.title for p in items)
 
 
 @PARSER_SETTINGS

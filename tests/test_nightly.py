@@ -48,6 +48,7 @@ def site_project(tmp_path, arxiv_server):  # noqa: F811 - pytest fixture injecti
     cfg = (root / "digest.yaml").read_text()
     cfg = re.sub(r"api_url: .*", f"api_url: {arxiv_server.api_url}", cfg)
     cfg = re.sub(r"rss_url: .*", f"rss_url: {arxiv_server.rss_url}", cfg)
+    cfg = re.sub(r"listing_url: .*", f"listing_url: {arxiv_server.listing_url}", cfg)
     cfg = re.sub(r"delay_seconds: .*", "delay_seconds: 0", cfg)
     (root / "digest.yaml").write_text(cfg)
     arxiv_server.route("/rss/cs.CV+cs.LG+cs.CL", Reply.fixture(FEED))
@@ -121,9 +122,9 @@ def test_fetch_failure_still_rebuilds_and_exits_nonzero(site_project, arxiv_serv
 
 
 def test_not_available_yet_exits_75_and_writes_nothing(site_project, capsys):
-    code = digest(site_project, "nightly", "2024-11-29", "--now", "2024-11-28T13:30:00+09:00")
+    code = digest(site_project, "nightly", "2024-11-29", "--now", "2024-11-28T09:55:00+09:00")
     assert code == 75
-    assert "retry after 14:00" in capsys.readouterr().err
+    assert "retry after 10:00" in capsys.readouterr().err
     assert not (site_project / "site").exists()
     assert not list((site_project / "issues").iterdir())
 

@@ -133,7 +133,8 @@ class HttpClient:
     ) -> bytes:
         """The body at `url`, from the cache unless `refresh`; UpstreamError when it cannot be had.
 
-        `expect` is "rss", "atom" or "xml": anything else (HTML, truncated XML) is a bad answer.
+        `expect` is "rss", "atom" or "xml": anything else (HTML, truncated XML) is a bad answer;
+        "html" takes any non-empty body (the listing pages check their own structure).
         `check` may raise to reject a body; a rejected body is never cached, and a cached body it
         rejects is fetched again. `variant` separates cache entries of a URL whose content changes
         over time (the RSS feed: one entry per listing date). `explain` turns a 4xx body into detail.
@@ -346,6 +347,8 @@ def body_problem(body: bytes, expect: str = "xml") -> str | None:
     stripped = body.lstrip()
     if not stripped:
         return "the body is empty"
+    if expect == "html":
+        return None  # what an HTML page must hold is its reader's to check
     head = stripped[:512].lower()
     if not head.startswith(b"<?xml") and (head.startswith(b"<!doctype html") or b"<html" in head):
         return "an HTML page came instead of XML" + _html_title(body)

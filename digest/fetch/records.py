@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from ..venues import detect_venue
 from .api import ApiPaper
 from .detect import detect_links
-from .rss import FeedItem
+from .batch import AnnouncedPaper
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -18,8 +18,8 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(timezone.utc).isoformat()
 
 
-def from_feed(item: FeedItem, api: ApiPaper | None = None) -> dict:
-    """A candidate announced in the RSS feed, enriched with what the API knows about it."""
+def from_feed(item: AnnouncedPaper, api: ApiPaper | None = None) -> dict:
+    """A candidate as its announcement described it, enriched with what the API knows about it."""
     record = {
         "id": item.id,
         "version": item.version,
@@ -31,8 +31,8 @@ def from_feed(item: FeedItem, api: ApiPaper | None = None) -> dict:
         "categories": list(item.categories),
         "published": None,
         "updated": None,
-        "comment": None,
-        "journal_ref": None,
+        "comment": item.comment,
+        "journal_ref": item.journal_ref,
         "doi": None,
     }
     if api is not None:
@@ -47,7 +47,7 @@ def from_feed(item: FeedItem, api: ApiPaper | None = None) -> dict:
             comment=api.comment,
             journal_ref=api.journal_ref,
             doi=api.doi,
-            version=max(item.version, api.version),
+            version=max(item.version or 0, api.version),
         )
     return record
 

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from email.utils import parsedate_to_datetime
 
 import feedparser
 
 from ..errors import UpstreamError
+from .batch import AnnouncedPaper, Batch, StaleBatch
 from .http import HttpClient, host_path
 from .ids import split_id
-from .tex import split_authors
+from .tex import byline
 
 WHAT = "arXiv RSS"
 # Semantic retries of an empty feed, on top of the HTTP client's own retries.
@@ -25,38 +25,6 @@ _PREFIX_RE = re.compile(
 _SPACE_RE = re.compile(r"\s+")
 
 
-@dataclass(frozen=True)
-class FeedItem:
-    """One announced paper as the feed describes it."""
-
-    id: str
-    version: int
-    announce_type: str
-    title: str
-    abstract: str
-    categories: tuple[str, ...]
-    authors: tuple[str, ...]
-    affiliations: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Listing:
-    """A parsed feed: the listing date (channel pubDate) and its items."""
-
-    listing_date: date | None
-    title: str
-    items: list[FeedItem] = field(default_factory=list)
-
-
-class StaleFeed(Exception):
-    """The feed shows an older listing than the one asked for (arXiv has not switched yet)."""
-
-    def __init__(self, found: date | None, expected: date):
-        super().__init__(f"the feed shows the listing of {found} instead of {expected}")
-        self.found = found
-        self.expected = expected
-
-
 class _EmptyFeed(Exception):
     """The feed has the right date but no items; worth asking again."""
 
@@ -66,7 +34,7 @@ def feed_url(rss_url: str, categories: Iterable[str]) -> str:
     return f"{rss_url.rstrip('/')}/{'+'.join(categories)}"
 
 
-def parse_listing(body: bytes, *, where: str = "", categories: Iterable[str] = ()) -> Listing:
+def parse_feed(body: bytes, *, where: str = "", categories: Iterable[str] = ()) -> Batch:
     """Parse feed bytes; UpstreamError(unreachable=False) for arXiv's "Feed error" channel."""
     # feedparser's HTML sanitiser and URI resolver would rewrite TeX such as "$1<s<2$" as tags.
     parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
@@ -81,18 +49,18 @@ def parse_listing(body: bytes, *, where: str = "", categories: Iterable[str] = (
         )
     listing_date = _listing_date(channel.get("published") or channel.get("updated"))
     items = [item for entry in parsed.get("entries", []) if (item := _item(entry)) is not None]
-    return Listing(listing_date=listing_date, title=title, items=items)
+    return Batch(listing_date=listing_date, title=title, items=items)
 
 
-def fetch_listing(
+def fetch_feed(
     client: HttpClient,
     rss_url: str,
     categories: Iterable[str],
     expected: date,
     *,
     refresh: bool = False,
-) -> Listing:
-    """The combined feed for `expected`'s listing; StaleFeed if arXiv still serves an older one.
+) -> Batch:
+    """The combined feed for `expected`'s listing; StaleBatch if arXiv still serves an older one.
 
     A feed dated later than `expected` means the announcement calendar is wrong, and a feed
     with no items on an announcement day is an outage: both are UpstreamError, never an
@@ -105,11 +73,11 @@ def fetch_listing(
     last: list = []
 
     def check(body: bytes) -> None:
-        listing = parse_listing(body, where=where, categories=categories)
+        listing = parse_feed(body, where=where, categories=categories)
         if listing.listing_date is None:
             raise UpstreamError(f"{WHAT} at {where}: the feed has no pubDate, so its listing date is unknown", unreachable=False)
         if listing.listing_date < expected:
-            raise StaleFeed(listing.listing_date, expected)
+            raise StaleBatch(listing.listing_date, expected, "RSS feed")
         if listing.listing_date > expected:
             raise UpstreamError(
                 f"{WHAT} at {where}: the feed shows the listing of {listing.listing_date} but the calendar "
@@ -136,7 +104,7 @@ def fetch_listing(
             continue
         if last and last[0] is body:
             return last[1]
-        return parse_listing(body, where=where, categories=categories)
+        return parse_feed(body, where=where, categories=categories)
     raise UpstreamError(
         f"{WHAT} at {where}: the feed for the listing of {expected} has no items after {EMPTY_FEED_ATTEMPTS} attempts, "
         "although arXiv announces that day",
@@ -158,7 +126,7 @@ def _clean(text: str) -> str:
     return _SPACE_RE.sub(" ", text or "").strip()
 
 
-def _item(entry: dict) -> FeedItem | None:
+def _item(entry: dict) -> AnnouncedPaper | None:
     description = entry.get("summary", "") or entry.get("description", "")
     m = _PREFIX_RE.match(description)
     ref = m.group("ref") if m else (entry.get("id") or entry.get("link") or "")
@@ -170,20 +138,14 @@ def _item(entry: dict) -> FeedItem | None:
     abstract = description[m.end():] if m else description
     # The feed has one category element per category, the primary one first.
     categories = tuple(t.get("term", "") for t in entry.get("tags", []) if t.get("term"))
-    creator = entry.get("author", "") or ""
-    pairs = split_authors(creator)
-    affiliations: list[str] = []
-    for _, affs in pairs:
-        for aff in affs:
-            if aff not in affiliations:
-                affiliations.append(aff)
-    return FeedItem(
+    authors, affiliations = byline(entry.get("author", "") or "")
+    return AnnouncedPaper(
         id=arxiv_id,
         version=version or 1,
         announce_type=announce_type or "new",
         title=_clean(entry.get("title", "")),
         abstract=_clean(abstract),
         categories=categories,
-        authors=tuple(name for name, _ in pairs),
-        affiliations=tuple(affiliations),
+        authors=authors,
+        affiliations=affiliations,
     )

@@ -12,9 +12,11 @@ from ..config import Config
 from ..errors import NotAvailableYet
 from ..window import Announcement, Window, announcements_in, issue_window, latest_announcement_before
 from .api import ArxivApi
+from .batch import Batch, StaleBatch
 from .http import HttpClient
+from .listing import fetch_batch
 from .records import dedupe, finish, from_api, from_feed
-from .rss import StaleFeed, fetch_listing
+from .rss import fetch_feed
 from .store import write_candidates
 from .topic import TopicFilter
 
@@ -38,7 +40,7 @@ class FetchResult:
     counts: dict
     requests: dict
     approximate: bool
-    source: str  # "rss", "api", "rss+api", or "calendar" (no announcement in the window)
+    source: str  # "listing", "rss", "api", "listing+api", "rss+api", or "calendar" (no announcement in the window)
     changed: bool  # False when the file already held the same candidates and was left untouched
     notes: list[str] = field(default_factory=list)
 
@@ -58,7 +60,11 @@ def fetch_issue(
 ) -> FetchResult:
     """Fetch the candidates of the issue dated `issue_date` as of `now` and write its candidates file.
 
-    Raises NotAvailableYet (nothing written) before the window's last batch is served, and
+    The window's newest batch is read from arXiv's listing pages between its announcement
+    (20:00 ET) and midnight ET, from the RSS after midnight while the RSS still shows it, and
+    older batches through the API's submittedDate search (approximate).
+
+    Raises NotAvailableYet (nothing written) before the window's last batch is announced, and
     UpstreamError when arXiv cannot be reached or answers with something unusable; on any
     error the previous candidates file is left as it was. `progress(done, total)` is called
     as API lookups and backfills advance. `client` (tests, benchmarks) replaces the default
@@ -78,8 +84,8 @@ def fetch_issue(
     path = candidates_path(config.issues_dir, issue_date)
     fetched_at = now.astimezone(tz).isoformat(timespec="seconds")
 
-    if announcements and now < announcements[-1].available:
-        raise NotAvailableYet(_not_yet_message(announcements[-1], now, tz), announcements[-1].available.astimezone(tz))
+    if announcements and now < announcements[-1].announced:
+        raise NotAvailableYet(_not_yet_message(announcements[-1], now, tz), announcements[-1].announced.astimezone(tz))
 
     http = client or HttpClient.for_config(config)
     started = http.log.copy()
@@ -170,21 +176,19 @@ def _collect(
     topic = TopicFilter(config.phrases)
     api = ArxivApi(http, config.arxiv.api_url, page_size=page_size, batch_size=batch_size, refresh=refresh)
     latest = announcements[-1]
-    # The feed only ever shows the newest batch; anything older needs the API's submittedDate search.
-    via_rss = latest == _newest_available(now, config.schedule.holidays)
-    backfilled = announcements[:-1] if via_rss else announcements
+    outlet = _outlet(latest, now, config.schedule.holidays)
+    # The RSS and the listing pages only ever show the newest batch; anything older needs the
+    # API's submittedDate search.
+    backfilled = announcements[:-1] if outlet else announcements
     notes: list[str] = []
     screened = matched = enriched = 0
     raw: list[dict] = []
 
-    listing = None
-    if via_rss:
-        # The feed first: if arXiv has not switched to this listing yet, stop before spending
-        # requests on the backfill.
-        try:
-            listing = fetch_listing(http, config.arxiv.rss_url, categories, latest.listing_date, refresh=refresh)
-        except StaleFeed as exc:
-            raise NotAvailableYet(*_stale_message(exc, latest, now, config.site.tz)) from None
+    batch = None
+    if outlet:
+        # The batch first: if arXiv has not switched to it yet, stop before spending requests
+        # on the backfill.
+        batch = _read_batch(outlet, config, http, latest, now, refresh=refresh)
 
     for ann in backfilled:
         for paper in api.backfill(ann.submitted_date_query(), categories, config.phrases, progress=progress):
@@ -202,9 +206,9 @@ def _collect(
             "without cross-lists or replacements"
         )
 
-    if listing is not None:
+    if batch is not None:
         topical = []
-        for item in listing.items:
+        for item in batch.items:
             if not wanted.intersection(item.categories):
                 continue
             screened += 1
@@ -216,13 +220,13 @@ def _collect(
         missing = sum(1 for item, _ in topical if item.id not in known)
         enriched += len(topical) - missing
         if missing:
-            notes.append(f"{missing} announced paper(s) not yet known to the API: kept with feed metadata only")
+            notes.append(f"{missing} announced paper(s) not yet known to the API: kept with the announcement's metadata only")
         for item, hits in topical:
             raw.append(finish(from_feed(item, known.get(item.id)), hits, first_seen))
 
     records = dedupe(raw)
     return _Collected(
-        source="rss+api" if via_rss and backfilled else ("rss" if via_rss else "api"),
+        source="+".join(part for part in (outlet, "api" if backfilled else "") if part),
         records=records,
         approximate=bool(backfilled),
         counts={"screened": screened, "matched": matched, "kept": len(records), "enriched": enriched},
@@ -230,8 +234,30 @@ def _collect(
     )
 
 
-def _newest_available(now: datetime, holidays: frozenset[date]) -> Announcement:
-    """The newest announcement arXiv already serves at `now` (announced, and past 00:00 ET)."""
+def _outlet(latest: Announcement, now: datetime, holidays: frozenset[date]) -> str:
+    """Where arXiv shows the batch `latest` at `now`: "listing", "rss", or "" (neither: backfill it)."""
+    if latest == _newest_in_feed(now, holidays):
+        return "rss"
+    if latest == latest_announcement_before(now, holidays):
+        return "listing"  # announced, and the RSS is rebuilt only at midnight ET
+    return ""
+
+
+def _read_batch(outlet: str, config: Config, http: HttpClient, ann: Announcement, now: datetime, *,
+                refresh: bool) -> Batch:
+    """The batch of `ann` from `outlet`; NotAvailableYet while arXiv still shows the previous one."""
+    categories = tuple(config.arxiv.categories)
+    try:
+        if outlet == "listing":
+            return fetch_batch(http, config.arxiv.listing_url, categories, ann.listing_date, refresh=refresh)
+        return fetch_feed(http, config.arxiv.rss_url, categories, ann.listing_date, refresh=refresh)
+    except StaleBatch as exc:
+        readable = ann.announced if outlet == "listing" else ann.available
+        raise NotAvailableYet(*_stale_message(exc, ann, readable, now, config.site.tz)) from None
+
+
+def _newest_in_feed(now: datetime, holidays: frozenset[date]) -> Announcement:
+    """The newest announcement the RSS already shows at `now` (announced, and past 00:00 ET)."""
     latest = latest_announcement_before(now, holidays)
     if now < latest.available:
         latest = latest_announcement_before(latest.announced - timedelta(seconds=1), holidays)
@@ -263,19 +289,20 @@ def _clock(when: datetime, now: datetime, tz: ZoneInfo) -> str:
 def _not_yet_message(ann: Announcement, now: datetime, tz: ZoneInfo) -> str:
     return (
         f"the arXiv listing of {ann.listing_date:%a} {ann.listing_date.day} {ann.listing_date:%b %Y} "
-        f"(announced {_clock(ann.announced, now, tz)}) is not available yet, "
-        f"retry after {_clock(ann.available, now, tz)}"
+        f"is announced at {_clock(ann.announced, now, tz)}: not available yet, "
+        f"retry after {_clock(ann.announced, now, tz)}"
     )
 
 
-def _stale_message(exc: StaleFeed, ann: Announcement, now: datetime, tz: ZoneInfo) -> tuple[str, datetime]:
-    retry = max(ann.available, now + _STALE_RETRY).astimezone(tz)
+def _stale_message(exc: StaleBatch, ann: Announcement, readable: datetime, now: datetime,
+                   tz: ZoneInfo) -> tuple[str, datetime]:
+    retry = max(readable, now + _STALE_RETRY).astimezone(tz)
     retry = (retry + timedelta(seconds=59)).replace(second=0, microsecond=0)
     message = (
-        f"arXiv RSS still shows the listing of {exc.found}, not yet the one of {ann.listing_date}: "
+        f"arXiv's {exc.source} still shows the listing of {exc.found}, not yet the one of {ann.listing_date}: "
         f"not available yet, retry after {_clock(retry, now, tz)}"
     )
-    if now - ann.available > _LATE_HINT_AFTER:
+    if now - readable > _LATE_HINT_AFTER:
         message += (
             f" (hours late: if arXiv skipped its {ann.announced:%a %Y-%m-%d} announcement, "
             f"add {ann.announced.date()} to schedule.holidays)"

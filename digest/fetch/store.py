@@ -8,8 +8,9 @@ from pathlib import Path
 from ..fsutil import atomic_write_bytes, clean_stale_tmp
 from ..jsonfile import read_json
 
-# Keys that differ on every run without saying anything about the papers.
-VOLATILE_KEYS = ("fetched_at", "requests")
+# Keys that differ on every run without saying anything about the papers; `source` too, because the
+# same batch read from the listing pages at 20:00 ET and from the RSS after midnight is the same file.
+VOLATILE_KEYS = ("fetched_at", "requests", "source")
 
 
 def render(doc: dict) -> bytes:

@@ -118,3 +118,10 @@ def split_authors(creator: str) -> list[tuple[str, list[str]]]:
         if name:
             authors.append((name, affiliations))
     return authors
+
+
+def byline(creator: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The names of an author string and its affiliations, each affiliation once, in order."""
+    pairs = split_authors(creator)
+    affiliations = dict.fromkeys(aff for _, affs in pairs for aff in affs)
+    return tuple(name for name, _ in pairs), tuple(affiliations)
