@@ -62,7 +62,7 @@ class ViewCache:
         site, sched = config.site, config.schedule
         settings = repr((
             sorted(config.weights.items()), config.featured, site.language, site.timezone, site.topic,
-            sched.cutoff.isoformat(), sorted(d.isoformat() for d in sched.holidays),
+            sched.cutoff.isoformat(), str(sched.cutoff_zone), sorted(d.isoformat() for d in sched.holidays),
             str(config.root), str(config.static_dir),
         ))
         self._base = hashlib.sha256(f"view-cache {FORMAT}\0{code}\0{settings}\0".encode())

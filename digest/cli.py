@@ -8,7 +8,7 @@ import argparse
 import json
 import os
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 EXIT_OK = 0
@@ -128,6 +128,15 @@ def _issue_date(args, config, current) -> date:
     return args.date or current.astimezone(config.site.tz).date()
 
 
+def _since(args, issue_date: date) -> date | None:
+    """`--since`, which must be before the issue date: the window starts at that date's cutoff."""
+    if args.since is not None and args.since >= issue_date:
+        raise _Usage(f"--since {args.since.isoformat()} is not before the issue date {issue_date.isoformat()}; "
+                     f"give an earlier date (the window starts at its cutoff), e.g. --since "
+                     f"{(issue_date - timedelta(days=1)).isoformat()}")
+    return args.since
+
+
 def _progress(enabled: bool):
     if not enabled or not sys.stderr.isatty():
         return None
@@ -145,16 +154,18 @@ def cmd_fetch(args) -> int:
     """Fetch the window's candidates into issues/<date>.candidates.json."""
     from .fetch.run import fetch_issue, summary_line
     from .lock import project_lock
-    from .nightly import previous_published
     from .prescore import prescorer
+    from .window_start import window_start
 
     config = _load_config(args)
     current = _now(args, config)
     issue_date = _issue_date(args, config, current)
+    since = _since(args, issue_date)
     with project_lock(config.cache_dir, f"digest fetch {issue_date.isoformat()}"):
+        start = window_start(config, issue_date, since)
         result = fetch_issue(config, issue_date, current, refresh=args.refresh,
                              progress=_progress(not args.quiet),
-                             previous_published=previous_published(config, issue_date),
+                             window=start.window,
                              prescore=prescorer(config, issue_date))
     for note in result.notes:
         _err(f"note: {note}")
@@ -189,12 +200,13 @@ def cmd_nightly(args) -> int:
     config = _load_config(args)
     current = _now(args, config)
     issue_date = _issue_date(args, config, current)
+    since = _since(args, issue_date)
 
     def log(message: str) -> None:
         stamp = datetime.now(timezone.utc).astimezone(config.site.tz).strftime("%Y-%m-%dT%H:%M:%S%z")
         print(f"{stamp} digest nightly {issue_date.isoformat()}: {message}", file=sys.stderr, flush=True)
 
-    result = run_nightly(config, issue_date, current, refresh=not args.cached, log=log)
+    result = run_nightly(config, issue_date, current, refresh=not args.cached, since=since, log=log)
     return result.exit_code
 
 
@@ -240,6 +252,13 @@ def _dated(p: argparse.ArgumentParser) -> None:
     p.add_argument("--now", help="fix the clock (ISO date-time; also DIGEST_NOW), for reruns, backfills and tests")
 
 
+def _since_option(p: argparse.ArgumentParser) -> None:
+    """`--since DATE`, shared by fetch and nightly."""
+    p.add_argument("--since", type=_parse_date, metavar="DATE",
+                   help="start the window at DATE's cutoff instead of the previous issue's publication "
+                        "(may be longer than schedule.max_window_days)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used to generate the CLI reference)."""
     parser = argparse.ArgumentParser(
@@ -275,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Fetch the arXiv announcements of the issue's window into "
                                    "issues/<DATE>.candidates.json (atomically; the editor file is never touched).")
     _dated(p)
+    _since_option(p)
     p.add_argument("--refresh", action="store_true", help="ignore cached arXiv responses")
     p.add_argument("--quiet", action="store_true", help="no summary line or progress bar (for cron)")
     p.set_defaults(func=cmd_fetch)
@@ -289,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Fetch the window, create the editor file if it is absent, rebuild the site. "
                                    "Safe to re-run; holds a lock; exits 75 when the batch is not available yet.")
     _dated(p)
+    _since_option(p)
     p.add_argument("--cached", action="store_true",
                    help="reuse cached arXiv responses instead of asking again (the default asks again)")
     p.set_defaults(func=cmd_nightly)

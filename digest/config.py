@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from .errors import DigestError, Problem
 from .model import split_arxiv_id
 from .timeutil import parse_date, parse_time, zone
 from .validate import check
+from .window import Window, cutoff_instant, issue_window
 from .yamlload import load_file
 
 DEFAULT_API_URL = "https://export.arxiv.org/api/query"
@@ -44,6 +45,15 @@ class ScheduleConfig:
     cutoff: time = time(9, 0)
     holidays: frozenset[date] = frozenset()
     max_window_days: int = DEFAULT_MAX_WINDOW_DAYS
+    cutoff_zone: ZoneInfo | None = None  # the cutoff's own zone ("20:00 America/New_York"); None: the display zone
+
+    def cutoff_at(self, issue_date: date, tz: ZoneInfo) -> datetime:
+        """The instant the issue dated `issue_date` closes, in the display zone `tz`."""
+        return cutoff_instant(issue_date, tz, self.cutoff, self.cutoff_zone)
+
+    def window(self, issue_date: date, tz: ZoneInfo, previous_published: datetime | None = None) -> Window:
+        """The issue's default window: from the previous publication (or the day before's cutoff) to its cutoff."""
+        return issue_window(issue_date, tz, self.cutoff, previous_published, self.cutoff_zone)
 
 
 @dataclass(frozen=True)
@@ -138,9 +148,15 @@ def load_config(path: str | Path = "digest.yaml") -> Config:
     if not base_url.endswith("/"):
         base_url += "/"
     sched = data.get("schedule") or {}
-    cutoff = time(9, 0)
+    cutoff, cutoff_zone = time(9, 0), None
     if "cutoff" in sched:
-        cutoff = parse_time(sched["cutoff"])
+        at, _, zone_name = str(sched["cutoff"]).strip().partition(" ")
+        cutoff = parse_time(at)
+        if zone_name.strip():
+            try:
+                cutoff_zone = zone(zone_name.strip())
+            except ValueError as exc:
+                problems.append(doc.problem(("schedule", "cutoff"), f"{exc} (the cutoff's zone, after its time)"))
     holidays = set()
     for i, text in enumerate(sched.get("holidays") or []):
         try:
@@ -175,7 +191,7 @@ def load_config(path: str | Path = "digest.yaml") -> Config:
             tz=tz,
             topic=site["topic"],
         ),
-        schedule=ScheduleConfig(cutoff=cutoff, holidays=frozenset(holidays),
+        schedule=ScheduleConfig(cutoff=cutoff, cutoff_zone=cutoff_zone, holidays=frozenset(holidays),
                                 max_window_days=int(sched.get("max_window_days", DEFAULT_MAX_WINDOW_DAYS))),
         arxiv=ArxivConfig(
             categories=categories,

@@ -7,10 +7,10 @@ from typing import Callable
 
 from .build import BuildResult, build
 from .config import Config
-from .errors import DigestError, NotAvailableYet, UpstreamError
-from .issues import issue_files, issue_date_from_name, load_issue
+from .errors import NotAvailableYet, UpstreamError
 from .lock import project_lock
 from .scaffold import NewResult, new_issue
+from .window_start import window_start
 
 Log = Callable[[str], None]
 
@@ -26,37 +26,27 @@ class NightlyResult:
     built: BuildResult | None = None
 
 
-def previous_published(config: Config, issue_date: date) -> datetime | None:
-    """The `published` time of the latest valid issue before `issue_date` (its window's start)."""
-    files, _ = issue_files(config)
-    earlier = [p for p in files if (d := issue_date_from_name(p)) and d < issue_date]
-    for path in reversed(earlier):
-        try:
-            issue = load_issue(path, config)
-        except DigestError:
-            continue
-        return issue.published
-    return None
-
-
 def run_nightly(config: Config, issue_date: date, now: datetime, *, refresh: bool = True,
-                log: Log = lambda _msg: None) -> NightlyResult:
+                since: date | None = None, log: Log = lambda _msg: None) -> NightlyResult:
     """Fetch the window, create the editor file if it does not exist, rebuild the site.
 
     Unlike `digest fetch`, the nightly run asks arXiv again by default (refresh)
     so that late additions reach the candidates file; the file is rewritten only
     when its content changes. A fetch that fails still rebuilds from what exists
     and returns its exit code; a batch that is not available yet changes nothing
-    and returns 75.
+    and returns 75. The window starts at `since`'s cutoff when given, else at the
+    previous issue's publication; a window longer than `schedule.max_window_days`
+    raises DigestError before anything is fetched or written.
     """
     from .fetch.run import fetch_issue, summary_line
     from .prescore import prescorer
 
     with project_lock(config.cache_dir, f"digest nightly {issue_date.isoformat()}"):
         result = NightlyResult(exit_code=0)
+        start = window_start(config, issue_date, since)
         try:
             result.fetched = fetch_issue(config, issue_date, now, refresh=refresh,
-                                         previous_published=previous_published(config, issue_date),
+                                         window=start.window,
                                          prescore=prescorer(config, issue_date))
             log(summary_line(result.fetched))
         except NotAvailableYet as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from .candidates import Candidates, candidates_path, load_candidates
@@ -15,6 +15,7 @@ from .rank import rank_entries, signals_for
 from .render import fmt
 from .render.i18n import lang
 from .schemas import SIGNALS
+from .window_start import window_start
 
 ALTERNATES = 10
 _PROSE = ("reason", "evidence", "decision", "what", "technical", "limits")
@@ -106,8 +107,8 @@ def scaffold_text(config: Config, issue_date: date, cands: Candidates | None) ->
         "# Featuring a paper teaches the automatic relevance what this digest is about; leaving one out",
         "# teaches it what it is not.",
         f"date: {issue_date.isoformat()}",
-        f"# published: {issue_date.isoformat()}T{config.schedule.cutoff.strftime('%H:%M')}:00"
-        f"{_offset(config, issue_date)}",
+        f"# published: {config.schedule.cutoff_at(issue_date, config.site.tz).isoformat(timespec='seconds')}",
+        *_window_lines(config, issue_date, cands),
     ]
     if not config.examples:
         lines.append("# Tip: no topic.examples in digest.yaml. Until a few issues are published, the automatic")
@@ -161,11 +162,20 @@ def scaffold_text(config: Config, issue_date: date, cands: Candidates | None) ->
     return "\n".join(lines) + "\n", len(picks)
 
 
-def _offset(config: Config, issue_date: date) -> str:
-    from datetime import datetime
-
-    value = datetime.combine(issue_date, config.schedule.cutoff, config.site.tz).strftime("%z")
-    return value[:3] + ":" + value[3:]
+def _window_lines(config: Config, issue_date: date, cands: Candidates | None) -> list[str]:
+    """`window:` when the candidates were fetched for another window than the issue's default (`--since`)."""
+    fetched = cands.data.get("window") if cands else None
+    if not isinstance(fetched, dict) or not fetched.get("start") or not fetched.get("end"):
+        return []
+    try:
+        start, end = datetime.fromisoformat(fetched["start"]), datetime.fromisoformat(fetched["end"])
+        default = window_start(config, issue_date).window
+        if (default.start, default.end) == (start, end):
+            return []
+    except (DigestError, TypeError, ValueError):
+        pass  # no default to compare with (too long, unreadable): the fetched window is the one to keep
+    return ["window:                # the window the candidates were fetched for (not the default one)",
+            f"  start: {fetched['start']}", f"  end: {fetched['end']}"]
 
 
 def new_issue(config: Config, issue_date: date) -> NewResult:

@@ -161,7 +161,9 @@ CONFIG: dict[str, Any] = {
         "schedule": {
             "type": "object",
             "properties": {
-                "cutoff": {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "x-error": "must be a time HH:MM in quotes, e.g. \"09:00\""},
+                "cutoff": {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d( +[A-Za-z][A-Za-z0-9_+/-]*)?$",
+                           "x-error": "must be a time HH:MM in quotes, e.g. \"09:00\", optionally with its own time zone, e.g. \"20:00 America/New_York\"",
+                           "description": "when an issue's window closes on its date: a wall time in the display zone, or in the IANA zone written after it (\"20:00 America/New_York\": at arXiv's announcement in every season)"},
                 "holidays": {"type": "array", "items": _date, "description": "arXiv holidays (no announcement that US Eastern day)"},
                 "max_window_days": {"type": "integer", "minimum": 1, "x-error": "must be a whole number of days, 1 or more",
                                     "description": "The longest window, in days, that the previous issue's publication may open "

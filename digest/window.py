@@ -63,18 +63,33 @@ class Announcement:
         return f"submittedDate:[{start:%Y%m%d%H%M} TO {end:%Y%m%d%H%M}]"
 
 
-def cutoff_instant(issue_date: date, tz: ZoneInfo, cutoff: time) -> datetime:
-    """The aware instant at which the issue dated `issue_date` closes: `cutoff` wall time in `tz`."""
+def cutoff_instant(issue_date: date, tz: ZoneInfo, cutoff: time, zone: ZoneInfo | None = None) -> datetime:
+    """The aware instant at which the issue dated `issue_date` closes, in `tz`.
+
+    `cutoff` is a wall time in the display zone `tz`, or in `zone` when given (20:00 in
+    America/New_York: the window closes at arXiv's announcement whatever the season); then
+    it is the instant with that wall time in `zone` that falls on `issue_date` in `tz`.
+    """
     _require_date(issue_date, "issue_date")
     if tz is None:
         raise ValueError("a display time zone is required")
     if cutoff.tzinfo is not None:
         raise ValueError(f"cutoff {cutoff} must be a wall-clock time without a time zone; the zone is {tz}")
-    local = datetime.combine(issue_date, cutoff, tzinfo=tz)
-    # A cutoff inside a spring-forward gap names no real instant; the UTC round trip moves it
+    if zone is None:
+        return _wall(issue_date, cutoff, tz).astimezone(tz)
+    # The zones are less than a day apart, so the instant is that wall time on the day before,
+    # of or after the issue date; on the rare day when daylight-saving changes in both zones
+    # leave none or two on the date, the latest one not after the date keeps windows in order.
+    candidates = [_wall(issue_date + timedelta(days=k), cutoff, zone).astimezone(tz) for k in (-1, 0, 1)]
+    return max(c for c in candidates if c.date() <= issue_date)
+
+
+def _wall(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The instant showing `at` on `day` in `zone`, as UTC."""
+    # A wall time inside a spring-forward gap names no real instant; the UTC round trip moves it
     # to the wall time that instant actually shows. Ambiguous (fall-back) times keep fold=0,
     # the earlier of the two instants.
-    return _utc(local).astimezone(tz)
+    return _utc(datetime.combine(day, at, tzinfo=zone))
 
 
 def issue_window(
@@ -82,16 +97,17 @@ def issue_window(
     tz: ZoneInfo,
     cutoff: time,
     previous_published: datetime | None = None,
+    cutoff_zone: ZoneInfo | None = None,
 ) -> Window:
     """The window of the issue dated `issue_date`: from the previous publication (or a day earlier) to its cutoff."""
-    end = cutoff_instant(issue_date, tz, cutoff)
+    end = cutoff_instant(issue_date, tz, cutoff, cutoff_zone)
     if previous_published is not None:
         _require_aware(previous_published, "previous_published")
         if _utc(previous_published) < _utc(end):
             return Window(previous_published.astimezone(tz), end)
     # Step back a calendar day on the local date, not 24 hours, so the start keeps the
     # cutoff's wall time on days when the display zone changes its offset.
-    start = cutoff_instant(issue_date - timedelta(days=1), tz, cutoff)
+    start = cutoff_instant(issue_date - timedelta(days=1), tz, cutoff, cutoff_zone)
     return Window(start, end)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from datetime import time as dtime
+from datetime import date, time as dtime
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -55,6 +55,7 @@ def test_unknown_key_is_located_with_a_did_you_mean(tmp_path):
 
 @pytest.mark.parametrize("extra, where, words", [
     ("schedule:\n  cutoff: '9am'\n", ":7:11:", "HH:MM"),
+    ("schedule:\n  cutoff: '20:00 Mars/Olympus'\n", ":7:11:", "unknown time zone 'Mars/Olympus'"),
     ("arxiv:\n  categories: [cs.CV, 'not a cat']\n", ":7:23:", "arXiv category"),
     ("arxiv:\n  api_url: ftp://example.org/\n", ":7:12:", "http:// or https://"),
     ("ranking:\n  weights: {novelty: -1}\n", ":7:22:", "must be a number from 0 to 100"),
@@ -145,3 +146,12 @@ def test_any_text_gives_a_config_or_located_errors(tmp_path_factory, text):
     except DigestError as exc:
         for p in exc.problems:
             assert p.file == str(path) and p.message
+
+
+def test_a_cutoff_may_name_its_own_zone(tmp_path):
+    from zoneinfo import ZoneInfo
+
+    config = load_config(write(tmp_path / "digest.yaml", MINIMAL + "schedule:\n  cutoff: '20:00 America/New_York'\n"))
+    assert (config.schedule.cutoff, config.schedule.cutoff_zone) == (dtime(20, 0), ZoneInfo("America/New_York"))
+    winter = config.schedule.cutoff_at(date(2024, 11, 28), config.site.tz)
+    assert winter.astimezone(ZoneInfo("America/New_York")).time() == dtime(20, 0)

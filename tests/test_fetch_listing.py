@@ -329,3 +329,24 @@ def test_a_page_that_repeats_itself_ends_the_read_with_an_upstream_error(project
         _batch(config)
     assert info.value.exit_code == 4
     assert server.count("/list/cs.CV/new") == 2
+
+
+def test_with_an_eastern_cutoff_the_winter_batch_goes_out_the_same_morning(tmp_path, arxiv_server, monkeypatch):  # noqa: F811
+    """Announced Wed 27 Nov 2024 20:00 EST = Thu 28 Nov 10:00 KST: issue of the 28th, out at 10:05 KST."""
+    from conftest import copy_project
+
+    root = copy_project(tmp_path / "proj", issues=False)
+    cfg = (root / "digest.yaml").read_text()
+    cfg = re.sub(r"cutoff: .*", 'cutoff: "20:00 America/New_York"', cfg)
+    cfg = re.sub(r"listing_url: .*", f"listing_url: {arxiv_server.listing_url}", cfg)
+    cfg = re.sub(r"api_url: .*", f"api_url: {arxiv_server.api_url}", cfg)
+    cfg = re.sub(r"delay_seconds: .*", "delay_seconds: 0", cfg)
+    (root / "digest.yaml").write_text(cfg)
+    arxiv_server.route("/list/*", listing_responder(RECORDING, LISTING_DATE))
+    arxiv_server.route("/api/query", feed_api(feed_items(RECORDING)), when=lambda r: bool(r.param("id_list")))
+
+    assert _nightly(root, "2024-11-28T09:55:00+09:00", monkeypatch) == 75
+    assert _nightly(root, "2024-11-28T10:05:00+09:00", monkeypatch) == 0
+    doc = json.loads((root / "issues" / "2024-11-28.candidates.json").read_text("utf-8"))
+    assert doc["source"] == "listing" and doc["window"]["end"] == "2024-11-28T10:00:00+09:00"
+    assert (root / "site" / "index.html").exists()

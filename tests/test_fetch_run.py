@@ -388,7 +388,8 @@ def test_window_with_two_announcements_combines_backfill_and_rss(project):
     }), when=lambda r: bool(r.param("search_query")))
     result = fetch_issue(
         config, date(2024, 12, 4), datetime(2024, 12, 4, 8, 30, tzinfo=KST),
-        previous_published=datetime(2024, 12, 2, 9, 0, tzinfo=KST), client=fast_client(config),
+        window=config.schedule.window(date(2024, 12, 4), KST, datetime(2024, 12, 2, 9, 0, tzinfo=KST)),
+        client=fast_client(config),
         prescore=prescorer(config, date(2024, 12, 4)),
     )
     assert [a.listing_date for a in result.announcements] == [date(2024, 12, 2), date(2024, 12, 3)]

@@ -489,3 +489,44 @@ def test_announcement_properties(window, holidays, split):
         left = announcements_in(Window(window.start, cut), holidays)
         right = announcements_in(Window(cut, window.end), holidays)
         assert left + right == anns
+
+
+# --- a cutoff in a zone of its own: the window follows arXiv's announcement ----------------------
+
+TWENTY = time(20, 0)
+
+
+@pytest.mark.parametrize("issue, expected", [
+    pytest.param(date(2026, 7, 1), kst(2026, 7, 1, 9), id="seoul-summer-0900"),
+    pytest.param(date(2024, 11, 29), kst(2024, 11, 29, 10), id="seoul-winter-1000"),
+])
+def test_a_cutoff_at_eastern_announcement_time_moves_with_daylight_saving(issue, expected):
+    assert cutoff_instant(issue, KST, TWENTY, ET) == expected
+    assert cutoff_instant(issue, KST, TWENTY, ET).tzinfo == KST
+
+
+def test_the_winter_batch_is_in_the_same_mornings_issue_with_an_eastern_cutoff():
+    """Announced Wed 27 Nov 2024 20:00 EST = Thu 28 Nov 10:00 KST: the issue of the 28th, not the 29th."""
+    window = issue_window(date(2024, 11, 28), KST, TWENTY, cutoff_zone=ET)
+    assert window.start == kst(2024, 11, 27, 10) and window.end == kst(2024, 11, 28, 10)
+    assert [a.listing_date for a in announcements_in(window, ())] == [date(2024, 11, 28)]
+
+
+@pytest.mark.parametrize("tz", [ZoneInfo("America/Los_Angeles"), ZoneInfo("Europe/London"), ET, KST,
+                                ZoneInfo("Australia/Sydney")], ids=str)
+def test_a_cutoff_in_the_display_zone_itself_is_the_plain_cutoff(tz):
+    for issue in (date(2026, 3, 8), date(2026, 7, 1), date(2026, 11, 1)):
+        assert cutoff_instant(issue, tz, NINE, tz) == cutoff_instant(issue, tz, NINE)
+
+
+@settings(max_examples=300, deadline=None)
+@given(day=st.dates(date(2020, 1, 1), date(2035, 12, 31)),
+       tz=st.sampled_from([KST, ZoneInfo("Europe/London"), ZoneInfo("America/Los_Angeles"),
+                           ZoneInfo("Australia/Sydney"), ZoneInfo("Asia/Kolkata"), UTC]))
+def test_eastern_cutoff_windows_chain_and_close_at_an_eastern_2000(day, tz):
+    window = issue_window(day, tz, TWENTY, cutoff_zone=ET)
+    nxt = issue_window(day + timedelta(days=1), tz, TWENTY, cutoff_zone=ET)
+    assert nxt.start == window.end  # no gap, no overlap
+    assert window.end.astimezone(ET).time() == TWENTY
+    assert window.end.date() == day
+    assert timedelta(hours=22) <= window.duration <= timedelta(hours=26)

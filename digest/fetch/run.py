@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from ..candidates import candidates_path
 from ..config import Config
 from ..errors import NotAvailableYet
-from ..window import Announcement, Window, announcements_in, issue_window, latest_announcement_before
+from ..window import Announcement, Window, announcements_in, latest_announcement_before
 from .api import ArxivApi
 from .batch import Batch, StaleBatch
 from .http import HttpClient
@@ -52,7 +52,7 @@ def fetch_issue(
     *,
     refresh: bool = False,
     progress: Progress | None = None,
-    previous_published: datetime | None = None,
+    window: Window | None = None,
     client: HttpClient | None = None,
     page_size: int = 2000,
     batch_size: int = 100,
@@ -70,6 +70,9 @@ def fetch_issue(
     as API lookups and backfills advance. `client` (tests, benchmarks) replaces the default
     HTTP client built from the config; its request log is reported for this fetch only.
 
+    `window` is the issue's window as `digest.window_start.window_start` decides it (the previous
+    issue, --since, the window limit); without it, one normal day ending at the issue's cutoff.
+
     `prescore(records)` fills in the automatic pre-scores once the whole window is known:
     pass `digest.prescore.prescorer(config, issue_date)`, as every command does (the fetcher
     itself knows nothing of scoring). Without it the records are written unscored: `scores`
@@ -79,7 +82,7 @@ def fetch_issue(
         raise ValueError(f"now {now.isoformat()} has no time zone; give an aware datetime")
     tz = config.site.tz
     holidays = config.schedule.holidays
-    window = issue_window(issue_date, tz, config.schedule.cutoff, previous_published)
+    window = window or config.schedule.window(issue_date, tz)
     announcements = announcements_in(window, holidays)
     path = candidates_path(config.issues_dir, issue_date)
     fetched_at = now.astimezone(tz).isoformat(timespec="seconds")

@@ -19,7 +19,7 @@ from babel.dates import format_skeleton
 from markupsafe import Markup, escape
 
 from ..config import Config
-from ..window import announcements_in, is_announcement_day, issue_window
+from ..window import announcements_in, is_announcement_day
 from .i18n import Lang
 from .view import ARXIV_ABS, ARXIV_PDF, IssueView, Link, PaperView, slugify
 
@@ -77,7 +77,7 @@ def day_state(day: date, config: Config) -> tuple[str, list[date]]:
     weekend window (arXiv does not announce on Friday or Saturday, US Eastern); with announcement
     days that are all arXiv holidays it is a holiday window; otherwise it simply had no issue.
     """
-    window = issue_window(day, config.site.tz, config.schedule.cutoff)
+    window = config.schedule.window(day, config.site.tz)
     holidays = config.schedule.holidays
     possible = announcements_in(window, ())
     if not possible:

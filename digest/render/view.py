@@ -15,7 +15,7 @@ from ..lazy import Lazy
 from ..model import CARD_SECTIONS, Issue, Ranked
 from ..rank import rank_issue
 from ..schemas import SIGNALS
-from ..window import Announcement, Window, announcements_in, issue_window
+from ..window import Announcement, Window, announcements_in
 from . import fmt
 from .i18n import Lang, lang
 from .markdown import RenderReport, render_block, render_inline, render_plain
@@ -197,7 +197,7 @@ def build_issue_view(issue: Issue, config: Config, candidates: Candidates | None
     if issue.window_start and issue.window_end:
         window = Window(issue.window_start.astimezone(tz), issue.window_end.astimezone(tz))
     else:
-        window = issue_window(issue.date, tz, config.schedule.cutoff, previous_published)
+        window = config.schedule.window(issue.date, tz, previous_published)
     announcements = announcements_in(window, config.schedule.holidays)
     featured_n = config.featured if issue.featured is None else issue.featured
 
@@ -282,7 +282,7 @@ def build_issue_view(issue: Issue, config: Config, candidates: Candidates | None
         published_iso=published.isoformat() if published else None,
         date_text=lg.long_date(issue.date),
         window=window,
-        window_text=window_sentence(window, config.schedule.cutoff, tz_label, announcements, lg),
+        window_text=window_sentence(window, config.schedule.cutoff_at(issue.date, tz).time(), tz_label, announcements, lg),
         announcements=announcements,
         tz_abbr=(published or window.end).strftime("%Z"),
         intro=intro,
