@@ -266,6 +266,21 @@ def make_config(root: Path, server: ArxivServer | None = None, *, api_url: str |
     )
 
 
+def point_project(root: Path, api_url: str, rss_url: str, listing_url: str) -> None:
+    """Point the digest.yaml in `root` at these arXiv endpoints, with no request spacing."""
+    cfg = (root / "digest.yaml").read_text()
+    cfg = re.sub(r"api_url: .*", f"api_url: {api_url}", cfg)
+    cfg = re.sub(r"rss_url: .*", f"rss_url: {rss_url}", cfg)
+    cfg = re.sub(r"listing_url: .*", f"listing_url: {listing_url}", cfg)
+    cfg = re.sub(r"delay_seconds: .*", "delay_seconds: 0", cfg)
+    (root / "digest.yaml").write_text(cfg)
+
+
+def point_at(root: Path, server: ArxivServer) -> None:
+    """Point the digest.yaml in `root` at the stand-in `server`."""
+    point_project(root, server.api_url, server.rss_url, server.listing_url)
+
+
 def fast_client(config: Config, **overrides) -> HttpClient:
     """An HttpClient for tests: tiny backoff, short timeouts, the config's cache."""
     settings = {"backoff_base": 0.01, "backoff_cap": 0.05, "connect_timeout": 1.0, "read_timeout": 2.0, "max_attempts": 3}

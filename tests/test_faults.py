@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from arxiv_server import ArxivServer, Reply, arxiv_server, atom_feed  # noqa: F401 - the fixture
+from arxiv_server import Reply, arxiv_server, atom_feed, point_project  # noqa: F401 - the fixture
 from conftest import ROOT, copy_project
 from digest.cli import main
 
@@ -177,13 +176,8 @@ def fetch_project(tmp_path, arxiv_server, monkeypatch):  # noqa: F811 - pytest f
 
 
 def point_at(root: Path, api_url: str, rss_url: str) -> None:
-    cfg = (root / "digest.yaml").read_text()
-    cfg = re.sub(r"api_url: .*", f"api_url: {api_url}", cfg)
-    cfg = re.sub(r"rss_url: .*", f"rss_url: {rss_url}", cfg)
     # The listing pages are read only between 20:00 and 00:00 ET; never the real arXiv from a test.
-    cfg = re.sub(r"listing_url: .*", f"listing_url: {rss_url.rsplit('/', 1)[0]}/list", cfg)
-    cfg = re.sub(r"delay_seconds: .*", "delay_seconds: 0", cfg)
-    (root / "digest.yaml").write_text(cfg)
+    point_project(root, api_url, rss_url, f"{rss_url.rsplit('/', 1)[0]}/list")
 
 
 def fetch(root: Path, now: str, *extra: str) -> int:

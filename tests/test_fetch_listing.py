@@ -18,6 +18,7 @@ from arxiv_server import (  # noqa: F401 - the fixture
     feed_items,
     fixture_bytes,
     make_config,
+    point_at,
 )
 from digest.errors import NotAvailableYet, UpstreamError
 from digest.fetch.batch import StaleBatch
@@ -281,12 +282,7 @@ def morning(tmp_path, arxiv_server):  # noqa: F811 - pytest fixture injection
     from conftest import copy_project
 
     root = copy_project(tmp_path / "proj", issues=False)
-    cfg = (root / "digest.yaml").read_text()
-    cfg = re.sub(r"api_url: .*", f"api_url: {arxiv_server.api_url}", cfg)
-    cfg = re.sub(r"rss_url: .*", f"rss_url: {arxiv_server.rss_url}", cfg)
-    cfg = re.sub(r"listing_url: .*", f"listing_url: {arxiv_server.listing_url}", cfg)
-    cfg = re.sub(r"delay_seconds: .*", "delay_seconds: 0", cfg)
-    (root / "digest.yaml").write_text(cfg)
+    point_at(root, arxiv_server)
     feed = feed_for(RECORDING, SHIPPED_CATS).replace(b"Thu, 28 Nov 2024 00:00:00 -0500", b"Wed, 01 Jul 2026 00:00:00 -0400")
     arxiv_server.route("/list/*", listing_responder(RECORDING, SUMMER_LISTING))
     arxiv_server.route(f"/rss/{'+'.join(SHIPPED_CATS)}", Reply(200, feed))
@@ -336,12 +332,9 @@ def test_with_an_eastern_cutoff_the_winter_batch_goes_out_the_same_morning(tmp_p
     from conftest import copy_project
 
     root = copy_project(tmp_path / "proj", issues=False)
-    cfg = (root / "digest.yaml").read_text()
-    cfg = re.sub(r"cutoff: .*", 'cutoff: "20:00 America/New_York"', cfg)
-    cfg = re.sub(r"listing_url: .*", f"listing_url: {arxiv_server.listing_url}", cfg)
-    cfg = re.sub(r"api_url: .*", f"api_url: {arxiv_server.api_url}", cfg)
-    cfg = re.sub(r"delay_seconds: .*", "delay_seconds: 0", cfg)
-    (root / "digest.yaml").write_text(cfg)
+    point_at(root, arxiv_server)
+    config = root / "digest.yaml"
+    config.write_text(re.sub(r"cutoff: .*", 'cutoff: "20:00 America/New_York"', config.read_text()))
     arxiv_server.route("/list/*", listing_responder(RECORDING, LISTING_DATE))
     arxiv_server.route("/api/query", feed_api(feed_items(RECORDING)), when=lambda r: bool(r.param("id_list")))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from arxiv_server import Reply, arxiv_server  # noqa: F401 - the fixture
+from arxiv_server import Reply, arxiv_server, point_at  # noqa: F401 - the fixture
 from digest.cli import main
 from digest.config import load_config
 from digest.lock import project_lock
@@ -45,12 +45,7 @@ def api_from_feed(request) -> Reply:
 @pytest.fixture
 def site_project(tmp_path, arxiv_server):  # noqa: F811 - pytest fixture injection
     root = copy_project(tmp_path / "proj", issues=False)
-    cfg = (root / "digest.yaml").read_text()
-    cfg = re.sub(r"api_url: .*", f"api_url: {arxiv_server.api_url}", cfg)
-    cfg = re.sub(r"rss_url: .*", f"rss_url: {arxiv_server.rss_url}", cfg)
-    cfg = re.sub(r"listing_url: .*", f"listing_url: {arxiv_server.listing_url}", cfg)
-    cfg = re.sub(r"delay_seconds: .*", "delay_seconds: 0", cfg)
-    (root / "digest.yaml").write_text(cfg)
+    point_at(root, arxiv_server)
     arxiv_server.route("/rss/cs.CV+cs.LG+cs.CL", Reply.fixture(FEED))
     arxiv_server.route("/api/query", api_from_feed)
     return root
