@@ -102,7 +102,7 @@ def _build(config: Config, out: Path, root: Path, name: str, clean: bool, starte
     # Inputs are hashed before they are read: a file edited during the build shows as changed next time.
     inputs = mf.hash_inputs(root, name, previous)
     # The view cache keys issues by their files' hashes, which were just taken: no need to read them again.
-    digests = {str(root / rel): (size, mtime, sha) for rel, (size, mtime, sha) in inputs[1].items()}
+    digests = {str(mf.input_path(root, rel)): (size, mtime, sha) for rel, (size, mtime, sha) in inputs[1].items()}
     # The published folder (45,000 files for ten years) is walked beside the loading and planning, which
     # are Python: in a forked process, where its system calls never wait for this one's GIL.
     walking = Beside(_stat_published, out, name="digest-stat")
@@ -242,10 +242,8 @@ def _nothing_to_publish(config, root: Path, jobs: list, previous: dict, linkable
         expected.add(job.path)
     static: dict[str, str] = {}
     for src, rel in static_files(config):
-        try:
-            record = inputs.get(src.relative_to(root).as_posix())
-        except ValueError:  # a static folder outside the project is not in the manifest's inputs
-            return False
+        name = mf.input_name(root, src)  # None for a static folder outside the project: not in the inputs
+        record = inputs.get(name) if name is not None else None
         if record is None:
             return False
         static[rel] = record[2]

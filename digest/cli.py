@@ -53,14 +53,17 @@ def _load_config(args):
 
 def cmd_check(args) -> int:
     """Validate digest.yaml and every issue file."""
+    from .holidays import unknown_year_warning
     from .project import load_project
 
     config = _load_config(args)
     project = load_project(config)
-    for problem in project.problems:
+    year = _now(args, config).astimezone(config.site.tz).year
+    schedule = [w for w in [unknown_year_warning(config, year)] if w is not None]  # digest.yaml's, before the issues'
+    for problem in schedule + project.problems:
         print(problem)
-    n_err, n_warn = len(project.errors), len(project.warnings)
-    files = len(project.issues) + (n_err and 0)
+    n_err, n_warn = len(project.errors), len(project.warnings) + len(schedule)
+    files = project.files_read
     _err(f"checked digest.yaml and {files} issue file{'s' if files != 1 else ''}: "
          f"{n_err} error{'s' if n_err != 1 else ''}, {n_warn} warning{'s' if n_warn != 1 else ''}")
     return EXIT_INVALID if n_err else EXIT_OK
@@ -182,8 +185,11 @@ def cmd_new(args) -> int:
     config = _load_config(args)
     issue_date = _issue_date(args, config, _now(args, config))
     with project_lock(config.cache_dir, f"digest new {issue_date.isoformat()}"):
-        result = new_issue(config, issue_date)
+        result = new_issue(config, issue_date, empty=args.empty)
     rel = config.display(result.path)
+    if result.created and args.empty:
+        print(f"created {rel} with no papers, on purpose: write its note: (why there are none) before it is built")
+        return EXIT_OK
     if result.created:
         print(f"created {rel} with {result.papers} papers from {result.candidates} candidates")
         return EXIT_OK
@@ -242,7 +248,134 @@ def cmd_schema(args) -> int:
     for name, text in published_schemas().items():
         atomic_write_bytes(out / name, text.encode("utf-8"))
         print(out / name)
+    if args.reference:
+        from .config_reference import reference_markdown
+
+        atomic_write_bytes(Path(args.reference), reference_markdown().encode("utf-8"))
+        print(args.reference)
     return EXIT_OK
+
+
+# `digest init`'s options, by the Answers field they give.
+_INIT_OPTIONS = {"title": "--title", "topic": "--topic", "phrases": "--phrase", "examples": "--example",
+                 "categories": "--category", "timezone": "--timezone", "cutoff": "--cutoff", "language": "--language",
+                 "base_url": "--base-url", "folder": "FOLDER"}
+
+
+def cmd_init(args) -> int:
+    """Start a digest in FOLDER: ask (on a terminal) or take from the options, write what is missing, say what next."""
+    from .init import Answers, BadAnswers, new_digest, parse_phrase
+
+    given = {"title": args.title, "topic": args.topic, "timezone": args.timezone, "cutoff": args.cutoff,
+             "language": args.language, "base_url": args.base_url,
+             "phrases": args.phrase, "examples": args.example, "categories": args.category}
+    if sys.stdin.isatty() and not args.no_input:
+        given = _ask_init(given)
+    try:
+        phrases = tuple(parse_phrase(text) for text in given.pop("phrases") or ())
+    except ValueError as exc:
+        _err(f"digest init: error: {_INIT_OPTIONS['phrases']}: {exc}")
+        return EXIT_USAGE
+    answers = Answers(phrases=phrases, **{k: tuple(v) if isinstance(v, list) else v
+                                          for k, v in given.items() if v is not None})
+    try:
+        result = new_digest(args.folder, answers)
+    except BadAnswers as exc:
+        for problem in exc.problems:
+            _err(f"digest init: error: {_INIT_OPTIONS.get(problem.field, problem.field)}: {problem.message}")
+        return EXIT_USAGE
+    for rel in result.written:
+        print(f"wrote  {rel}{'/' if (result.root / rel).is_dir() else ''}")
+    for rel in result.kept:
+        print(f"kept   {rel}{'/' if (result.root / rel).is_dir() else ''} (it exists; left as it was)")
+    if not result.requirement.exact and Path("requirements.txt") in result.written:
+        _err(f"warning: requirements.txt: {result.requirement.note}; point it at a git URL or a wheel CI can reach")
+    if result.config.site.base_url == "https://example.org/":
+        _err("warning: digest.yaml: site.base_url is https://example.org/; set it to where the site is published")
+    here = Path(args.folder).resolve() == Path.cwd().resolve()
+    print("\nnext:")
+    if not here:
+        print(f"  cd {args.folder}")
+    print("  digest fetch    # read today's arXiv announcements into issues/<date>.candidates.json\n"
+          "  digest new      # start today's issue, issues/<date>.yaml, from them: edit it\n"
+          "  digest build    # the site, in site/ (digest serve: a preview that rebuilds on change)")
+    print(f"To publish every night: push the folder to a GitHub repository and set Settings > Pages > Source to "
+          f"\"GitHub Actions\";\n.github/workflows/nightly.yml runs `digest nightly` from "
+          f"{result.schedule.first_run}, after schedule.cutoff ({result.schedule.cutoff}).")
+    return EXIT_OK
+
+
+def _ask_init(given: dict) -> dict:
+    """Ask on the terminal for every answer the options did not give, again until it is valid."""
+    from .init import (DEFAULT_BASE_URL, DEFAULT_CATEGORIES, DEFAULT_CUTOFF, DEFAULT_TOPIC, check_base_url,
+                       check_category, check_cutoff, check_example, check_language, check_timezone, default_title,
+                       local_timezone, parse_phrase)
+
+    def ask(question: str, default: str, check) -> str:
+        while True:
+            text = input(f"{question} [{default}]: ").strip() if default else input(f"{question}: ").strip()
+            try:
+                check(text or default)
+            except ValueError as exc:
+                print(f"  {exc}")
+                continue
+            return text or default
+
+    def ask_list(question: str, default: list[str], check) -> list[str]:
+        def check_all(text: str) -> None:
+            for item in _split_list(text):
+                check(item)
+        return _split_list(ask(question, ", ".join(default), check_all))
+
+    out = dict(given)
+    if out["topic"] is None:
+        out["topic"] = ask("Topic, as in \"Five <topic> papers\"", DEFAULT_TOPIC, _not_empty)
+    if out["title"] is None:
+        out["title"] = ask("Site title", default_title(out["topic"]), _not_empty)
+    if not out["phrases"]:
+        out["phrases"] = ask_list("Topic phrases, comma-separated, each optionally =weight (0-100)",
+                                  [out["topic"]], parse_phrase)
+    if not out["examples"]:
+        out["examples"] = ask_list("Example papers that define the topic, arXiv ids, comma-separated (optional)",
+                                   [], lambda t: check_example(t) if t else t)
+    if not out["categories"]:
+        out["categories"] = ask_list("arXiv categories, comma-separated", list(DEFAULT_CATEGORIES), check_category)
+    if out["timezone"] is None:
+        out["timezone"] = ask("Display time zone (IANA)", local_timezone(), check_timezone)
+    if out["cutoff"] is None:
+        out["cutoff"] = ask("Cutoff, when an issue's window closes: HH:MM, or HH:MM Area/City", DEFAULT_CUTOFF,
+                            check_cutoff)
+    if out["language"] is None:
+        out["language"] = ask("Language of the site (en or ko)", "en", check_language)
+    if out["base_url"] is None:
+        out["base_url"] = ask("Base URL, where the site will be published", DEFAULT_BASE_URL, check_base_url)
+    return out
+
+
+def _split_list(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _not_empty(text: str) -> None:
+    if not text.strip():
+        raise ValueError("an answer is needed")
+
+
+class _Version(argparse.Action):
+    """`--version`: the installed package's version, looked up only when asked."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib import metadata
+
+        try:
+            version = metadata.version("paper-digest")
+        except metadata.PackageNotFoundError:
+            version = "unknown (not installed as a package)"
+        print(f"digest {version}")
+        parser.exit()
 
 
 def _dated(p: argparse.ArgumentParser) -> None:
@@ -268,6 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--config", default="digest.yaml", help="site configuration (default: digest.yaml)")
+    parser.add_argument("--version", action=_Version, help="print the installed version of digest and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("build", help="render the whole site", description="Render every issue into a static site; "
@@ -280,6 +414,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="validate digest.yaml and every issue file",
                        description="Validate the configuration and every issue file; print file:line:col: message "
                                    "lines and exit 1 when there is an error.")
+    p.add_argument("--now", help="fix the clock (ISO date-time; also DIGEST_NOW); check warns when arXiv's holidays "
+                                 "of its year are unknown")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("rank", help="print an issue's ranking with its score breakdown",
@@ -301,8 +437,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("new", help="start the editor file for DATE from its candidates",
                        description="Create issues/<DATE>.yaml with the top candidates and their automatic scores "
-                                   "as comments. Never overwrites an existing file (exit 1 if it exists).")
+                                   "as comments. Never overwrites an existing file (exit 1 if it exists). Exit 1 "
+                                   "when there is no candidates file (run `digest fetch DATE` first) or its window "
+                                   "had no arXiv announcement, unless --empty.")
     _dated(p)
+    p.add_argument("--empty", action="store_true",
+                   help="start an issue with no papers on purpose (e.g. a holiday notice): its note: says why")
     p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("nightly", help="fetch + new + build, for cron",
@@ -328,7 +468,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="write JSON Schemas for editor support",
                        description="Write digest.schema.json and issue.schema.json for yaml-language-server.")
     p.add_argument("--out", default="schemas", help="output folder (default: schemas/)")
+    p.add_argument("--reference", metavar="FILE",
+                   help="also write the digest.yaml reference, every key with its default (docs/configuration.md)")
     p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("init", help="start a new digest in a folder",
+                       description="Write a commented digest.yaml, an empty issues/, a .gitignore, requirements.txt, "
+                                   "the JSON Schemas and the nightly GitHub Actions workflow into FOLDER. On a terminal "
+                                   "it asks for every answer the options do not give; otherwise it uses the options "
+                                   "and the defaults. Never overwrites a file: existing ones are kept and listed.")
+    p.add_argument("folder", nargs="?", default=".", metavar="FOLDER", help="where (default: the current folder)")
+    p.add_argument("--title", help="the site's title (default: from the topic, \"<Topic> Digest\")")
+    p.add_argument("--topic", help="what the digest is about, as in \"Five <topic> papers\" (default: machine learning)")
+    p.add_argument("--phrase", action="append", metavar="TEXT[=WEIGHT]",
+                   help="a topic phrase, optionally with its weight 0-100 (default 3); repeatable (default: the topic)")
+    p.add_argument("--example", action="append", metavar="ARXIV_ID",
+                   help="a paper that defines the topic, by arXiv id; repeatable")
+    p.add_argument("--category", action="append", metavar="CATEGORY",
+                   help="an arXiv category to read, such as cs.CL; repeatable (default: cs.LG and stat.ML)")
+    p.add_argument("--timezone", help="the display time zone, IANA (default: this machine's, else UTC)")
+    p.add_argument("--cutoff", help="when an issue's window closes: HH:MM, or HH:MM Area/City "
+                                    "(default: 20:00 America/New_York, arXiv's announcement)")
+    p.add_argument("--language", help="the site's language: en or ko (default: en)")
+    p.add_argument("--base-url", help="where the site will be published, e.g. https://you.github.io/digest/")
+    p.add_argument("--no-input", action="store_true", help="ask nothing, even on a terminal")
+    p.set_defaults(func=cmd_init)
     return parser
 
 
@@ -349,7 +513,7 @@ def main(argv: list[str] | None = None) -> int:
         _err("interrupted")
         return 130
     except BaseException as exc:  # noqa: BLE001 - the one place that turns failures into exit codes
-        return _report(exc)
+        return _report(exc, getattr(args, "config", None))
 
 
 def run() -> None:
@@ -376,7 +540,7 @@ def run() -> None:
     os._exit(code)
 
 
-def _report(exc: BaseException) -> int:
+def _report(exc: BaseException, config_path: str | None = None) -> int:
     from .errors import DigestError, Locked, NotAvailableYet, UpstreamError
 
     if isinstance(exc, SystemExit):
@@ -400,7 +564,11 @@ def _report(exc: BaseException) -> int:
     import jinja2
 
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        _err(f"templates/{exc.name or exc.filename}:{exc.lineno}:1: template error: {exc.message}")
+        from .theme import shown_path
+
+        # The file actually used: the project's templates/<name>, or the packaged theme's.
+        where = shown_path(exc.filename, Path(config_path or "digest.yaml").resolve().parent) if exc.filename else None
+        _err(f"{where or 'templates/' + str(exc.name)}:{exc.lineno}:1: template error: {exc.message}")
         return EXIT_BUILD
     if isinstance(exc, jinja2.TemplateError):
         _err(f"template error: {exc}")

@@ -1,6 +1,7 @@
 """Load and validate the site configuration, digest.yaml."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -8,9 +9,11 @@ from zoneinfo import ZoneInfo
 
 from . import schemas
 from .errors import DigestError, Problem
+from .holidays import shipped_holidays
 from .model import split_arxiv_id
+from .taxonomy import category_problem
 from .timeutil import parse_date, parse_time, zone
-from .validate import check
+from .validate import check, field_name
 from .window import Window, cutoff_instant, issue_window
 from .yamlload import load_file
 
@@ -40,12 +43,14 @@ class SiteConfig:
 
 @dataclass(frozen=True)
 class ScheduleConfig:
-    """The `schedule:` section: daily cutoff (display zone), arXiv holidays (US Eastern dates), window limit."""
+    """The `schedule:` section: daily cutoff (display zone), arXiv holidays (US Eastern dates: the shipped
+    schedules and `schedule.holidays` together), window limit."""
 
     cutoff: time = time(9, 0)
     holidays: frozenset[date] = frozenset()
     max_window_days: int = DEFAULT_MAX_WINDOW_DAYS
     cutoff_zone: ZoneInfo | None = None  # the cutoff's own zone ("20:00 America/New_York"); None: the display zone
+    where: tuple[int, int] = (1, 1)  # line and column of `schedule:` in digest.yaml, for warnings about it
 
     def cutoff_at(self, issue_date: date, tz: ZoneInfo) -> datetime:
         """The instant the issue dated `issue_date` closes, in the display zone `tz`."""
@@ -111,7 +116,7 @@ class Config:
 
     @property
     def templates_dir(self) -> Path:
-        """Jinja2 templates."""
+        """The folder's own templates and assets, each overriding the packaged theme's file of the same path."""
         return self.root / "templates"
 
     @property
@@ -170,6 +175,11 @@ def load_config(path: str | Path = "digest.yaml") -> Config:
         if cat in seen:
             problems.append(doc.problem(("arxiv", "categories", i), f"category {cat} is listed twice; keep one"))
         seen.add(cat)
+        unknown = category_problem(cat)
+        if unknown:
+            problems.append(doc.problem(("arxiv", "categories", i), f"{field_name(('arxiv', 'categories', i))}: {unknown}"))
+    endpoints = {key: _endpoint(ax, key, default, problems) for key, default in
+                 (("api_url", DEFAULT_API_URL), ("rss_url", DEFAULT_RSS_URL), ("listing_url", DEFAULT_LISTING_URL))}
     examples = _examples(doc, (data.get("topic") or {}).get("examples") or [], problems)
     rank = data.get("ranking") or {}
     weights = {s: 1.0 for s in schemas.SIGNALS}
@@ -191,13 +201,14 @@ def load_config(path: str | Path = "digest.yaml") -> Config:
             tz=tz,
             topic=site["topic"],
         ),
-        schedule=ScheduleConfig(cutoff=cutoff, cutoff_zone=cutoff_zone, holidays=frozenset(holidays),
-                                max_window_days=int(sched.get("max_window_days", DEFAULT_MAX_WINDOW_DAYS))),
+        schedule=ScheduleConfig(cutoff=cutoff, cutoff_zone=cutoff_zone, holidays=frozenset(holidays) | shipped_holidays(),
+                                max_window_days=int(sched.get("max_window_days", DEFAULT_MAX_WINDOW_DAYS)),
+                                where=doc.where(("schedule",), key=True)),
         arxiv=ArxivConfig(
             categories=categories,
-            api_url=ax.get("api_url", DEFAULT_API_URL),
-            rss_url=ax.get("rss_url", DEFAULT_RSS_URL).rstrip("/"),
-            listing_url=ax.get("listing_url", DEFAULT_LISTING_URL).rstrip("/"),
+            api_url=endpoints["api_url"],
+            rss_url=endpoints["rss_url"].rstrip("/"),
+            listing_url=endpoints["listing_url"].rstrip("/"),
             delay_seconds=float(ax.get("delay_seconds", 3)),
         ),
         phrases=phrases,
@@ -210,6 +221,22 @@ def load_config(path: str | Path = "digest.yaml") -> Config:
         relevance_floor=float(scoring.get("relevance_floor", DEFAULT_RELEVANCE_FLOOR)),
         training_issues=int(scoring.get("training_issues", DEFAULT_TRAINING_ISSUES)),
     )
+
+
+# A mirror of arXiv (or a local stand-in) without editing digest.yaml: each variable wins over its arxiv.* key.
+ENDPOINT_VARIABLES = {"api_url": "DIGEST_ARXIV_API_URL", "rss_url": "DIGEST_ARXIV_RSS_URL",
+                      "listing_url": "DIGEST_ARXIV_LISTING_URL"}
+
+
+def _endpoint(ax: dict, key: str, default: str, problems: list[Problem]) -> str:
+    """`arxiv.<key>`, or its environment variable when that is set (a bad value goes to `problems`)."""
+    name = ENDPOINT_VARIABLES[key]
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return ax.get(key, default)
+    if not value.startswith(("http://", "https://")):
+        problems.append(Problem(name, 0, 0, f"environment variable {name}={value!r} is not an http:// or https:// URL"))
+    return value
 
 
 def _examples(doc, items: list, problems: list[Problem]) -> tuple[TopicExample, ...]:

@@ -101,6 +101,7 @@ def issue_from_document(doc: Located, path: Path) -> Issue:
         window_start=start,
         window_end=end,
         intro=data.get("intro"),
+        note=data["note"].strip() if "note" in data else None,
         featured=data.get("featured"),
         reading_order=reading,
         cover=cover,

@@ -1,7 +1,8 @@
 """The build manifest: what the last successful build read and wrote, to skip a rebuild that changes nothing.
 
 `.digest-cache/build/manifest.json` records every input file (digest.yaml,
-issues/**, templates/**, static/**) with its size, mtime_ns and sha256, a
+issues/**, templates/**, static/**, and each file of the packaged theme that
+templates/ does not override, as `theme:<path>`) with its size, mtime_ns and sha256, a
 fingerprint of this package's code and of the libraries whose output ends up in
 the site, the output folder, every output file with its size, mtime_ns (taken
 after the swap) and sha256, the key of every page and the search index's shards.
@@ -29,11 +30,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from . import theme
+from .errors import DigestError
 from .jsonfile import read_json
 
 FORMAT = 2
 CACHE_DIR_NAME = ".digest-cache"  # Config.cache_dir, without loading the config
 INPUT_DIRS = ("issues", "templates", "static")
+# Input paths of the packaged default theme's files (digest/theme.py), which live outside the project.
+THEME_INPUT = "theme:"
 # Versions of the libraries whose behaviour shapes the site.
 LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "latex2mathml", "babel", "pyyaml",
              "jsonschema", "pagefind", "pagefind-bin", "tzdata")
@@ -61,12 +66,13 @@ def quick_path(root: Path) -> Path:
 
 
 def code_fingerprint() -> str:
-    """A hash of this package's Python files and of the versions of the libraries it renders with."""
+    """A hash of this package's Python files and data, and of the versions of the libraries it renders with."""
     global _fingerprint
     if _fingerprint is None:
         h = hashlib.sha256(f"format {FORMAT}\n{sys.version}\n".encode())
         package = Path(__file__).resolve().parent
-        for path in sorted(package.rglob("*.py")):
+        # The data (arXiv's holiday schedules) shapes pages too: the archive's weekend and holiday days.
+        for path in sorted([*package.rglob("*.py"), *(p for p in (package / "data").rglob("*") if p.is_file())]):
             h.update(path.relative_to(package).as_posix().encode() + b"\0")
             h.update(path.read_bytes() + b"\0")
         versions = _installed_versions()
@@ -130,7 +136,8 @@ def _walk(folder: str, prefix: str, out: dict[str, tuple[int, int]], inodes: dic
 
 
 def stat_inputs(root: Path, config_name: str) -> dict[str, tuple[int, int]]:
-    """(size, mtime_ns) of every input file, by path relative to `root`."""
+    """(size, mtime_ns) of every input file, by path relative to `root` (the packaged theme's: THEME_INPUT + its
+    path in the theme)."""
     root = Path(root)
     found: dict[str, tuple[int, int]] = {}
     try:
@@ -140,7 +147,44 @@ def stat_inputs(root: Path, config_name: str) -> dict[str, tuple[int, int]]:
         pass
     for name in INPUT_DIRS:
         _walk(os.fspath(root / name), name + "/", found)
+    _walk_theme(found)
     return found
+
+
+def _walk_theme(found: dict[str, tuple[int, int]]) -> None:
+    """Add the packaged theme's files that the project's templates/ (already in `found`) does not override."""
+    try:
+        folder = theme.theme_dir()
+    except DigestError:
+        return  # the build reports it
+    packaged: dict[str, tuple[int, int]] = {}
+    _walk(os.fspath(folder), "", packaged)
+    for rel, stat in packaged.items():
+        if "templates/" + rel not in found:
+            found[THEME_INPUT + rel] = stat
+
+
+def input_path(root: Path, rel: str) -> Path:
+    """The file of the input recorded as `rel`."""
+    if rel.startswith(THEME_INPUT):
+        return theme.theme_dir() / rel[len(THEME_INPUT):]
+    return Path(root) / rel
+
+
+def input_name(root: Path, path: Path) -> str | None:
+    """The input path under which the file at `path` is recorded; None for a file that is no input."""
+    path, root = Path(path), Path(root)
+    # The project's templates/ first: in the repository itself it is also the packaged theme's folder.
+    if path.is_relative_to(root / "templates"):
+        return "templates/" + path.relative_to(root / "templates").as_posix()
+    try:
+        packaged = theme.theme_dir()
+    except DigestError:
+        packaged = None
+    # Before the project folder: a virtual environment inside it holds the packaged theme.
+    if packaged is not None and path.is_relative_to(packaged):
+        return THEME_INPUT + path.relative_to(packaged).as_posix()
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else None
 
 
 def stat_tree(folder: Path, inodes: dict[str, int] | None = None,
@@ -170,7 +214,7 @@ def hash_inputs(root: Path, config_name: str, previous: dict | None) -> tuple[in
             out[rel] = [size, mtime, rec[2]]
             continue
         try:
-            out[rel] = [size, mtime, sha256_file(root / rel)]
+            out[rel] = [size, mtime, sha256_file(input_path(root, rel))]
         except OSError:
             continue
     return started, out
@@ -306,7 +350,7 @@ def unchanged(root: Path, config_name: str, out: Path) -> dict | None:
                 continue
             if not same_stat and _ISSUE_FILE.match(rel):
                 return None
-            sha = sha256_file(root / rel) if size == rec[0] or is_template(rel) else None
+            sha = sha256_file(input_path(root, rel)) if size == rec[0] or is_template(rel) else None
             if sha != rec[2]:
                 # A template edited only where it cannot change a page (a comment): still nothing to do.
                 if sha is None or not _same_tokens(root, rel, data["tokens"]):
@@ -325,7 +369,10 @@ def unchanged(root: Path, config_name: str, out: Path) -> dict | None:
 
 
 def is_template(rel: str) -> bool:
-    """Whether the input at `rel` is a Jinja2 template (templates/**, but not the theme's assets)."""
+    """Whether the input at `rel` is a Jinja2 template (the project's templates/** or the packaged theme's
+    files, but not the theme's assets)."""
+    if rel.startswith(THEME_INPUT):
+        return not rel.startswith(THEME_INPUT + "assets/")
     return rel.startswith("templates/") and not rel.startswith("templates/assets/")
 
 
@@ -334,7 +381,7 @@ def template_tokens(root: Path, inputs: dict[str, list]) -> dict[str, str | None
     whose bytes are no longer the ones hashed in `inputs` (the build may have read either)."""
     from .render.tokens import file_digest
 
-    return {rel: file_digest(Path(root) / rel, inputs[rel][2]) for rel in sorted(inputs) if is_template(rel)}
+    return {rel: file_digest(input_path(root, rel), inputs[rel][2]) for rel in sorted(inputs) if is_template(rel)}
 
 
 def _same_tokens(root: Path, rel: str, recorded: dict) -> bool:
@@ -342,7 +389,7 @@ def _same_tokens(root: Path, rel: str, recorded: dict) -> bool:
         return False
     from .render.tokens import file_digest
 
-    return file_digest(root / rel) == recorded[rel]
+    return file_digest(input_path(root, rel)) == recorded[rel]
 
 
 def record(root: Path, config_name: str, out: Path, inputs: tuple[int, dict[str, list]], output_hashes: dict[str, str],

@@ -95,6 +95,7 @@ class Issue(Lazy):
     window_start: datetime | None = None
     window_end: datetime | None = None
     intro: str | None = None
+    note: str | None = None  # a short plain-text notice; an issue with no papers must have one (why none)
     featured: int | None = None
     reading_order: list[ReadingArea] = field(default_factory=list)
     cover: Cover | None = None

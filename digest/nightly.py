@@ -8,8 +8,9 @@ from typing import Callable
 from .build import BuildResult, build
 from .config import Config
 from .errors import NotAvailableYet, UpstreamError
+from .holidays import unknown_year_warning
 from .lock import project_lock
-from .scaffold import NewResult, new_issue
+from .scaffold import NewResult, NothingToStart, new_issue
 from .window_start import window_start
 
 Log = Callable[[str], None]
@@ -36,13 +37,18 @@ def run_nightly(config: Config, issue_date: date, now: datetime, *, refresh: boo
     and returns its exit code; a batch that is not available yet changes nothing
     and returns 75. The window starts at `since`'s cutoff when given, else at the
     previous issue's publication; a window longer than `schedule.max_window_days`
-    raises DigestError before anything is fetched or written.
+    raises DigestError before anything is fetched or written. No editor file is
+    started for a window with no arXiv announcement, nor without a candidates file
+    (a failed first fetch): the log says why and the site is still rebuilt.
     """
     from .fetch.run import fetch_issue, summary_line
     from .prescore import prescorer
 
     with project_lock(config.cache_dir, f"digest nightly {issue_date.isoformat()}"):
         result = NightlyResult(exit_code=0)
+        unknown = unknown_year_warning(config, now.astimezone(config.site.tz).year)
+        if unknown is not None:
+            log(str(unknown))
         start = window_start(config, issue_date, since)
         try:
             result.fetched = fetch_issue(config, issue_date, now, refresh=refresh,
@@ -57,12 +63,16 @@ def run_nightly(config: Config, issue_date: date, now: datetime, *, refresh: boo
             result.fetch_error = str(exc)
             result.exit_code = exc.exit_code
             log(f"fetch failed: {exc}; rebuilding the site from what exists")
-        result.new = new_issue(config, issue_date)
-        if result.new.created:
-            log(f"started {config.display(result.new.path)} with {result.new.papers} papers "
-                f"from {result.new.candidates} candidates")
+        try:
+            result.new = new_issue(config, issue_date)
+        except NothingToStart as exc:
+            log(f"{exc.reason}: no issue for {issue_date.isoformat()}")
         else:
-            log(f"{config.display(result.new.path)} exists: left as the editor wrote it")
+            if result.new.created:
+                log(f"started {config.display(result.new.path)} with {result.new.papers} papers "
+                    f"from {result.new.candidates} candidates")
+            else:
+                log(f"{config.display(result.new.path)} exists: left as the editor wrote it")
         result.built = build(config)
         state = "site updated" if result.built.changed else "site unchanged"
         log(f"built {result.built.issues} issues, {result.built.pages} pages in {result.built.seconds:.2f} s: {state}")

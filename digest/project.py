@@ -40,6 +40,7 @@ class Project:
     issues: list[Issue] = field(default_factory=list)
     views: list[IssueView] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    files_read: int = 0  # issue files read, whether or not they loaded
 
     @property
     def errors(self) -> list[Problem]:
@@ -94,6 +95,7 @@ def load_project(config: Config, cache: ViewCache | None = None) -> Project:
     """
     project = Project(config)
     files, warnings = issue_files(config)
+    project.files_read = len(files)
     project.problems.extend(warnings)
     items = _load_items(files, config, cache)
     for item in items:

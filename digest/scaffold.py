@@ -15,6 +15,7 @@ from .rank import rank_entries, signals_for
 from .render import fmt
 from .render.i18n import lang
 from .schemas import SIGNALS
+from .window import NO_ANNOUNCEMENT
 from .window_start import window_start
 
 ALTERNATES = 10
@@ -29,6 +30,23 @@ class NewResult:
     created: bool
     papers: int
     candidates: int
+
+
+class NothingToStart(DigestError):
+    """`digest new` without `empty` for a date with no candidates file, or whose window had no announcement.
+
+    `reason` says which, in words a log line can end with ": no issue for <date>".
+    """
+
+    def __init__(self, problem: Problem, reason: str):
+        super().__init__(problem)
+        self.reason = reason
+
+
+def announced(cands: Candidates) -> bool:
+    """False when the fetched window held no arXiv announcement (weekend or holiday): nothing to propose."""
+    data = cands.data
+    return data.get("source") != "calendar" and not ("announcements" in data and not data["announcements"])
 
 
 def _q(text: str) -> str:
@@ -50,7 +68,8 @@ def below_floor(row: Ranked, config: Config) -> bool:
     return auto_relevance(row.candidate) < config.relevance_floor
 
 
-# What readers see when the floor leaves fewer cards than `featured`: {k} papers cleared it of {n} proposed.
+# What readers see when the floor leaves fewer cards than `featured`: {k} papers cleared it of {n} proposed
+# (the intro), or none did, or there was nothing to propose (the note of an issue with no papers).
 _FLOOR_INTRO = {
     "en": {
         "some": "{K} {noun} today: only {k} of the {n} arXiv papers we looked at for this issue {verb} really "
@@ -58,6 +77,7 @@ _FLOOR_INTRO = {
         "none": "No papers today: none of the {n} arXiv papers we looked at for this issue was really about "
                 "{topic}; they only mentioned it in passing or were about something else.",
         "none_one": "No papers today: the one arXiv paper we looked at for this issue was not really about {topic}.",
+        "nothing": "No papers today: this issue's arXiv window brought no new paper about {topic}.",
     },
     "ko": {
         "some": "오늘은 {k}편입니다. 이번 호에서 살펴본 arXiv 논문 {n}편 가운데 {topic} 주제를 제대로 다룬 논문은 "
@@ -66,26 +86,31 @@ _FLOOR_INTRO = {
                 "다룬 논문이 없었습니다.",
         "none_one": "오늘은 실을 논문이 없습니다. 이번 호에서 살펴본 arXiv 논문 {n}편은 {topic} 주제를 제대로 다루지 "
                     "않았습니다.",
+        "nothing": "오늘은 실을 논문이 없습니다. 이번 호의 arXiv 발표에는 새 {topic} 논문이 없었습니다.",
     },
 }
 
 
 def floor_intro(config: Config, cleared: int, looked_at: int) -> str:
-    """The intro of an automatic issue the relevance floor left short: `cleared` of `looked_at` were on topic."""
+    """The intro of an automatic issue the relevance floor left short: `cleared` of `looked_at` were on topic.
+
+    With none cleared it is the issue's `note:`, why it has no papers (`looked_at` 0: nothing to propose).
+    """
     lg = lang(config.site.language)
     words = _FLOOR_INTRO.get(lg.base, _FLOOR_INTRO["en"])
-    key = "some" if cleared else ("none_one" if looked_at == 1 else "none")
+    key = "some" if cleared else ("nothing" if not looked_at else "none_one" if looked_at == 1 else "none")
     return words[key].format(K=lg.count(cleared), k=lg.count(cleared).lower(), n=lg.count(looked_at).lower(),
                              topic=config.site.topic, noun="paper" if cleared == 1 else "papers",
                              verb="was" if cleared == 1 else "were")
 
 
-def scaffold_text(config: Config, issue_date: date, cands: Candidates | None) -> tuple[str, int]:
+def scaffold_text(config: Config, issue_date: date, cands: Candidates | None, *, empty: bool = False) -> tuple[str, int]:
     """The YAML of a new editor file and the number of papers it lists.
 
     It proposes the top `featured` candidates by automatic total among those whose automatic relevance
-    reaches `scoring.relevance_floor`: when fewer reach it, the file lists fewer (maybe none) and its
-    intro tells readers why, rather than filling a card with an off-topic paper.
+    reaches `scoring.relevance_floor`: when fewer reach it, the file lists fewer and its intro tells
+    readers why, rather than filling a card with an off-topic paper; when none does, its `note:` says
+    why the issue has no papers. `empty` proposes nothing and leaves `note:` for the editor to write.
     """
     featured = config.featured
     floor = fmt.number(config.relevance_floor)
@@ -93,11 +118,11 @@ def scaffold_text(config: Config, issue_date: date, cands: Candidates | None) ->
     entries = [Entry(index=i, arxiv=c["id"], version=c.get("version")) for i, c in enumerate(proposed)]
     ranked = rank_entries(entries, cands, config.weights)
     on_topic = [r for r in ranked if not below_floor(r, config)]
-    picks = on_topic[:featured]
+    picks = [] if empty else on_topic[:featured]
     chosen = {id(r) for r in picks}
     alternates = [r for r in ranked if id(r) not in chosen][:ALTERNATES]
     # Only when the floor held papers back: fewer candidates than cards, all on topic, needs no explaining.
-    short = len(on_topic) < min(featured, len(ranked))
+    short = not empty and len(on_topic) < min(featured, len(ranked))
     lines = [
         "# yaml-language-server: $schema=../schemas/issue.schema.json",
         f"# Issue of {issue_date.isoformat()}, started by `digest new`.",
@@ -118,16 +143,28 @@ def scaffold_text(config: Config, issue_date: date, cands: Candidates | None) ->
         lines.append(f"# Proposed: the top {featured} by automatic total among the candidates whose automatic relevance")
         lines.append(f"# is {floor}/10 or more, the relevance floor (change it with scoring.relevance_floor in digest.yaml).")
         lines.append(f"# {len(on_topic)} of {len(ranked)} candidates reach it.")
-    if short:
+    if empty:
+        lines.append("# Started with `digest new --empty`: an issue with no papers, on purpose. Say why in `note:`,")
+        lines.append("# shown on the issue page (e.g. note: \"No announcement today: arXiv's Thanksgiving break\");")
+        lines.append("# `digest build` refuses an issue with no papers and no note. Or list papers by hand.")
+        lines.append('intro: ""')
+        lines.append('note: ""')
+    elif short and picks:
         lines.append(f"# Fewer than {featured} reached the floor, so the intro below tells readers why; to add a paper,")
         lines.append("# copy one from the list at the end and rewrite the intro.")
         lines.append(f"intro: {_q(floor_intro(config, len(on_topic), len(ranked)))}")
+    elif not picks:
+        lines.append("# No paper to propose, so the note below tells readers why the issue has none (an issue with no")
+        lines.append("# papers needs one to build); to add a paper, copy one from the list at the end and drop the note.")
+        lines.append('intro: ""')
+        # Papers on topic but none proposed: `ranking.featured` is 0, and only the editor can say why.
+        lines.append(f"note: {_q(floor_intro(config, 0, len(ranked)) if not on_topic else '')}")
     else:
         lines.append('intro: ""')
     if not picks:
         lines.append("papers: []")
-        if cands is None:
-            lines.append("# No candidates file yet: run `digest fetch` for this date, or list papers by hand.")
+        if empty or on_topic:
+            pass
         elif ranked:
             lines.append("# No candidate reached the relevance floor.")
         else:
@@ -178,14 +215,27 @@ def _window_lines(config: Config, issue_date: date, cands: Candidates | None) ->
             f"  start: {fetched['start']}", f"  end: {fetched['end']}"]
 
 
-def new_issue(config: Config, issue_date: date) -> NewResult:
-    """Create issues/<date>.yaml from the candidates unless it exists (an existing file is never touched)."""
+def new_issue(config: Config, issue_date: date, *, empty: bool = False) -> NewResult:
+    """Create issues/<date>.yaml from the candidates unless it exists (an existing file is never touched).
+
+    Without `empty`, raises NothingToStart when there is no candidates file or its window had no arXiv
+    announcement: an issue with no papers is started only on purpose (`empty`), never by accident.
+    """
     path = config.issues_dir / f"{issue_date.isoformat()}.yaml"
     cpath = candidates_path(config.issues_dir, issue_date)
-    cands = load_candidates(cpath, f"issues/{cpath.name}")
+    shown = f"issues/{cpath.name}"
+    cands = load_candidates(cpath, shown)
     if path.exists():
         return NewResult(path, False, 0, len(cands.papers) if cands else 0)
-    text, n = scaffold_text(config, issue_date, cands)
+    day = issue_date.isoformat()
+    if not empty and cands is None:
+        raise NothingToStart(Problem(shown, 0, 0, f"no candidates file for {day}: run `digest fetch {day}` first, "
+                                                  f"or `digest new {day} --empty` to start a hand-written issue on purpose"),
+                             "no candidates file")
+    if not empty and not announced(cands):
+        raise NothingToStart(Problem(shown, 1, 1, f"{NO_ANNOUNCEMENT}: nothing to start; "
+                                                  f"`digest new {day} --empty` writes one anyway"), NO_ANNOUNCEMENT)
+    text, n = scaffold_text(config, issue_date, cands, empty=empty)
     config.issues_dir.mkdir(parents=True, exist_ok=True)
     # O_EXCL: if an editor creates the file between the check and here, theirs wins.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -99,6 +99,8 @@ ISSUE: dict[str, Any] = {
             "additionalProperties": False,
         },
         "intro": _markdown,
+        "note": {**_text, "description": "A short notice shown on the issue page (plain text), e.g. 'No announcement "
+                                         "today: arXiv's Thanksgiving break'; an issue with no papers needs one"},
         "featured": {"type": "integer", "minimum": 0, "maximum": 100, "x-error": "must be a count from 0 to 100", "description": "How many papers get a card (default from digest.yaml)"},
         "papers": {"type": "array", "items": PAPER, "maxItems": 2000, "description": "The papers of this issue, in any order"},
         "reading_order": {
@@ -148,11 +150,13 @@ CONFIG: dict[str, Any] = {
     "properties": {
         "site": {
             "type": "object",
+            "description": "The published site",
             "properties": {
-                "title": _text,
-                "base_url": {**_http_url, "description": "Public URL of the site, ending in /"},
-                "language": {"type": "string", "pattern": r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$", "x-error": "must be a language tag such as en or ko"},
-                "timezone": {**_text, "description": "Display time zone (IANA name, e.g. Asia/Seoul)"},
+                "title": {**_text, "description": "The site's name, in every page's header, the feeds and the search page"},
+                "base_url": {**_http_url, "description": "Public URL of the site, ending in / (feeds and citation links are absolute)"},
+                "language": {"type": "string", "pattern": r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$", "x-error": "must be a language tag such as en or ko",
+                             "default": "en", "description": "Language of the site's own words and dates: en or ko (other tags fall back to English words)"},
+                "timezone": {**_text, "description": "Display time zone (IANA name, e.g. Asia/Seoul): issue dates, windows and times are shown in it"},
                 "topic": {**_text, "description": "Used in default titles: 'Five <topic> papers'"},
             },
             "required": ["title", "base_url", "timezone", "topic"],
@@ -160,12 +164,16 @@ CONFIG: dict[str, Any] = {
         },
         "schedule": {
             "type": "object",
+            "description": "When an issue's window closes, and arXiv's calendar",
             "properties": {
                 "cutoff": {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d( +[A-Za-z][A-Za-z0-9_+/-]*)?$",
                            "x-error": "must be a time HH:MM in quotes, e.g. \"09:00\", optionally with its own time zone, e.g. \"20:00 America/New_York\"",
-                           "description": "when an issue's window closes on its date: a wall time in the display zone, or in the IANA zone written after it (\"20:00 America/New_York\": at arXiv's announcement in every season)"},
-                "holidays": {"type": "array", "items": _date, "description": "arXiv holidays (no announcement that US Eastern day)"},
-                "max_window_days": {"type": "integer", "minimum": 1, "x-error": "must be a whole number of days, 1 or more",
+                           "default": "09:00",
+                           "description": "When an issue's window closes on its date: a wall time in the display zone, or in the IANA zone written after it (\"20:00 America/New_York\": at arXiv's announcement in every season)"},
+                "holidays": {"type": "array", "items": _date, "default": [],
+                             "description": "arXiv holidays: US Eastern dates with no 20:00 announcement (a holiday's batch joins the next one), "
+                                            "added to arXiv's published schedules that digest ships (2023-2026); needed only for other years or changes"},
+                "max_window_days": {"type": "integer", "minimum": 1, "x-error": "must be a whole number of days, 1 or more", "default": 7,
                                     "description": "The longest window, in days, that the previous issue's publication may open "
                                                    "(default 7); a longer one is refused unless started with --since"},
             },
@@ -173,31 +181,41 @@ CONFIG: dict[str, Any] = {
         },
         "arxiv": {
             "type": "object",
+            "description": "Where and what to read from arXiv",
             "properties": {
                 "categories": {
                     "type": "array",
                     "minItems": 1,
                     "items": {"type": "string", "pattern": CATEGORY_PATTERN, "x-error": "is not an arXiv category such as cs.CV"},
+                    "default": ["cs.CV", "cs.LG", "cs.CL"],
+                    "description": "arXiv categories whose announcements are read (new submissions, cross-lists, replacements)",
                 },
-                "api_url": _http_url,
-                "rss_url": _http_url,
-                "listing_url": _http_url,
-                "delay_seconds": {"type": "number", "minimum": 0, "maximum": 600, "x-error": "must be a number of seconds from 0 to 600"},
+                "api_url": {**_http_url, "default": "https://export.arxiv.org/api/query",
+                            "description": "The arXiv API: id_list lookups (comments, journal refs, versions) and submittedDate backfills"},
+                "rss_url": {**_http_url, "default": "https://rss.arxiv.org/rss",
+                            "description": "The announcement RSS; a feed is <rss_url>/<cat>+<cat> (has the batch from 00:00 US Eastern)"},
+                "listing_url": {**_http_url, "default": "https://export.arxiv.org/list",
+                                "description": "The listing pages; a category's batch is <listing_url>/<category>/new (from the 20:00 US Eastern announcement)"},
+                "delay_seconds": {"type": "number", "minimum": 0, "maximum": 600, "x-error": "must be a number of seconds from 0 to 600",
+                                  "default": 3, "description": "Pause between two requests to arXiv (its terms ask for 3 s)"},
             },
             "additionalProperties": False,
         },
         "topic": {
             "type": "object",
+            "description": "What the digest is about",
             "properties": {
                 "phrases": {
                     "type": "object",
                     "additionalProperties": {"type": "number", "minimum": 0, "maximum": 100, "x-error": "must be a number from 0 to 100"},
-                    "description": "Topic phrases and their weights",
+                    "default": {},
+                    "description": "Topic phrases and their weights: a candidate must contain one in its title or abstract; weights count in the relevance score",
                 },
                 "examples": {
                     "type": "array",
                     "maxItems": 200,
                     "items": TOPIC_EXAMPLE,
+                    "default": [],
                     "description": "Papers that define the topic, for the automatic relevance score's cold start: "
                                    "arXiv ids (\"2606.32020\", quoted) or {title, abstract} mappings",
                 },
@@ -208,18 +226,19 @@ CONFIG: dict[str, Any] = {
             "type": "object",
             "description": "Automatic pre-scores",
             "properties": {
-                "history_issues": {"type": "integer", "minimum": 0, "maximum": 60, "x-error": "must be a whole number from 0 to 60",
+                "history_issues": {"type": "integer", "minimum": 0, "maximum": 60, "x-error": "must be a whole number from 0 to 60", "default": 10,
                                    "description": "Picks of the last N issues count as 'seen before' and lower the novelty of similar papers (default 10)"},
-                "training_issues": {"type": "integer", "minimum": 0, "maximum": 3650, "x-error": "must be a whole number from 0 to 3650",
+                "training_issues": {"type": "integer", "minimum": 0, "maximum": 3650, "x-error": "must be a whole number from 0 to 3650", "default": 365,
                                     "description": "The relevance model learns from the editors' picks and left-out candidates of the last N issues (default 365; 0: topic phrases and examples only)"},
                 "venue_tiers": {
                     "type": "object",
+                    "default": {},
                     "description": "Venue acronym -> tier (1 top, 2 high, 3 medium, 0 accepted but unranked); overrides the built-in table",
                     "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 3, "x-error": "must be a tier from 0 to 3"},
                 },
-                "labs": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True,
+                "labs": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True, "default": [],
                          "description": "Affiliations or author names that signal a strong lab"},
-                "relevance_floor": {"type": "number", "minimum": 0, "maximum": 10, "x-error": "must be a number from 0 to 10",
+                "relevance_floor": {"type": "number", "minimum": 0, "maximum": 10, "x-error": "must be a number from 0 to 10", "default": 4,
                                     "description": "`digest new` proposes only candidates whose automatic relevance is at "
                                                    "least this (0-10, default 4); fewer cards rather than off-topic ones"},
             },
@@ -227,9 +246,13 @@ CONFIG: dict[str, Any] = {
         },
         "ranking": {
             "type": "object",
+            "description": "How the four signals make the order",
             "properties": {
-                "weights": {"type": "object", "properties": {s: _weight for s in SIGNALS}, "additionalProperties": False},
-                "featured": {"type": "integer", "minimum": 0, "maximum": 100, "x-error": "must be a count from 0 to 100"},
+                "weights": {"type": "object", "additionalProperties": False,
+                            "properties": {s: {**_weight, "default": 1, "description": f"Weight of {s} in the total"} for s in SIGNALS},
+                            "description": "Each signal's weight in the weighted total (0-100)"},
+                "featured": {"type": "integer", "minimum": 0, "maximum": 100, "x-error": "must be a count from 0 to 100", "default": 5,
+                             "description": "How many papers get a card (the rest are listed in the table)"},
             },
             "additionalProperties": False,
         },

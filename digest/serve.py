@@ -452,20 +452,18 @@ def describe_failure(exc: BaseException, config: Config) -> list[str]:
         return [str(p) for p in exc.problems]
     import jinja2
 
-    templates = config.templates_dir
-    try:
-        shown = templates.relative_to(config.root).as_posix()
-    except ValueError:
-        shown = str(templates)
+    from .theme import shown_path
+
+    # Templates are named by the file actually used: the project's templates/<name>, or the packaged theme's.
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        name = exc.name or (Path(exc.filename).name if exc.filename else "?")
-        return [str(Problem(f"{shown}/{name}", exc.lineno or 0, 1, f"template error: {exc.message}"))]
+        where = (shown_path(exc.filename, config.root) if exc.filename else None) or f"templates/{exc.name or '?'}"
+        return [str(Problem(where, exc.lineno or 0, 1, f"template error: {exc.message}"))]
     if isinstance(exc, jinja2.TemplateError):
-        where, line = shown, 0
-        prefix = str(templates) + os.sep
+        where, line = "templates", 0
         for frame in traceback.extract_tb(exc.__traceback__):
-            if frame.filename.startswith(prefix):
-                where, line = f"{shown}/{Path(frame.filename).relative_to(templates).as_posix()}", frame.lineno or 0
+            shown = shown_path(frame.filename, config.root)
+            if shown is not None:
+                where, line = shown, frame.lineno or 0
         message = f"template {exc.name!r} not found" if isinstance(exc, jinja2.TemplateNotFound) else str(exc)
         return [str(Problem(where, line, 1 if line else 0, f"template error: {message}"))]
     if isinstance(exc, OSError):

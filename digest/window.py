@@ -8,6 +8,9 @@ from zoneinfo import ZoneInfo
 
 ET = ZoneInfo("America/New_York")
 
+# What `digest fetch`, `new` and `nightly` say of a window arXiv made no announcement in.
+NO_ANNOUNCEMENT = "no arXiv announcement in this window (weekend or holiday)"
+
 _UTC = timezone.utc
 _ANNOUNCE_AT = time(20, 0)
 _DEADLINE_AT = time(14, 0)

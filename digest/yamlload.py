@@ -6,6 +6,8 @@ bomb or a deeply nested document can cause.
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,10 +74,7 @@ def load_text(text: str, file: str) -> Located:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = exc.problem or exc.context or "invalid YAML"
-        raise DigestError(Problem(file, line, col, f"YAML syntax error: {what}; check indentation and quoting here")) from None
+        raise DigestError(_syntax_problem(text, exc, file)) from None
     except yaml.YAMLError as exc:
         raise DigestError(Problem(file, 1, 1, f"YAML error: {exc}")) from None
     except (RecursionError, MemoryError):
@@ -87,6 +86,53 @@ def load_text(text: str, file: str) -> Located:
     budget = [MAX_NODES]
     data = _convert(node, (), 0, file, marks, key_marks, budget)
     return Located(data, file, marks, key_marks)
+
+
+# PyYAML's context for errors inside something opened earlier: its context mark is the opening.
+_OPENERS = {"while scanning a quoted scalar": "quote", "while parsing a flow sequence": "[",
+            "while parsing a flow mapping": "{"}
+_KEY_LINE = re.compile(r"^[ \t]*[A-Za-z_][\w.-]*:([ \t]|$)", re.MULTILINE)
+
+
+def _syntax_problem(text: str, exc: yaml.MarkedYAMLError, file: str) -> Problem:
+    """A syntax error located where the quote or bracket that broke the document was opened, when known."""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    what = exc.problem or exc.context or "invalid YAML"
+    opener = _OPENERS.get(exc.context or "")
+    # Only when the trouble shows on a later line: on the same line the opener is not what is wrong.
+    if opener and exc.context_mark is not None and exc.context_mark.line + 1 < line:
+        start = exc.context_mark
+        closer = {"quote": "the closing quote", "[": "its ]", "{": "its }"}[opener]
+        thing = "the quote" if opener == "quote" else f"the {opener}"
+        return Problem(file, start.line + 1, start.column + 1,
+                       f"YAML syntax error: {thing} opened here is not closed ({what} at line {line}); add {closer}")
+    runaway = _runaway_quote(text, mark.index if mark else len(text), line)
+    if runaway is not None:
+        (qline, qcol), closed_at = runaway
+        return Problem(file, qline, qcol,
+                       f"YAML syntax error: the quote opened here runs on to line {closed_at}, over the keys "
+                       f"between; close it on this line")
+    return Problem(file, line, col, f"YAML syntax error: {what}; check indentation and quoting here")
+
+
+def _runaway_quote(text: str, before: int, error_line: int) -> tuple[tuple[int, int], int] | None:
+    """The quoted value that ends on the error's line after spanning `key:` lines: a quote left open.
+
+    Its closing quote was meant to open another value, so the rest of that line is what fails.
+    """
+    found = None
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            if token.start_mark.index >= before:
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ("'", '"') \
+                    and token.end_mark.line + 1 == error_line and token.end_mark.line > token.start_mark.line \
+                    and _KEY_LINE.search(text, token.start_mark.index, token.end_mark.index):
+                found = ((token.start_mark.line + 1, token.start_mark.column + 1), token.end_mark.line + 1)
+    except yaml.YAMLError:
+        pass  # the scan stops at the same error; what was seen before it is what counts
+    return found
 
 
 def load_file(path: str | Path, display: str | None = None) -> Located:

@@ -31,7 +31,7 @@ def test_shipped_config_loads_every_contract_key():
     config = load_config(ROOT / "digest.yaml")
     assert config.site.timezone == "Asia/Seoul" and config.site.topic == "diffusion"
     assert config.schedule.cutoff == dtime(9, 0)
-    assert len(config.schedule.holidays) == 9
+    assert len([d for d in config.schedule.holidays if d.year == 2026]) == 9  # with the shipped years (test_holidays.py)
     assert config.arxiv.categories == ("cs.CV", "cs.LG", "cs.CL")
     assert config.arxiv.delay_seconds == 3
     assert config.phrases["flow matching"] == 3
@@ -121,7 +121,7 @@ def test_missing_file_and_syntax_error_are_located(tmp_path):
     assert "file not found" in problems_of(tmp_path / "nope.yaml")[0]
     path = write(tmp_path / "digest.yaml", "site: [unclosed\n")
     (msg,) = problems_of(path)
-    assert msg.startswith(f"{path}:2:1: YAML syntax error")
+    assert msg.startswith(f"{path}:1:7: YAML syntax error: the [ opened here is not closed")
 
 
 def test_alias_bomb_fails_fast(tmp_path):

@@ -315,7 +315,8 @@ def test_empty_window_on_a_holiday(project):
     doc = json.loads(result.path.read_text("utf-8"))
     assert doc["candidates"] == [] and doc["counts"] == {"screened": 0, "matched": 0, "kept": 0, "enriched": 0}
     assert doc["source"] == "calendar"
-    assert "no announcements (weekend or holiday)" in summary_line(result)
+    assert "no arXiv announcement in this window (weekend or holiday)" in summary_line(result)
+    assert result.notes == ["no arXiv announcement in this window (weekend or holiday)"]
 
 
 def test_first_seen_is_kept_across_refetches(project):

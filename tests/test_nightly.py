@@ -143,11 +143,11 @@ def test_new_never_overwrites(site_project, capsys):
     assert "already exists" in capsys.readouterr().err
 
 
-def test_new_without_candidates_starts_an_empty_valid_issue(site_project):
-    assert digest(site_project, "new", "2024-12-02") == 0
-    text = (site_project / "issues" / "2024-12-02.yaml").read_text()
-    assert "papers: []" in text and "digest fetch" in text
-    assert digest(site_project, "check") == 0
+def test_new_without_candidates_is_refused_and_writes_nothing(site_project, capsys):
+    # The contract changed (issue 18): an issue with no papers is started only on purpose, with --empty.
+    assert digest(site_project, "new", "2024-12-02") == 1
+    assert "run `digest fetch 2024-12-02` first" in capsys.readouterr().err
+    assert not (site_project / "issues" / "2024-12-02.yaml").exists()
 
 
 def test_rank_explain_gives_each_signal_its_reason(site_project, capsys):

@@ -98,8 +98,10 @@ def test_no_candidate_on_topic_gives_an_issue_with_no_papers_that_builds(empty_p
     write_candidates(empty_project, [candidate("2411.00001", 3), candidate("2411.00002", 0), candidate("2411.00003", None)])
     text, data = new_file(empty_project)
     assert data["papers"] == []
-    assert data["intro"] == ("No papers today: none of the three arXiv papers we looked at for this issue was really "
-                             "about diffusion; they only mentioned it in passing or were about something else.")
+    # With no papers, the reason is the issue's note: (an issue with no papers needs one to build), not its intro.
+    assert data["intro"] == ""
+    assert data["note"] == ("No papers today: none of the three arXiv papers we looked at for this issue was really "
+                            "about diffusion; they only mentioned it in passing or were about something else.")
     assert "No candidate reached the relevance floor" in text
     assert text.count("(below the floor: relevance") == 3
     assert digest(empty_project, "check") == 0
@@ -111,8 +113,8 @@ def test_no_candidate_on_topic_gives_an_issue_with_no_papers_that_builds(empty_p
 def test_one_candidate_off_topic(empty_project):
     write_candidates(empty_project, [candidate("2411.00001", 2)])
     _, data = new_file(empty_project)
-    assert data["papers"] == []
-    assert data["intro"] == "No papers today: the one arXiv paper we looked at for this issue was not really about diffusion."
+    assert data["papers"] == [] and data["intro"] == ""
+    assert data["note"] == "No papers today: the one arXiv paper we looked at for this issue was not really about diffusion."
 
 
 def test_fewer_candidates_than_cards_all_on_topic_need_no_explaining(empty_project):

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from ..candidates import candidates_path
 from ..config import Config
 from ..errors import NotAvailableYet
-from ..window import Announcement, Window, announcements_in, latest_announcement_before
+from ..window import NO_ANNOUNCEMENT, Announcement, Window, announcements_in, latest_announcement_before
 from .api import ArxivApi
 from .batch import Batch, StaleBatch
 from .http import HttpClient
@@ -99,7 +99,7 @@ def fetch_issue(
                 page_size=page_size, batch_size=batch_size, first_seen=fetched_at,
             )
         else:
-            found = _Collected(source="calendar", notes=["no arXiv announcement falls in this window (weekend or holiday)"])
+            found = _Collected(source="calendar", notes=[NO_ANNOUNCEMENT])
         if prescore is not None:
             prescore(found.records)
         request_log = http.log.since(started).as_dict()
@@ -141,7 +141,7 @@ def summary_line(result: FetchResult) -> str:
     where = f"{result.path.parent.name}/{result.path.name}"
     action = f"wrote {where}" if result.changed else f"{where} unchanged"
     if n == 0:
-        return f"{span}: no announcements (weekend or holiday), {action}"
+        return f"{span}: {NO_ANNOUNCEMENT}, {action}"
     c = result.counts
     approx = " (approximate: backfilled by submission date)" if result.approximate else ""
     plural = "" if n == 1 else "s"

@@ -107,6 +107,8 @@ def build_archive(views: list[IssueView], config: Config, lg: Lang) -> Archive:
         view = by_date.get(d)
         if view is not None:
             label = view.title if view.date_text in view.title else f"{view.date_text}: {view.title}"
+            if view.note and not view.papers:  # a notice published on purpose (a holiday, a break): say it
+                return Day(d, ISSUE, view, label=f"{label}. {view.note}", note=view.note)
             return Day(d, ISSUE, view, label=label, note=view.title)
         if not span_start <= d <= span_end:
             return Day(d, OUTSIDE)

@@ -344,6 +344,8 @@ def _issue_html(view: IssueView, config: Config, words: Callable[..., str]) -> s
             out.append(f"<figcaption>{_e(words('cover'))}: {_e(view.cover['credit'])}</figcaption>")
         out.append("</figure>")
     out.append(f"<p>{_e(view.window_text)}</p>")
+    if view.note:
+        out.append(f"<p><strong>{_e(view.note)}</strong></p>")
     if view.intro:
         out.append(str(view.intro).strip())
     if view.papers:

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import jinja2
 import jinja2.meta
 
+from .. import theme
 from ..config import Config
-from ..errors import DigestError, Problem
 from .feeds import feed_jobs
 from .collections import build_collections
 from .i18n import lang
@@ -34,12 +34,10 @@ class Page:
 
 
 def environment(config: Config) -> jinja2.Environment:
-    """The Jinja2 environment over templates/ (autoescaping on, undefined names are errors)."""
-    folder = config.templates_dir
-    if not folder.is_dir():
-        raise DigestError(Problem(str(folder), 0, 0, "templates folder is missing; restore templates/ from the project"))
+    """The Jinja2 environment over the project's templates/ and then the packaged theme (autoescaping on,
+    undefined names are errors)."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
+        loader=jinja2.FileSystemLoader([str(folder) for folder in theme.layers(config.templates_dir)]),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         undefined=jinja2.StrictUndefined,
         # One build renders every page with the templates as first loaded; checking their files again
@@ -248,14 +246,13 @@ def plan_pages(config: Config, views: list[IssueView], base_key: str | None = ""
 
 
 def static_files(config: Config) -> list[tuple[Path, str]]:
-    """(source file, site path) of the theme's assets and the project's static/ folder, in copying order."""
-    found: list[tuple[Path, str]] = []
-    for src_root, dest_root in ((config.templates_dir / "assets", "assets/"), (config.static_dir, "")):
-        if not src_root.is_dir():
-            continue
-        for src in sorted(src_root.rglob("*")):
+    """(source file, site path) of the theme's assets (each from the project's templates/assets/ when it has
+    one, else from the packaged theme) and of the project's static/ folder, in copying order."""
+    found = [(src, f"{theme.ASSETS}/{rel}") for src, rel in theme.asset_files(config.templates_dir)]
+    if config.static_dir.is_dir():
+        for src in sorted(config.static_dir.rglob("*")):
             if src.is_file() and not src.name.startswith("."):
-                found.append((src, dest_root + src.relative_to(src_root).as_posix()))
+                found.append((src, src.relative_to(config.static_dir).as_posix()))
     return found
 
 

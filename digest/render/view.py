@@ -90,6 +90,7 @@ class IssueView(Lazy):
     cover: dict | None
     description: str
     problems: list[Problem] = field(default_factory=list)
+    note: str | None = None  # the issue's notice (plain text), e.g. why it has no papers
     prev: "IssueView | None" = None
     next: "IssueView | None" = None
     source_key: str | None = None  # the view-cache key it was built or loaded under; None: not cacheable
@@ -249,6 +250,9 @@ def build_issue_view(issue: Issue, config: Config, candidates: Candidates | None
                                 "warning"))
     citer.self_rank = None
     featured = [p for p in papers if p.featured]
+    note = issue.note or None
+    if not papers and not note:
+        problems.append(_no_papers(doc, issue))
     intro = prose(issue.intro, ("intro",))
     reading = [(a.area, html) for a in issue.reading_order
                if (html := prose(a.text, ("reading_order", a.index, "text"))) is not None]
@@ -272,7 +276,7 @@ def build_issue_view(issue: Issue, config: Config, candidates: Candidates | None
         cover = {"src": issue.cover.src, "alt": issue.cover.alt, "credit": issue.cover.credit}
         if not (config.static_dir / issue.cover.src).is_file():
             problems.append(_at(doc, ("cover", "src"), f"cover image static/{issue.cover.src} does not exist; add the file or fix the path"))
-    description = _excerpt(render_plain(issue.intro), 220) if issue.intro else dek
+    description = _excerpt(render_plain(issue.intro), 220) if issue.intro else _excerpt(note, 220) if note else dek
     return IssueView(
         issue=issue,
         url=issue.slug + "/",
@@ -292,7 +296,24 @@ def build_issue_view(issue: Issue, config: Config, candidates: Candidates | None
         cover=cover,
         description=description,
         problems=problems,
+        note=note,
     )
+
+
+def _no_papers(doc, issue: Issue) -> Problem:
+    """The error of an issue that would be published with no papers and no note saying why, at the key to fix."""
+    example = "(e.g. note: no announcement today)"
+    if issue.note is not None:  # `note: ""`, as `digest new --empty` leaves it for the editor
+        where = ("note",)
+        message = f"the issue has no papers and its note is empty; write why there are none {example}, or add papers"
+    elif issue.entries:
+        where = ("papers",)
+        message = (f"every paper of the issue is excluded, so it has none to show; keep one, or add a note: saying "
+                   f"why there are none {example}")
+    else:
+        where = ("papers",)
+        message = f"the issue has no papers; add papers, or a note: saying why there are none {example}"
+    return _at(doc, where, message) if doc is None else doc.problem(where, message, key=True)
 
 
 def _excerpt(text: str, limit: int = 600) -> str:

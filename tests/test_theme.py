@@ -1,0 +1,260 @@
+"""The default theme ships in the package; a digest folder overrides single templates or assets in its templates/."""
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import jinja2
+import pytest
+
+import digest.build as build_module
+import digest.theme as theme_module
+from digest.cli import main
+from digest.config import load_config
+from digest.serve import describe_failure
+
+from conftest import ROOT, copy_project
+
+THEME = ROOT / "templates"
+ISSUE_PAGES = {"2026/07/01/index.html", "2024/11/29/index.html"}
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def cli_build(root: Path, *args: str) -> int:
+    return main(["--config", str(root / "digest.yaml"), "build", *args])
+
+
+def bare_project(dest: Path) -> Path:
+    """The shipped project without a templates/ folder: everything of the theme comes from the package."""
+    copy_project(dest)
+    shutil.rmtree(dest / "templates")
+    return dest
+
+
+def override(root: Path, name: str, old: str, new: str) -> Path:
+    """Put into the project's templates/ a copy of the packaged `name` with `old` replaced by `new`."""
+    text = (theme_module.theme_dir() / name).read_text(encoding="utf-8")
+    assert old in text
+    path = root / "templates" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def clean_site(root: Path, tmp: Path) -> Path:
+    """`digest build --clean` of a fresh copy of the project's inputs."""
+    cold = tmp / "cold"
+    shutil.rmtree(cold, ignore_errors=True)
+    shutil.copytree(root, cold, ignore=shutil.ignore_patterns("site", ".digest-cache", ".site-*"))
+    assert cli_build(cold, "--clean") == 0
+    return cold / "site"
+
+
+class Rendered:
+    """The paths of the pages a build actually renders (not reused from the published site)."""
+
+    def __init__(self, monkeypatch):
+        self.paths: list[str] = []
+        real = build_module._render_one
+
+        def recording(job, *a, **k):
+            self.paths.append(job.path)
+            return real(job, *a, **k)
+
+        monkeypatch.setenv("DIGEST_JOBS", "1")  # rendering in this process, where the recorder is
+        monkeypatch.setattr(build_module, "_render_one", recording)
+
+
+def test_a_folder_without_templates_builds_the_site_byte_identical_to_one_with_a_full_copy(tmp_path: Path) -> None:
+    bare = bare_project(tmp_path / "bare")
+    full = copy_project(tmp_path / "full")
+    assert cli_build(bare) == 0 and cli_build(full) == 0
+    assert not (bare / "templates").exists()
+    site = digests(bare / "site")
+    assert site == digests(full / "site")
+    assert {"index.html", "404.html", "archive/index.html", "assets/style.css", "assets/favicon.svg"} <= site.keys()
+    assert ISSUE_PAGES <= site.keys()
+    assert (bare / "site/assets/style.css").read_bytes() == (THEME / "assets/style.css").read_bytes()
+
+
+def test_a_rebuild_with_nothing_new_from_the_packaged_theme_leaves_the_site_alone(tmp_path: Path, capsys) -> None:
+    bare = bare_project(tmp_path / "bare")
+    assert cli_build(bare) == 0
+    capsys.readouterr()
+    assert cli_build(bare) == 0
+    assert "(the published folder was left as it was)" in capsys.readouterr().out
+
+
+def test_overriding_one_template_changes_only_the_pages_it_renders(tmp_path: Path) -> None:
+    plain = bare_project(tmp_path / "plain")
+    custom = bare_project(tmp_path / "custom")
+    override(custom, "issue.html", "{% endblock %}", '<p class="edition">Overridden issue page</p>\n{% endblock %}')
+    assert cli_build(plain) == 0 and cli_build(custom) == 0
+    a, b = digests(plain / "site"), digests(custom / "site")
+    assert a.keys() == b.keys()
+    assert {rel for rel in a if a[rel] != b[rel]} == ISSUE_PAGES
+    for rel in ISSUE_PAGES:
+        page = (custom / "site" / rel).read_text(encoding="utf-8")
+        assert "Overridden issue page" in page
+        assert 'rel="stylesheet"' in page  # the layout around it is still the packaged base.html
+    assert "Overridden issue page" not in (custom / "site/index.html").read_text(encoding="utf-8")
+
+
+def test_overriding_the_base_layout_reaches_every_page_made_with_it(tmp_path: Path) -> None:
+    root = bare_project(tmp_path / "proj")
+    override(root, "base.html", "</body>", "<p>Base layout override</p></body>")
+    assert cli_build(root) == 0
+    pages = [p for p in (root / "site").rglob("*.html") if "pagefind" not in p.parts]
+    assert pages and all("Base layout override" in p.read_text(encoding="utf-8") for p in pages)
+
+
+def test_overriding_the_stylesheet_replaces_it_and_the_other_assets_come_from_the_package(tmp_path: Path) -> None:
+    root = bare_project(tmp_path / "proj")
+    css = root / "templates/assets/style.css"
+    css.parent.mkdir(parents=True)
+    css.write_text("body { color: rebeccapurple; }\n", encoding="utf-8")
+    assert cli_build(root) == 0
+    assert (root / "site/assets/style.css").read_bytes() == css.read_bytes()
+    assert (root / "site/assets/favicon.svg").read_bytes() == (THEME / "assets/favicon.svg").read_bytes()
+    # Back to the packaged stylesheet when the override goes.
+    css.unlink()
+    assert cli_build(root) == 0
+    assert (root / "site/assets/style.css").read_bytes() == (THEME / "assets/style.css").read_bytes()
+
+
+def test_adding_then_removing_an_override_rebuilds_only_its_pages_to_what_a_clean_build_makes(
+        tmp_path: Path, monkeypatch) -> None:
+    root = bare_project(tmp_path / "proj")
+    assert cli_build(root) == 0
+    before = digests(root / "site")
+
+    path = override(root, "paper.html", "<h1 id=\"paper-title\">", "<h1 id=\"paper-title\" data-own>")
+    rendered = Rendered(monkeypatch)
+    assert cli_build(root) == 0
+    assert rendered.paths and all(p.startswith("papers/") for p in rendered.paths), rendered.paths
+    assert 'data-own' in next((root / "site/papers").rglob("index.html")).read_text(encoding="utf-8")
+    monkeypatch.undo()
+    assert digests(root / "site") == digests(clean_site(root, tmp_path))
+
+    shutil.rmtree(path.parent)  # the whole templates/ folder goes: back to the packaged paper.html
+    rendered = Rendered(monkeypatch)
+    assert cli_build(root) == 0
+    assert rendered.paths and all(p.startswith("papers/") for p in rendered.paths), rendered.paths
+    monkeypatch.undo()
+    assert digests(root / "site") == before == digests(clean_site(root, tmp_path))
+
+
+def test_a_full_copy_of_the_theme_and_none_at_all_are_the_same_inputs(tmp_path: Path, monkeypatch) -> None:
+    root = copy_project(tmp_path / "proj")
+    assert cli_build(root) == 0
+    before = digests(root / "site")
+    shutil.rmtree(root / "templates")
+    rendered = Rendered(monkeypatch)
+    assert cli_build(root) == 0
+    assert rendered.paths == []  # every template has the same tokens, from the other layer
+    assert digests(root / "site") == before
+
+
+def test_a_change_of_the_packaged_theme_is_a_template_change(tmp_path: Path, monkeypatch) -> None:
+    # A new version of the package installs other theme files: stand in for it with a copy of the theme.
+    packaged = tmp_path / "site-packages" / "digest_theme"
+    shutil.copytree(THEME, packaged)
+    monkeypatch.setattr(theme_module, "theme_dir", lambda: packaged)
+    root = bare_project(tmp_path / "proj")
+    assert cli_build(root) == 0
+    paper = packaged / "paper.html"
+    paper.write_text(paper.read_text(encoding="utf-8").replace('<h1 id="paper-title">',
+                                                               '<h1 id="paper-title" data-new-version>', 1),
+                     encoding="utf-8")
+    rendered = Rendered(monkeypatch)
+    assert cli_build(root) == 0
+    assert rendered.paths and all(p.startswith("papers/") for p in rendered.paths), rendered.paths
+    assert "data-new-version" in next((root / "site/papers").rglob("index.html")).read_text(encoding="utf-8")
+    assert digests(root / "site") == digests(clean_site(root, tmp_path))
+    # An override shadows the packaged file: a change of the packaged one then changes nothing.
+    override(root, "paper.html", "<h1 ", "<h1 ")
+    assert cli_build(root) == 0
+    paper.write_text(paper.read_text(encoding="utf-8") + "<p>only in the package</p>\n", encoding="utf-8")
+    assert cli_build(root) == 0
+    assert "only in the package" not in next((root / "site/papers").rglob("index.html")).read_text(encoding="utf-8")
+
+
+def test_a_syntax_error_in_an_override_is_located_in_that_file(tmp_path: Path, capsys) -> None:
+    root = bare_project(tmp_path / "proj")
+    override(root, "paper.html", "{% block main %}", "{% block main %}\n{% if %}")
+    assert cli_build(root) == 5
+    err = capsys.readouterr().err
+    assert re.search(r"^templates/paper\.html:4:1: template error: ", err, re.M), err
+
+
+def test_a_syntax_error_in_the_packaged_theme_names_the_packaged_file(tmp_path: Path, monkeypatch, capsys) -> None:
+    packaged = tmp_path / "site-packages" / "digest_theme"
+    shutil.copytree(THEME, packaged)
+    (packaged / "topics.html").write_text('{% extends "base.html" %}\n{% block main %}{% if %}{% endblock %}\n',
+                                          encoding="utf-8")
+    monkeypatch.setattr(theme_module, "theme_dir", lambda: packaged)
+    root = bare_project(tmp_path / "proj")
+    assert cli_build(root) == 5
+    err = capsys.readouterr().err
+    assert f"{packaged / 'topics.html'}:2:1: template error: " in err, err
+
+
+def test_a_runtime_error_in_an_override_is_located_for_the_preview(tmp_path: Path) -> None:
+    root = bare_project(tmp_path / "proj")
+    override(root, "base.html", "</body>", "{{ site.nope }}</body>")
+    assert cli_build(root) == 5
+    config = load_config(root / "digest.yaml")
+    with pytest.raises(jinja2.UndefinedError) as caught:
+        build_module.build(config, clean=True)
+    line = next(i for i, text in enumerate((root / "templates/base.html").read_text().splitlines(), 1)
+                if "site.nope" in text)
+    assert describe_failure(caught.value, config)[0].startswith(f"templates/base.html:{line}:1: template error: ")
+
+
+def test_serve_watches_a_templates_folder_created_while_it_runs(tmp_path: Path) -> None:
+    from test_serve import Preview, poll
+
+    root = bare_project(tmp_path / "proj")
+    preview = Preview(root)
+    try:
+        override(root, "issue.html", "{% endblock %}", "<p>Made while serving</p>\n{% endblock %}")
+        poll(lambda: b"Made while serving" in preview.get("/2026/07/01/")[2])
+        (root / "templates/issue.html").write_text(
+            (root / "templates/issue.html").read_text(encoding="utf-8").replace("Made while", "Edited while"),
+            encoding="utf-8")
+        poll(lambda: b"Edited while serving" in preview.get("/2026/07/01/")[2])
+    finally:
+        preview.server.stop()
+
+
+def test_the_wheel_ships_every_file_of_the_theme_every_module_and_its_data(tmp_path: Path) -> None:
+    # Built from a copy of the sources, so the build's own folders (build/, *.egg-info) stay out of the repository.
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    ignore = shutil.ignore_patterns("__pycache__", ".*")
+    shutil.copytree(ROOT / "digest", src / "digest", ignore=ignore)
+    shutil.copytree(THEME, src / "templates", ignore=ignore)
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                           "-w", str(tmp_path / "dist"), str(src)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    theme = {p.relative_to(THEME).as_posix() for p in THEME.rglob("*")
+             if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")}
+    assert {"base.html", "assets/style.css", "assets/favicon.svg"} <= theme
+    assert {f"digest_theme/{rel}" for rel in theme} <= names
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "digest").rglob("*.py")}
+    assert modules <= names, sorted(modules - names)  # pyproject.toml lists the packages by hand
+    data = {p.relative_to(ROOT).as_posix() for p in (ROOT / "digest" / "data").rglob("*") if p.is_file()}
+    assert data and data <= names, sorted(data - names)  # holiday schedules, category taxonomy
