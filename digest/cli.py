@@ -270,7 +270,11 @@ def cmd_init(args) -> int:
              "language": args.language, "base_url": args.base_url,
              "phrases": args.phrase, "examples": args.example, "categories": args.category}
     if sys.stdin.isatty() and not args.no_input:
-        given = _ask_init(given)
+        try:
+            given = _ask_init(given)
+        except EOFError:  # Ctrl-D at a question: nothing was written
+            _err("\ndigest init: stopped before the last answer; nothing was written")
+            return EXIT_USAGE
     try:
         phrases = tuple(parse_phrase(text) for text in given.pop("phrases") or ())
     except ValueError as exc:

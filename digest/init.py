@@ -66,7 +66,7 @@ class Answers:
         return replace(
             self,
             topic=topic,
-            title=(self.title or "").strip() or default_title(topic),
+            title=default_title(topic) if self.title is None else self.title.strip(),
             phrases=self.phrases or (Phrase(topic),),
             timezone=(self.timezone or "").strip() or local_timezone(),
         )
@@ -100,7 +100,7 @@ class Requirement:
 
 @dataclass(frozen=True)
 class InitResult:
-    """What `new_digest` did: the paths it wrote and kept (relative to `root`), and the next commands."""
+    """What `new_digest` did: the paths it wrote and kept (relative to `root`), the workflow's schedule, the config."""
 
     root: Path
     written: tuple[Path, ...]
