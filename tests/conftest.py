@@ -80,3 +80,31 @@ def archive(archive_source: Path, tmp_path: Path) -> Path:
     dest = tmp_path / "archive"
     shutil.copytree(archive_source, dest)
     return dest
+
+
+class Rendered:
+    """Records the paths of pages a build actually renders (not reused from the published site)."""
+
+    def __init__(self, monkeypatch):
+        from digest import build as build_module
+
+        self.paths: list[str] = []
+        real = build_module._render_one
+
+        def recording(job, *a, **k):
+            self.paths.append(job.path)
+            return real(job, *a, **k)
+
+        monkeypatch.setenv("DIGEST_JOBS", "1")  # rendering in this process, where the recorder is
+        monkeypatch.setattr(build_module, "_render_one", recording)
+
+
+def cold_site(root: Path, tmp: Path) -> Path:
+    """A `digest build --clean` of a fresh copy of the inputs (no manifest, no caches, no previous site)."""
+    from digest.cli import main
+
+    cold = tmp / "cold"
+    shutil.rmtree(cold, ignore_errors=True)
+    shutil.copytree(root, cold, ignore=shutil.ignore_patterns("site", ".digest-cache", ".site-*"))
+    assert main(["--config", str(cold / "digest.yaml"), "build", "--clean"]) == 0
+    return cold / "site"

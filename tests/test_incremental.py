@@ -29,7 +29,7 @@ from digest.cli import main
 from digest.config import load_config
 from digest.errors import DigestError
 
-from conftest import write, synth_archive
+from conftest import Rendered, cold_site, synth_archive, write
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUES = 31  # the newest one is held back and added by a test
@@ -58,15 +58,6 @@ def stats(folder: Path) -> dict[str, tuple]:
 
 def cli_build(root: Path, *args: str) -> int:
     return main(["--config", str(root / "digest.yaml"), "build", *args])
-
-
-def cold_site(root: Path, tmp: Path) -> Path:
-    """A `digest build --clean` of a fresh copy of the inputs (no manifest, no caches, no previous site)."""
-    cold = tmp / "cold"
-    shutil.rmtree(cold, ignore_errors=True)
-    shutil.copytree(root, cold, ignore=shutil.ignore_patterns("site", ".digest-cache", ".site-*"))
-    assert cli_build(cold, "--clean") == 0
-    return cold / "site"
 
 
 def assert_same_site(a: Path, b: Path, label: str = "") -> None:
@@ -516,21 +507,6 @@ def test_unchanged_pages_are_hard_linked_not_rewritten(archive: Path, tmp_path: 
 
 
 # ---------------------------------------------------------------- page-level reuse
-
-class Rendered:
-    """Records the paths of pages actually rendered (not reused from the published site)."""
-
-    def __init__(self, monkeypatch):
-        self.paths: list[str] = []
-        real = build_module._render_one
-
-        def recording(job, *a, **k):
-            self.paths.append(job.path)
-            return real(job, *a, **k)
-
-        monkeypatch.setenv("DIGEST_JOBS", "1")  # rendering in this process, where the recorder is
-        monkeypatch.setattr(build_module, "_render_one", recording)
-
 
 def test_a_new_issue_leaves_the_older_years_of_its_topics_alone(tmp_path_factory, tmp_path: Path, monkeypatch) -> None:
     # Across a new year, topics have a page for 2025 and one for 2026 (their own page). The new issue changes

@@ -18,7 +18,7 @@ from digest.cli import main
 from digest.config import load_config
 from digest.serve import describe_failure
 
-from conftest import ROOT, copy_project
+from conftest import ROOT, Rendered, cold_site, copy_project
 
 THEME = ROOT / "templates"
 ISSUE_PAGES = {"2026/07/01/index.html", "2024/11/29/index.html"}
@@ -48,30 +48,6 @@ def override(root: Path, name: str, old: str, new: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     return path
-
-
-def clean_site(root: Path, tmp: Path) -> Path:
-    """`digest build --clean` of a fresh copy of the project's inputs."""
-    cold = tmp / "cold"
-    shutil.rmtree(cold, ignore_errors=True)
-    shutil.copytree(root, cold, ignore=shutil.ignore_patterns("site", ".digest-cache", ".site-*"))
-    assert cli_build(cold, "--clean") == 0
-    return cold / "site"
-
-
-class Rendered:
-    """The paths of the pages a build actually renders (not reused from the published site)."""
-
-    def __init__(self, monkeypatch):
-        self.paths: list[str] = []
-        real = build_module._render_one
-
-        def recording(job, *a, **k):
-            self.paths.append(job.path)
-            return real(job, *a, **k)
-
-        monkeypatch.setenv("DIGEST_JOBS", "1")  # rendering in this process, where the recorder is
-        monkeypatch.setattr(build_module, "_render_one", recording)
 
 
 def test_a_folder_without_templates_builds_the_site_byte_identical_to_one_with_a_full_copy(tmp_path: Path) -> None:
@@ -143,14 +119,14 @@ def test_adding_then_removing_an_override_rebuilds_only_its_pages_to_what_a_clea
     assert rendered.paths and all(p.startswith("papers/") for p in rendered.paths), rendered.paths
     assert 'data-own' in next((root / "site/papers").rglob("index.html")).read_text(encoding="utf-8")
     monkeypatch.undo()
-    assert digests(root / "site") == digests(clean_site(root, tmp_path))
+    assert digests(root / "site") == digests(cold_site(root, tmp_path))
 
     shutil.rmtree(path.parent)  # the whole templates/ folder goes: back to the packaged paper.html
     rendered = Rendered(monkeypatch)
     assert cli_build(root) == 0
     assert rendered.paths and all(p.startswith("papers/") for p in rendered.paths), rendered.paths
     monkeypatch.undo()
-    assert digests(root / "site") == before == digests(clean_site(root, tmp_path))
+    assert digests(root / "site") == before == digests(cold_site(root, tmp_path))
 
 
 def test_a_full_copy_of_the_theme_and_none_at_all_are_the_same_inputs(tmp_path: Path, monkeypatch) -> None:
@@ -179,7 +155,7 @@ def test_a_change_of_the_packaged_theme_is_a_template_change(tmp_path: Path, mon
     assert cli_build(root) == 0
     assert rendered.paths and all(p.startswith("papers/") for p in rendered.paths), rendered.paths
     assert "data-new-version" in next((root / "site/papers").rglob("index.html")).read_text(encoding="utf-8")
-    assert digests(root / "site") == digests(clean_site(root, tmp_path))
+    assert digests(root / "site") == digests(cold_site(root, tmp_path))
     # An override shadows the packaged file: a change of the packaged one then changes nothing.
     override(root, "paper.html", "<h1 ", "<h1 ")
     assert cli_build(root) == 0
