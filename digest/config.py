@@ -12,7 +12,7 @@ from .errors import DigestError, Problem
 from .holidays import shipped_holidays
 from .model import split_arxiv_id
 from .taxonomy import category_problem
-from .timeutil import parse_date, parse_time, zone
+from .timeutil import parse_cutoff, parse_date, zone
 from .validate import check, field_name
 from .window import Window, cutoff_instant, issue_window
 from .yamlload import load_file
@@ -155,13 +155,10 @@ def load_config(path: str | Path = "digest.yaml") -> Config:
     sched = data.get("schedule") or {}
     cutoff, cutoff_zone = time(9, 0), None
     if "cutoff" in sched:
-        at, _, zone_name = str(sched["cutoff"]).strip().partition(" ")
-        cutoff = parse_time(at)
-        if zone_name.strip():
-            try:
-                cutoff_zone = zone(zone_name.strip())
-            except ValueError as exc:
-                problems.append(doc.problem(("schedule", "cutoff"), f"{exc} (the cutoff's zone, after its time)"))
+        try:
+            cutoff, cutoff_zone = parse_cutoff(sched["cutoff"])
+        except ValueError as exc:
+            problems.append(doc.problem(("schedule", "cutoff"), str(exc)))
     holidays = set()
     for i, text in enumerate(sched.get("holidays") or []):
         try:

@@ -20,7 +20,7 @@ from .config import Config, load_config
 from .model import split_arxiv_id
 from .schemas import published_schemas
 from .taxonomy import category_problem
-from .timeutil import parse_time, zone
+from .timeutil import parse_cutoff, zone
 
 DIST = "paper-digest"  # the distribution that installs the `digest` command
 DEFAULT_TOPIC = "machine learning"
@@ -184,9 +184,7 @@ def check_cutoff(text: str) -> str:
     at, _, zone_name = " ".join(text.split()).partition(" ")
     if len(at) != 5:
         raise ValueError(f"{text!r} is not a time HH:MM (e.g. 09:00), optionally followed by a time zone")
-    parse_time(at)
-    if zone_name:
-        zone(zone_name)
+    parse_cutoff(text)
     return f"{at} {zone_name}" if zone_name else at
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime, time, timezone
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -31,6 +32,23 @@ def parse_time(text: str) -> time:
         return time.fromisoformat(str(text))
     except ValueError:
         raise ValueError(f"{text!r} is not a time of day (HH:MM)") from None
+
+
+class Cutoff(NamedTuple):
+    """A schedule cutoff: a wall time, in its own zone when one is named (else the display zone)."""
+
+    at: time
+    zone: ZoneInfo | None
+
+
+def parse_cutoff(text: str) -> Cutoff:
+    """'HH:MM' or 'HH:MM Area/City' to a Cutoff; ValueError naming the bad part."""
+    at, _, zone_name = " ".join(str(text).split()).partition(" ")
+    try:
+        where = zone(zone_name) if zone_name else None
+    except ValueError as exc:
+        raise ValueError(f"{exc} (the cutoff's zone, after its time)") from None
+    return Cutoff(parse_time(at), where)
 
 
 def zone(name: str) -> ZoneInfo:
