@@ -17,9 +17,9 @@ the padded 2,000-paper window is scored with that model.
 from __future__ import annotations
 
 import argparse
-import tempfile
 import re
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from datetime import date, timedelta
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from digest.config import load_config  # noqa: E402
+from digest.editorial.config import load_config  # noqa: E402
 from digest.fetch.records import finish, from_feed  # noqa: E402
 from digest.fetch.rss import parse_feed  # noqa: E402
 from digest.prescore import relevance_model  # noqa: E402

@@ -46,15 +46,15 @@ def _parse_date(text: str) -> date:
 
 
 def _load_config(args):
-    from .config import load_config
+    from .editorial.config import load_config
 
     return load_config(args.config)
 
 
 def cmd_check(args) -> int:
     """Validate digest.yaml and every issue file."""
-    from .holidays import unknown_year_warning
-    from .project import load_project
+    from .build.views import load_project
+    from .editorial.holidays import unknown_year_warning
 
     config = _load_config(args)
     project = load_project(config)
@@ -99,7 +99,7 @@ def cmd_build(args) -> int:
 
 def cmd_rank(args) -> int:
     """Print an issue's ranking with each signal's value and source."""
-    from .ranking_report import explain, rank_report, report_json, report_table
+    from .commands.rank_report import explain, rank_report, report_json, report_table
 
     config = _load_config(args)
     report = rank_report(config, args.date)
@@ -155,10 +155,10 @@ def _progress(enabled: bool):
 
 def cmd_fetch(args) -> int:
     """Fetch the window's candidates into issues/<date>.candidates.json."""
+    from .build.lock import project_lock
+    from .editorial.window_start import window_start
     from .fetch.run import fetch_issue, summary_line
-    from .lock import project_lock
     from .prescore import prescorer
-    from .window_start import window_start
 
     config = _load_config(args)
     current = _now(args, config)
@@ -179,8 +179,8 @@ def cmd_fetch(args) -> int:
 
 def cmd_new(args) -> int:
     """Create the editor file for DATE from its candidates (never overwrites)."""
-    from .lock import project_lock
-    from .scaffold import new_issue
+    from .build.lock import project_lock
+    from .commands.new import new_issue
 
     config = _load_config(args)
     issue_date = _issue_date(args, config, _now(args, config))
@@ -201,7 +201,7 @@ def cmd_nightly(args) -> int:
     """fetch + new + build, for cron."""
     from datetime import datetime, timezone
 
-    from .nightly import run_nightly
+    from .commands.nightly import run_nightly
 
     config = _load_config(args)
     current = _now(args, config)
@@ -218,7 +218,7 @@ def cmd_nightly(args) -> int:
 
 def cmd_serve(args) -> int:
     """Serve site/ locally, rebuild it when its sources change, and reload open browsers."""
-    from .serve import PortInUse, ServeError, serve
+    from .commands.serve import PortInUse, ServeError, serve
 
     config = _load_config(args)
 
@@ -239,17 +239,17 @@ def cmd_serve(args) -> int:
 
 def cmd_schema(args) -> int:
     """Write the JSON Schemas for digest.yaml and issue files."""
-    from .schemas import published_schemas
+    from .editorial.schemas import published_schemas
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    from .fsutil import atomic_write_bytes
+    from .files import atomic_write_bytes
 
     for name, text in published_schemas().items():
         atomic_write_bytes(out / name, text.encode("utf-8"))
         print(out / name)
     if args.reference:
-        from .config_reference import reference_markdown
+        from .editorial.config_reference import reference_markdown
 
         atomic_write_bytes(Path(args.reference), reference_markdown().encode("utf-8"))
         print(args.reference)
@@ -264,7 +264,7 @@ _INIT_OPTIONS = {"title": "--title", "topic": "--topic", "phrases": "--phrase", 
 
 def cmd_init(args) -> int:
     """Start a digest in FOLDER: ask (on a terminal) or take from the options, write what is missing, say what next."""
-    from .init import Answers, BadAnswers, new_digest, parse_phrase
+    from .commands.init import Answers, BadAnswers, new_digest, parse_phrase
 
     given = {"title": args.title, "topic": args.topic, "timezone": args.timezone, "cutoff": args.cutoff,
              "language": args.language, "base_url": args.base_url,
@@ -311,9 +311,21 @@ def cmd_init(args) -> int:
 
 def _ask_init(given: dict) -> dict:
     """Ask on the terminal for every answer the options did not give, again until it is valid."""
-    from .init import (DEFAULT_BASE_URL, DEFAULT_CATEGORIES, DEFAULT_CUTOFF, DEFAULT_TOPIC, check_base_url,
-                       check_category, check_cutoff, check_example, check_language, check_timezone, default_title,
-                       local_timezone, parse_phrase)
+    from .commands.init import (
+        DEFAULT_BASE_URL,
+        DEFAULT_CATEGORIES,
+        DEFAULT_CUTOFF,
+        DEFAULT_TOPIC,
+        check_base_url,
+        check_category,
+        check_cutoff,
+        check_example,
+        check_language,
+        check_timezone,
+        default_title,
+        local_timezone,
+        parse_phrase,
+    )
 
     def ask(question: str, default: str, check) -> str:
         while True:
@@ -568,7 +580,7 @@ def _report(exc: BaseException, config_path: str | None = None) -> int:
     import jinja2
 
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        from .theme import shown_path
+        from .render.theme import shown_path
 
         # The file actually used: the project's templates/<name>, or the packaged theme's.
         where = shown_path(exc.filename, Path(config_path or "digest.yaml").resolve().parent) if exc.filename else None

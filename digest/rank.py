@@ -1,9 +1,9 @@
 """Rank an issue's papers: weighted sum of four signals, editor over automatic, then pins and excludes."""
 from __future__ import annotations
 
-from .candidates import Candidates
-from .model import Entry, Issue, Ranked, Signal
-from .schemas import SIGNALS
+from .editorial.candidates import Candidates
+from .editorial.model import Entry, Issue, Ranked, Signal
+from .editorial.schemas import SIGNALS
 
 # When totals tie, the signals that matter most to a reader decide, then the id,
 # so the order never depends on how the editor happened to list the papers.

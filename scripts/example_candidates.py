@@ -31,8 +31,8 @@ from arxiv_listing import feed_for, listing_responder  # noqa: E402
 from arxiv_server import PLACEHOLDER_DATE, ArxivServer, Reply, feed_api, feed_items, fixture_bytes  # noqa: E402
 
 from digest.cli import main  # noqa: E402
-from digest.config import load_config  # noqa: E402
-from digest.fsutil import atomic_write_bytes  # noqa: E402
+from digest.editorial.config import load_config  # noqa: E402
+from digest.files import atomic_write_bytes  # noqa: E402
 
 FEED = "rss_all-archives_combined_2024-11-28.xml"
 ISSUE = "2024-11-29"

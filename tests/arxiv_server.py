@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import socket
 import struct
-import xml.etree.ElementTree as ET
 import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from digest.config import ArxivConfig, Config, ScheduleConfig, SiteConfig
+from digest.editorial.config import ArxivConfig, Config, ScheduleConfig, SiteConfig
 from digest.fetch.http import HttpClient
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"

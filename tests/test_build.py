@@ -6,13 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
-
-from digest.build import build
-from digest.config import load_config
-from digest.errors import DigestError
-
 from conftest import write
 from htmlq import page, text
+
+from digest.build import build
+from digest.editorial.config import load_config
+from digest.errors import DigestError
 
 REF = "2026/07/01/index.html"
 

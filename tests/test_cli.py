@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 
 import pytest
+from conftest import write
 
 from digest.cli import main
-
-from conftest import write
 
 
 def run(project, *args, capsys):

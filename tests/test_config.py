@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import time
-from datetime import date, time as dtime
+from datetime import date
+from datetime import time as dtime
 
 import pytest
-from hypothesis import given, settings, strategies as st
-
-from digest.config import DEFAULT_RELEVANCE_FLOOR, TopicExample, load_config
-from digest.errors import DigestError
-
 from conftest import ROOT, write
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digest.editorial.config import DEFAULT_RELEVANCE_FLOOR, TopicExample, load_config
+from digest.errors import DigestError
 
 MINIMAL = """
 site:

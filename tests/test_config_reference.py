@@ -1,11 +1,11 @@
 """docs/configuration.md documents every digest.yaml key, written from the schema, with the defaults the loader uses."""
 from __future__ import annotations
 
-from digest.config import load_config
-from digest.config_reference import _settings, reference_markdown
-from digest.schemas import CONFIG
-
 from conftest import ROOT, write
+
+from digest.editorial.config import load_config
+from digest.editorial.config_reference import _settings, reference_markdown
+from digest.editorial.schemas import CONFIG
 
 MINIMAL = "site:\n  title: T\n  base_url: https://example.org/\n  timezone: Asia/Seoul\n  topic: t\n"
 

@@ -11,12 +11,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-
 from arxiv_server import Reply, arxiv_server, point_at  # noqa: F401 - the fixture
-from digest.cli import main
-from digest.yamlload import load_file
-
 from conftest import copy_project, write
+
+from digest.cli import main
+from digest.editorial.yamlload import load_file
 
 NOTE = "No announcement today: arXiv's Thanksgiving break"
 

@@ -7,7 +7,6 @@ import re
 
 from arxiv_listing import feed_papers
 from arxiv_server import fixture_bytes
-
 from conftest import ROOT, write
 
 RECORDING = fixture_bytes("rss_all-archives_combined_2024-11-28.xml")

@@ -19,9 +19,9 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
-
 from arxiv_server import Reply, arxiv_server, atom_feed, point_project  # noqa: F401 - the fixture
 from conftest import ROOT, copy_project
+
 from digest.cli import main
 
 NOW = "2024-11-29T08:30:00+09:00"  # the Wed 27 Nov batch is the newest: RSS + id_list lookups
@@ -300,8 +300,8 @@ def test_serve_rebuild_waits_for_nightly_and_both_finish(tmp_path, arxiv_server,
     """`digest serve` asked to rebuild while a real `digest nightly` holds the lock waits for it; both succeed
     and the site ends equal to a clean build of the final sources."""
     from digest.build import build
-    from digest.config import load_config
-    from digest.serve import PreviewServer
+    from digest.commands.serve import PreviewServer
+    from digest.editorial.config import load_config
 
     for k, v in {**FAST_HTTP, "DIGEST_HTTP_TIMEOUT": "5"}.items():
         monkeypatch.setenv(k, v)
@@ -342,7 +342,7 @@ def test_serve_rebuild_waits_for_nightly_and_both_finish(tmp_path, arxiv_server,
 def test_editor_save_during_build_is_old_or_new_never_a_mix(tmp_path):
     """The build reads the issue file once: its page matches a build of the old or of the new file."""
     import digest.build as build_mod
-    from digest.config import load_config
+    from digest.editorial.config import load_config
 
     root = copy_project(tmp_path / "proj")
     issue = root / "issues" / "2026-07-01.yaml"
@@ -359,7 +359,7 @@ def test_editor_save_during_build_is_old_or_new_never_a_mix(tmp_path):
     assert old_page != new_page
     issue.write_text(old, "utf-8")
     # Save the new file after the issue was first read, during the same build.
-    import digest.issues as issues_mod
+    import digest.editorial.issues as issues_mod
     real = issues_mod.Path.read_bytes
     saved = []
 

@@ -10,23 +10,14 @@ from pathlib import Path
 import feedparser
 import pytest
 from bs4 import BeautifulSoup
+from conftest import copy_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from digest.config import load_config
-from digest.project import load_project
-from digest.render.feeds import (
-    MAX_ISSUES,
-    MAX_PAPERS,
-    absolutize,
-    feed_links,
-    feed_pages,
-    plain_text,
-    xml_text,
-)
-
-from conftest import copy_project
+from digest.build.views import load_project
+from digest.editorial.config import load_config
+from digest.render.feeds import MAX_ISSUES, MAX_PAPERS, absolutize, feed_links, feed_pages, plain_text, xml_text
 
 A = "{http://www.w3.org/2005/Atom}"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

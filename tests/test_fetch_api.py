@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-
 from arxiv_server import Reply, arxiv_server, atom_feed, fast_client, fixture_bytes, make_config  # noqa: F401
+
 from digest.errors import UpstreamError
 from digest.fetch.api import ArxivApi, EmptyResult, api_error_summary, backfill_query
 

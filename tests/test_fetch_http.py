@@ -5,8 +5,8 @@ import time
 from email.utils import formatdate
 
 import pytest
-
 from arxiv_server import Reply, arxiv_server, fast_client, fixture_bytes, make_config, refused_url  # noqa: F401
+
 from digest.errors import UpstreamError
 from digest.fetch.cache import ResponseCache
 from digest.fetch.http import HttpClient, HttpSettings, body_problem

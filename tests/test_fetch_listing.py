@@ -7,7 +7,6 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-
 from arxiv_listing import feed_for, feed_papers, listing_page, listing_responder, sections
 from arxiv_server import (  # noqa: F401 - the fixture
     KST,
@@ -20,6 +19,7 @@ from arxiv_server import (  # noqa: F401 - the fixture
     make_config,
     point_at,
 )
+
 from digest.errors import NotAvailableYet, UpstreamError
 from digest.fetch.batch import StaleBatch
 from digest.fetch.listing import fetch_batch, parse_page

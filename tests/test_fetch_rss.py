@@ -5,8 +5,8 @@ from collections import Counter
 from datetime import date
 
 import pytest
-
 from arxiv_server import Reply, arxiv_server, fast_client, fixture_bytes, make_config  # noqa: F401
+
 from digest.errors import UpstreamError
 from digest.fetch.batch import StaleBatch
 from digest.fetch.rss import feed_url, fetch_feed, parse_feed

@@ -8,7 +8,6 @@ from collections import Counter
 from datetime import date, datetime
 
 import pytest
-
 from arxiv_server import (  # noqa: F401
     KST,
     ArxivServer,
@@ -19,6 +18,7 @@ from arxiv_server import (  # noqa: F401
     fixture_bytes,
     make_config,
 )
+
 from digest.errors import NotAvailableYet, UpstreamError
 from digest.fetch.run import fetch_issue, summary_line
 from digest.prescore import prescorer

@@ -5,10 +5,10 @@ import re
 import unicodedata
 
 import pytest
+from arxiv_server import fixture_bytes
 from hypothesis import given
 from hypothesis import strategies as st
 
-from arxiv_server import fixture_bytes
 from digest.fetch.tex import split_authors, tex_to_unicode
 
 QUANT_PH = "rss_quant-ph_2025-04-28_new-cross-replace.xml"

@@ -9,9 +9,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.candidates import Candidates
-from digest.freshness import news_horizon, news_since_edit, no_news
-from digest.model import Entry, Issue
+from digest.editorial.candidates import Candidates
+from digest.editorial.freshness import news_horizon, news_since_edit, no_news
+from digest.editorial.model import Entry, Issue
 
 BASE = datetime(2026, 6, 1, tzinfo=timezone.utc)
 IDS = [f"2606.{n:05d}" for n in range(1, 9)]

@@ -8,11 +8,10 @@ import pytest
 
 import digest.build as build_module
 from digest.build import build
-from digest.config import load_config
+from digest.build.gc_policy import BuildHeap
+from digest.build.workers import can_fork, run_tasks
+from digest.editorial.config import load_config
 from digest.errors import DigestError
-from digest.heap import BuildHeap
-from digest.parallel import run_tasks
-from digest.workers import can_fork
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-
 from arxiv_server import arxiv_server, point_at  # noqa: F401 - the fixture
-from digest.cli import main
-from digest.config import load_config
-from digest.holidays import shipped_schedules
-from digest.window import ET, announcement_on, announcements_in
-
 from conftest import copy_project, write
+
+from digest.cli import main
+from digest.editorial.config import load_config
+from digest.editorial.holidays import shipped_schedules
+from digest.editorial.window import ET, announcement_on, announcements_in
 
 MINIMAL = """
 site:

@@ -19,11 +19,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from arxiv_server import fixture_bytes
+from conftest import copy_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arxiv_server import fixture_bytes
-from conftest import copy_project
 from digest.errors import DigestError, UpstreamError
 
 # --- 1. feed parsers: arbitrary and mutated bytes give records or UpstreamError, nothing else -----------
@@ -263,7 +263,7 @@ _sites: dict[str, Path] = {}
 def _build(kind: str) -> Path:
     if kind not in _sites:
         from digest.build import build
-        from digest.config import load_config
+        from digest.editorial.config import load_config
 
         tmp = Path(tempfile.mkdtemp(prefix=f"digest-{kind}-"))
         import atexit
@@ -397,7 +397,7 @@ def test_xss_corpus_every_output_file_is_inert():
 
 
 def test_javascript_urls_in_url_fields_are_located_errors(tmp_path):
-    from digest.issues import load_issue
+    from digest.editorial.issues import load_issue
 
     for field, value in (("url", "javascript:alert(1)"), ("code", "javascript:alert(1)"),
                          ("url", "data:text/html,<script>alert(1)</script>"), ("code", "vbscript:msgbox(1)"),
@@ -442,7 +442,7 @@ def _rss_max_bytes() -> int:
 
 def test_50mb_abstract_fails_fast_with_a_located_message(empty_project):
     from digest.build import build
-    from digest.config import load_config
+    from digest.editorial.config import load_config
 
     issues = empty_project / "issues"
     (issues / "2026-07-02.yaml").write_text('date: 2026-07-02\npapers:\n  - arxiv: "2606.40000"\n', "utf-8")
@@ -457,7 +457,7 @@ def test_50mb_abstract_fails_fast_with_a_located_message(empty_project):
 
 def test_candidates_nested_too_deep_is_a_located_error(empty_project):
     from digest.build import build
-    from digest.config import load_config
+    from digest.editorial.config import load_config
 
     issues = empty_project / "issues"
     (issues / "2026-07-02.yaml").write_text('date: 2026-07-02\npapers:\n  - arxiv: "2606.40000"\n', "utf-8")
@@ -469,7 +469,7 @@ def test_candidates_nested_too_deep_is_a_located_error(empty_project):
 
 
 def test_10000_papers_is_a_located_error(tmp_path):
-    from digest.issues import load_issue
+    from digest.editorial.issues import load_issue
 
     path = tmp_path / "issues" / "2026-07-02.yaml"
     path.parent.mkdir()
@@ -500,7 +500,7 @@ def test_deeply_nested_markdown_renders_within_limits(depth):
 def test_5000_nested_levels_in_prose_fields(empty_project):
     """5,000 list levels cannot fit in an editor file (refused, located); 5,000 quote levels build."""
     from digest.build import build
-    from digest.config import load_config
+    from digest.editorial.config import load_config
 
     path = empty_project / "issues" / "2026-07-02.yaml"
     deep_list = "".join("  " * i + "- x\n" for i in range(5000))
@@ -518,8 +518,8 @@ def test_5000_nested_levels_in_prose_fields(empty_project):
 
 
 def test_yaml_larger_than_max_bytes_is_refused_before_parsing(tmp_path):
-    from digest.issues import load_issue
-    from digest.yamlload import MAX_BYTES
+    from digest.editorial.issues import load_issue
+    from digest.editorial.yamlload import MAX_BYTES
 
     path = tmp_path / "issues" / "2026-07-02.yaml"
     path.parent.mkdir()
@@ -552,8 +552,8 @@ _issue = st.fixed_dictionaries(
                                                                  HealthCheck.too_slow])
 @given(doc=_issue)
 def test_random_structured_issue_loads_and_renders_or_gives_located_errors(tmp_path, doc):
-    from digest.config import load_config
-    from digest.issues import load_issue
+    from digest.editorial.config import load_config
+    from digest.editorial.issues import load_issue
     from digest.render.view import build_issue_view
 
     root = tmp_path / "p"

@@ -16,10 +16,10 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import ROOT, copy_project
+
 from digest.build import build
-from digest.config import load_config
+from digest.editorial.config import load_config
 
 CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"

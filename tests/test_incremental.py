@@ -17,19 +17,18 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import Rendered, cold_site, synth_archive, write
 
 import digest.build as build_module
-import digest.manifest as mf
-import digest.parallel as parallel_module
-import digest.project as project_module
+import digest.build.search_index as search_module
+import digest.build.state as mf
+import digest.build.views as project_module
+import digest.build.workers as parallel_module
 import digest.render.feeds as feeds_module
-import digest.render.search as search_module
 from digest.build import build
 from digest.cli import main
-from digest.config import load_config
+from digest.editorial.config import load_config
 from digest.errors import DigestError
-
-from conftest import Rendered, cold_site, synth_archive, write
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUES = 31  # the newest one is held back and added by a test

@@ -13,15 +13,22 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from digest import init as init_module
-from digest.cli import main
-from digest.config import load_config
-from digest.init import (Answers, BadAnswers, Phrase, install_requirement, new_digest, nightly_schedule,
-                         parse_phrase, workflow_text)
-from digest.schemas import CONFIG
-
 from conftest import ROOT, write
+
+from digest.cli import main
+from digest.commands import init as init_module
+from digest.commands.init import (
+    Answers,
+    BadAnswers,
+    Phrase,
+    install_requirement,
+    new_digest,
+    nightly_schedule,
+    parse_phrase,
+    workflow_text,
+)
+from digest.editorial.config import load_config
+from digest.editorial.schemas import CONFIG
 
 CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 BIN = Path(sys.executable).parent

@@ -4,13 +4,13 @@ from __future__ import annotations
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
-from digest.config import load_config
-from digest.errors import DigestError
-from digest.issues import load_issue
-
 from conftest import ROOT, write
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from digest.editorial.config import load_config
+from digest.editorial.issues import load_issue
+from digest.errors import DigestError
 
 HEAD = """
 date: 2026-07-02

@@ -1,4 +1,4 @@
-"""digest.render.memo: results of a pure text function kept between builds, never mistaken for another's."""
+"""digest.build.memo: results of a pure text function kept between builds, never mistaken for another's."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.render.memo import Memo
+from digest.build.memo import Memo
 
 
 class Counting:

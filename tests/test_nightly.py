@@ -9,13 +9,12 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-
 from arxiv_server import Reply, arxiv_server, point_at  # noqa: F401 - the fixture
-from digest.cli import main
-from digest.config import load_config
-from digest.lock import project_lock
-
 from conftest import copy_project
+
+from digest.build.lock import project_lock
+from digest.cli import main
+from digest.editorial.config import load_config
 
 FEED = "rss_all-archives_combined_2024-11-28.xml"
 NOW = "2024-11-29T08:30:00+09:00"

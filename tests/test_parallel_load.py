@@ -16,19 +16,18 @@ from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
-
 from conftest import synth_archive
 
-import digest.parallel as parallel
-import digest.project as project_module
-from digest.cache import NEWS_PATH, ViewCache
+import digest.build.views as project_module
+import digest.build.workers as parallel
+from digest.build.view_cache import NEWS_PATH, ViewCache
+from digest.build.views import load_project
+from digest.build.workers import can_fork
 from digest.cli import main
-from digest.config import load_config
+from digest.editorial.config import load_config
+from digest.editorial.issues import issue_files
+from digest.editorial.lazy import is_complete
 from digest.errors import DigestError
-from digest.issues import issue_files
-from digest.lazy import is_complete
-from digest.project import load_project
-from digest.workers import can_fork
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUES = 30
@@ -432,8 +431,8 @@ def test_a_worker_that_dies_is_an_error_not_a_hang(archive: Path, monkeypatch) -
 _ORPHAN_SCRIPT = """
 import os, sys, time
 from pathlib import Path
-import digest.project as project_module
-from digest.config import load_config
+import digest.build.views as project_module
+from digest.editorial.config import load_config
 
 real = project_module.build_issue_view
 

@@ -1,11 +1,11 @@
 """Ranking: weighted sum, editor over automatic per signal, pins and excludes last, stable ties."""
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from hypothesis import given, settings, strategies as st
-
-from digest.candidates import Candidates
-from digest.model import Entry
+from digest.editorial.candidates import Candidates
+from digest.editorial.model import Entry
 from digest.rank import rank_entries
 
 EQUAL = {"novelty": 1.0, "relevance": 1.0, "venue": 1.0, "evidence": 1.0}

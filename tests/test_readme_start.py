@@ -14,10 +14,8 @@ import sys
 from datetime import date
 
 import pytest
-
 from arxiv_listing import feed_for, listing_responder
 from arxiv_server import Reply, arxiv_server, feed_api, feed_items, fixture_bytes  # noqa: F401 - the fixture
-
 from conftest import ROOT, write
 
 RECORDING = fixture_bytes("rss_all-archives_combined_2024-11-28.xml")

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from digest.cli import main
-from digest.config import DEFAULT_RELEVANCE_FLOOR, load_config
-from digest.yamlload import load_file
+from digest.editorial.config import DEFAULT_RELEVANCE_FLOOR, load_config
+from digest.editorial.yamlload import load_file
 
 DATE = "2024-11-29"
 

@@ -1,6 +1,6 @@
 """The relevance model learned from the record, subject over tool, and the glue that feeds them.
 
-digest.score.learned (RelevanceModel), digest.prescore.load_or_train, digest.score.subject, digest.history.training_record
+digest.score.learned (RelevanceModel), digest.prescore.load_or_train, digest.score.subject, digest.prescore.history.training_record
 and digest.prescore (topic_examples, relevance_model, prescorer), on real papers of the recorded
 2024-11-28 feed (the helpers of tests/test_score.py) and tmp projects with earlier issues.
 """
@@ -17,18 +17,18 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
-
 from arxiv_server import Reply, arxiv_server, refused_url  # noqa: F401 - the fixture
 from conftest import ROOT, copy_project
-from digest.config import Config, load_config
-from digest.history import training_record
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from test_score import GHOSTWRITER, SELF_DISTILL, SPEECHWRITER, TSD_SR, ctx, feed, paper, scores_in
+
+from digest.editorial.config import Config, load_config
 from digest.prescore import load_or_train, prescorer, relevance_model, topic_examples
+from digest.prescore.history import training_record
 from digest.score import ScoringContext, score_all
 from digest.score.learned import RelevanceModel, TrainingDoc, paper_text, training_key
 from digest.score.subject import subject
-from test_score import GHOSTWRITER, SELF_DISTILL, SPEECHWRITER, TSD_SR, ctx, feed, paper, scores_in
 
 # --- a record made of real papers ---------------------------------------------------------------
 

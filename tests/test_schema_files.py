@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import json
 
+from conftest import ROOT
 from jsonschema import Draft202012Validator
 
-from digest.schemas import published_schemas
-from digest.yamlload import load_file
-
-from conftest import ROOT
+from digest.editorial.schemas import published_schemas
+from digest.editorial.yamlload import load_file
 
 
 def test_committed_schemas_match_the_validator_definitions():

@@ -9,13 +9,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from htmlq import page
 
 from digest.build import build
+from digest.build.search_index import BUNDLE_DIR, SearchIndexError, index_site
 from digest.cli import main
-from digest.config import load_config
-from digest.render.search import BUNDLE_DIR, SearchIndexError, index_site
-
-from htmlq import page
+from digest.editorial.config import load_config
 
 
 def built(project: Path) -> Path:

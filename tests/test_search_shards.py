@@ -16,11 +16,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import digest.render.search as search
+import digest.build.search_index as search
 from digest.build import build
-from digest.config import load_config
-from digest.render.search import (BUNDLE_DIR, SearchIndexError, assign_shards, bundle_hashes, index_site,
-                                  page_fingerprint, shard_key)
+from digest.build.search_index import (
+    BUNDLE_DIR,
+    SearchIndexError,
+    assign_shards,
+    bundle_hashes,
+    index_site,
+    page_fingerprint,
+    shard_key,
+)
+from digest.editorial.config import load_config
 
 # ---------------------------------------------------------------- a small site, written by hand
 

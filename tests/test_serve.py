@@ -16,14 +16,13 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, copy_project
 
 from digest.build import build
+from digest.build.lock import project_lock
 from digest.cli import main
-from digest.config import load_config
-from digest.lock import project_lock
-from digest.serve import EVENTS_PATH, PreviewServer, inject_live_reload, site_segments
-
-from conftest import ROOT, copy_project
+from digest.commands.serve import EVENTS_PATH, PreviewServer, inject_live_reload, site_segments
+from digest.editorial.config import load_config
 
 ISSUE = "issues/2026-07-01.yaml"
 PAGE = "/2026/07/01/"

@@ -15,15 +15,14 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from bs4 import BeautifulSoup
-
-from digest.build import build
-from digest.config import load_config
-from digest.project import load_project
-from digest.render.collections import HOLIDAY, NONE, WEEKEND, build_collections, day_state, rebase_links
-from digest.render.i18n import lang
-
 from conftest import write
 from htmlq import page, text
+
+from digest.build import build
+from digest.build.views import load_project
+from digest.editorial.config import load_config
+from digest.render.collections import HOLIDAY, NONE, WEEKEND, build_collections, day_state, rebase_links
+from digest.render.i18n import lang
 
 # --- the reusable link checker ------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.fsutil import clean_stale_build_dirs, make_build_dir, swap_in_dir
+from digest.files import clean_stale_build_dirs, make_build_dir, swap_in_dir
 
 
 def _tree(folder: Path, marker: str, n: int = 50) -> None:
@@ -82,7 +82,7 @@ def test_trees_whose_file_sizes_differ_are_told_apart_without_reading_a_file(tmp
     import filecmp
     import shutil
 
-    import digest.manifest as mf
+    import digest.build.state as mf
     from digest.build import same_tree
 
     new, published = tmp_path / "new", tmp_path / "site"

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import pytest
-
-from digest.config import ENDPOINT_VARIABLES, load_config
-from digest.errors import DigestError
-from digest.taxonomy import arxiv_categories, category_problem, split_archives, suggestions
-
 from conftest import ROOT, write
+
+from digest.editorial.config import ENDPOINT_VARIABLES, load_config
+from digest.editorial.taxonomy import arxiv_categories, category_problem, split_archives, suggestions
+from digest.errors import DigestError
 
 CONFIG = """\
 site:

@@ -11,14 +11,13 @@ from pathlib import Path
 
 import jinja2
 import pytest
+from conftest import ROOT, Rendered, cold_site, copy_project
 
 import digest.build as build_module
-import digest.theme as theme_module
+import digest.render.theme as theme_module
 from digest.cli import main
-from digest.config import load_config
-from digest.serve import describe_failure
-
-from conftest import ROOT, Rendered, cold_site, copy_project
+from digest.commands.serve import describe_failure
+from digest.editorial.config import load_config
 
 THEME = ROOT / "templates"
 ISSUE_PAGES = {"2026/07/01/index.html", "2024/11/29/index.html"}

@@ -1,4 +1,4 @@
-"""Tests for digest.window: issue windows and arXiv's announcement calendar."""
+"""Tests for digest.editorial.window: issue windows and arXiv's announcement calendar."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.window import (
+from digest.editorial.window import (
     ET,
     Announcement,
     Window,

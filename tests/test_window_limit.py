@@ -8,13 +8,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import ROOT, write
 
 from digest.cli import main
-from digest.config import load_config
+from digest.editorial.config import load_config
+from digest.editorial.window_start import window_start
 from digest.errors import DigestError, NotAvailableYet
-from digest.window_start import window_start
-
-from conftest import ROOT, write
 
 KST = ZoneInfo("Asia/Seoul")
 # Nothing listens on the discard port: a fetch that reached the network would fail with exit 3, not 1.
@@ -172,7 +171,7 @@ def test_an_issue_started_from_a_since_fetch_keeps_that_window(root):
     """`digest new` writes the fetched window into the editor file, so the page says what was fetched."""
     import json
 
-    from digest.issues import load_issue
+    from digest.editorial.issues import load_issue
 
     shipped_issue(root)
     window = {"start": "2026-06-30T09:00:00+09:00", "end": "2026-07-01T09:00:00+09:00"}

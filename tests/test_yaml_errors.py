@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from digest.editorial.yamlload import load_text
 from digest.errors import DigestError
-from digest.yamlload import load_text
 
 ISSUE = """date: 2026-07-01
 published: 2026-07-01T09:24:00+09:00

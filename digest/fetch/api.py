@@ -16,9 +16,9 @@ from datetime import datetime
 import arxiv
 from arxiv import _feed as arxiv_feed  # the package's own Atom parser (keeps arxiv:affiliation)
 
+from ..arxiv_id import split_id
 from ..errors import UpstreamError
 from .http import HttpClient, host_path
-from .ids import split_id
 from .tex import tex_to_unicode
 
 WHAT = "arXiv API"

@@ -5,8 +5,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from ..fsutil import atomic_write_bytes
-from ..jsonfile import parse_json
+from ..files import atomic_write_bytes, parse_json
 
 _MAGIC = b"digest-http-cache/1 "
 

@@ -33,7 +33,7 @@ from ..errors import UpstreamError
 from .cache import ResponseCache
 
 if TYPE_CHECKING:
-    from ..config import Config
+    from ..editorial.config import Config
 
 USER_AGENT = "paper-digest/0.1 (daily arXiv digest; polite fetcher)"
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from html.parser import HTMLParser
 
+from ..arxiv_id import split_id
 from ..errors import UpstreamError
 from .batch import AnnouncedPaper, Batch, StaleBatch
 from .http import HttpClient, host_path
-from .ids import split_id
 from .tex import byline
 
 WHAT = "arXiv listing"

@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 from ..venues import detect_venue
 from .api import ApiPaper
-from .detect import detect_links
 from .batch import AnnouncedPaper
+from .detect import detect_links
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -8,10 +8,10 @@ from email.utils import parsedate_to_datetime
 
 import feedparser
 
+from ..arxiv_id import split_id
 from ..errors import UpstreamError
 from .batch import AnnouncedPaper, Batch, StaleBatch
 from .http import HttpClient, host_path
-from .ids import split_id
 from .tex import byline
 
 WHAT = "arXiv RSS"

@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..candidates import candidates_path
-from ..config import Config
+from ..editorial.candidates import candidates_path
+from ..editorial.config import Config
+from ..editorial.window import NO_ANNOUNCEMENT, Announcement, Window, announcements_in, latest_announcement_before
 from ..errors import NotAvailableYet
-from ..window import NO_ANNOUNCEMENT, Announcement, Window, announcements_in, latest_announcement_before
 from .api import ArxivApi
 from .batch import Batch, StaleBatch
 from .http import HttpClient

@@ -5,8 +5,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from ..fsutil import atomic_write_bytes, clean_stale_tmp
-from ..jsonfile import read_json
+from ..files import atomic_write_bytes, clean_stale_tmp, read_json
 
 # Keys that differ on every run without saying anything about the papers; `source` too, because the
 # same batch read from the listing pages at 20:00 ET and from the RSS after midnight is the same file.

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 from babel.dates import format_skeleton
 from markupsafe import Markup, escape
 
-from ..config import Config
-from ..window import announcements_in, is_announcement_day
+from ..editorial.config import Config
+from ..editorial.window import announcements_in, is_announcement_day
 from .i18n import Lang
 from .view import ARXIV_ABS, ARXIV_PDF, IssueView, Link, PaperView, slugify
 

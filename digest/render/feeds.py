@@ -25,10 +25,10 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from markupsafe import escape
 
-from ..config import Config
+from ..build.memo import Memo
+from ..editorial.config import Config
 from .i18n import lang
 from .markdown import render_abstract
-from .memo import Memo
 from .view import IssueView, PaperView
 
 if TYPE_CHECKING:  # site.py imports this module, so Page is imported where it is used

@@ -4,8 +4,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 import jinja2
 import jinja2.meta
 
-from .. import theme
-from ..config import Config
-from .feeds import feed_jobs
+from ..editorial.config import Config
+from . import theme
 from .collections import build_collections
+from .feeds import feed_jobs
 from .i18n import lang
 from .markdown import render_abstract
 from .tokens import LEX_OPTIONS, significant

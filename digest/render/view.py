@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
-from ..candidates import Candidates
-from ..config import Config
+from ..editorial.candidates import Candidates
+from ..editorial.config import Config
+from ..editorial.lazy import Lazy
+from ..editorial.model import CARD_SECTIONS, Issue, Ranked
+from ..editorial.schemas import SIGNALS
+from ..editorial.window import Announcement, Window, announcements_in
 from ..errors import Problem
-from ..lazy import Lazy
-from ..model import CARD_SECTIONS, Issue, Ranked
 from ..rank import rank_issue
-from ..schemas import SIGNALS
-from ..window import Announcement, Window, announcements_in
 from . import fmt
 from .i18n import Lang, lang
 from .markdown import RenderReport, render_block, render_inline, render_plain

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from .context import _distinct, _word_hits, _word_lists, _words_of
 from .text import _HYPE_WORDS, _TERM_STRIP
 
-
 # method: contributions to the method itself, its objective, sampler, architecture, theory, a finding;
 # applied: contributions that apply, package, measure or collect (valuable, but not a new method);
 # survey: also counts as applied, and in a title marks the paper as a survey.

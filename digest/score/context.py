@@ -9,7 +9,6 @@ from datetime import date
 
 from .learned import RelevanceModel
 
-
 SIGNAL_ORDER = ("novelty", "relevance", "venue", "evidence")
 
 

@@ -8,7 +8,6 @@ from .context import HistoryItem, ScoringContext, _bare_id, _clamp10, _half_up, 
 from .text import Corpus, _Doc
 from .venue import _STATUS_RANK, _classify, _venue_text
 
-
 # A new paper starts a little above the middle; what it claims moves it (claims.py: about -3 to +1.5).
 _NEW_POINTS = 6
 _REPLACEMENT_POINTS = 4

@@ -8,7 +8,6 @@ from .learned import ModelScore
 from .subject import describe, subject
 from .text import Corpus, _Doc, _Topic
 
-
 BM25_K1 = 1.2
 BM25_B = 0.75
 TITLE_BOOST = 2.5

@@ -14,7 +14,6 @@ from .context import HistoryItem, ScoringContext, _bare_id, _text
 from .evidence import _Facts, _facts
 from .learned import ModelScore, paper_text
 
-
 # --- topic phrases ---------------------------------------------------------------------------
 
 _JOIN = r"[\s\-‐‑‒–—]+"

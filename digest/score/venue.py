@@ -8,7 +8,6 @@ from functools import lru_cache
 from ..venues import detect_venue
 from .context import ScoringContext, _clamp10, _strings, _text
 
-
 # Tier 1 = top, 2 = high, 3 = medium; an accepted venue outside the table counts as "other".
 DEFAULT_VENUE_TIERS: dict[str, int] = {
     **dict.fromkeys(("CVPR", "ICCV", "ECCV", "NeurIPS", "ICML", "ICLR"), 1),

@@ -29,10 +29,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from conftest import ROOT, copy_project
+
 from digest.build import build
-from digest.config import load_config
+from digest.editorial.config import load_config
 
 CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 CHROMIUM = Path(os.environ.get("DIGEST_CHROMIUM", "/usr/bin/chromium"))

@@ -7,7 +7,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from digest.render.search import assign_shards
+from digest.build.search_index import assign_shards
 
 from .conftest import HEIGHT, axe_violations, describe
 

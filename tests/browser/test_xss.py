@@ -9,7 +9,6 @@ from http.server import ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
-
 from test_hostile_input import MARK, hostile_site
 
 from .conftest import HEIGHT, Tab, _Handler

@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
-from .build import BuildResult, build
-from .config import Config
-from .errors import NotAvailableYet, UpstreamError
-from .holidays import unknown_year_warning
-from .lock import project_lock
-from .scaffold import NewResult, NothingToStart, new_issue
-from .window_start import window_start
+from ..build import BuildResult, build
+from ..build.lock import project_lock
+from ..editorial.config import Config
+from ..editorial.holidays import unknown_year_warning
+from ..editorial.window_start import window_start
+from ..errors import NotAvailableYet, UpstreamError
+from .new import NewResult, NothingToStart, new_issue
 
 Log = Callable[[str], None]
 
@@ -41,8 +41,8 @@ def run_nightly(config: Config, issue_date: date, now: datetime, *, refresh: boo
     started for a window with no arXiv announcement, nor without a candidates file
     (a failed first fetch): the log says why and the site is still rebuilt.
     """
-    from .fetch.run import fetch_issue, summary_line
-    from .prescore import prescorer
+    from ..fetch.run import fetch_issue, summary_line
+    from ..prescore import prescorer
 
     with project_lock(config.cache_dir, f"digest nightly {issue_date.isoformat()}"):
         result = NightlyResult(exit_code=0)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from .errors import Problem
+from ..errors import Problem
 
 if TYPE_CHECKING:
     from .config import Config

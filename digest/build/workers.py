@@ -1,4 +1,4 @@
-"""Run a list of tasks in forked worker processes and hand back their results in order.
+"""Worker processes: how many a build may use, and running a list of tasks in forked workers, results in order.
 
 Forked workers share the parent's memory as it was at the fork (the loaded config, the view cache, work
 already done), so a task only names its part of the work and nothing else has to be pickled on the way in.
@@ -18,8 +18,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
-from .heap import in_forked_child
-from .workers import can_fork
+from .gc_policy import in_forked_child
+
+ENV = "DIGEST_JOBS"
 
 # What the parent shared with this worker process (set by _init in the worker, None in the parent).
 _shared: Any = None
@@ -273,3 +274,27 @@ def _terminate(pool: ProcessPoolExecutor, before: set) -> None:
     # later load in this process may fork again (see can_fork_now).
     if manager is not None and manager is not threading.current_thread():
         manager.join(timeout=5)
+
+
+
+def worker_count(default_max: int = 8) -> int:
+    """$DIGEST_JOBS when it is a positive integer, else the CPUs this process may use (at most `default_max`).
+
+    1 means: do everything in this process. Platforms without fork(2) always get 1, because workers there
+    would have to re-import and re-load the project, which costs more than it saves.
+    """
+    if not can_fork():
+        return 1
+    raw = os.environ.get(ENV, "").strip()
+    if raw.isascii() and raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, default_max))
+
+
+def can_fork() -> bool:
+    """True where worker processes can be forked from this one (Linux, BSDs; not Windows or macOS by default)."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()

@@ -24,14 +24,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import manifest as mf
-from .errors import DigestError, Problem
-from .fsutil import (claim_spare, clean_stale_build_dirs, discard_spare, discard_tree, keep_as_spare, make_build_dir,
-                     swap_in_dir)
+from ..errors import DigestError, Problem
+from ..files import (
+    claim_spare,
+    clean_stale_build_dirs,
+    discard_spare,
+    discard_tree,
+    keep_as_spare,
+    make_build_dir,
+    swap_in_dir,
+)
+from . import state as mf
 
 if TYPE_CHECKING:
-    from .config import Config
-    from .heap import BuildHeap
+    from ..editorial.config import Config
+    from .gc_policy import BuildHeap
 
 
 @dataclass
@@ -79,7 +86,7 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
         quick = unchanged_result(config.path, out, started)
         if quick is not None:
             return quick
-    from .heap import BuildHeap
+    from .gc_policy import BuildHeap
 
     with BuildHeap() as heap:
         return _build(config, out, root, name, clean, started, heap)
@@ -88,8 +95,8 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
 def _build(config: Config, out: Path, root: Path, name: str, clean: bool, started: float,
            heap: BuildHeap) -> BuildResult:
     """build(), once it is known that there is something to do."""
-    from .cache import ViewCache
-    from .parallel import Beside
+    from .view_cache import ViewCache
+    from .workers import Beside
 
     previous = None if clean else mf.load(root)
     if previous is not None and (previous["out"] != str(out.resolve()) or previous["code"] != mf.code_fingerprint()):
@@ -154,8 +161,8 @@ def _publish(config, jobs: list, out: Path, previous: dict | None, linkable: dic
     (sha256 of every file by site path, the search index's record, whether it was swapped in, the pages'
     counts, (size, mtime_ns) of the files now published: renaming the new folder into place keeps them).
     """
-    from .parallel import Beside
-    from .render.search import BUNDLE_DIR, bundle_hashes, indexing_writes
+    from .search_index import BUNDLE_DIR, bundle_hashes, indexing_writes
+    from .workers import Beside
 
     tmp = make_build_dir(out)
     big = len(jobs) >= BACKGROUND_REMOVAL_PAGES
@@ -216,7 +223,7 @@ def _set_aside(tmp: Path, out: Path, previous: dict | None, big: bool) -> None:
 # The heavy steps, imported on first use (Jinja2, markdown-it, latex2mathml, Babel, jsonschema).
 def load_project(config, cache=None):
     """project.load_project."""
-    from .project import load_project as impl
+    from .views import load_project as impl
 
     return impl(config, cache=cache)
 
@@ -228,8 +235,8 @@ def _nothing_to_publish(config, root: Path, jobs: list, previous: dict, linkable
     static files' sources have the published bytes, and nothing was added or removed. The search index
     is then what the last build made of the same pages.
     """
-    from .render.search import bundle_hashes
-    from .render.site import static_files
+    from ..render.site import static_files
+    from .search_index import bundle_hashes
 
     outputs = previous["outputs"]
     if len(linkable) != len(outputs):
@@ -256,7 +263,7 @@ def _nothing_to_publish(config, root: Path, jobs: list, previous: dict, linkable
 
 def plan_pages(config, views, base_key, memo_dir=None):
     """render.site.plan_pages."""
-    from .render.site import plan_pages as impl
+    from ..render.site import plan_pages as impl
 
     return impl(config, views, base_key, memo_dir)
 
@@ -313,8 +320,7 @@ def write_pages(jobs: list, tmp: Path, out: Path, previous: dict | None, linkabl
     for rel in reuse + [jobs[i].path for i in todo]:
         if rel in present:
             os.unlink(base + rel)
-    from .parallel import can_fork_now
-    from .workers import worker_count
+    from .workers import can_fork_now, worker_count
 
     workers = min(worker_count(), len(todo) // PARALLEL_MIN_PAGES)
     made = _Folders(os.fspath(tmp))  # for pages rendered here, including those that could not be linked
@@ -351,7 +357,7 @@ def _prepare_spare(tmp: Path, out: Path, pages: set[str]) -> dict[str, int]:
     Its search index is moved to where index_site looks for an earlier bundle (search.SPARE_DIR), and
     folders left empty are removed.
     """
-    from .render.search import BUNDLE_DIR, SPARE_DIR
+    from .search_index import BUNDLE_DIR, SPARE_DIR
 
     bundle, spare = tmp / BUNDLE_DIR, tmp / SPARE_DIR
     if spare.exists() or spare.is_symlink():  # left by a build that failed while indexing
@@ -423,7 +429,7 @@ class _Linker:
     call while the main thread renders), or at once when there are few links."""
 
     def __init__(self, paths: list[str], out: str, tmp: str):
-        from .parallel import Beside
+        from .workers import Beside
 
         self.failed: list[str] = []
         self.beside: Beside | None = None
@@ -447,8 +453,8 @@ def _render_one(job, tmp: Path, out: Path, linkable: dict[str, str],
                 made: _Folders) -> tuple[str, str, bool, str]:
     """Render one page into `tmp`; (path, sha256, whether the published file already had these bytes, what
     the search index reads of it: search.page_fingerprint, taken here because workers render in parallel)."""
-    from .cache import release_bodies
-    from .render.search import page_fingerprint
+    from .search_index import page_fingerprint
+    from .view_cache import release_bodies
 
     try:
         body = job.make()
@@ -491,7 +497,7 @@ def _render_chunk(shared: tuple, indices: list[int]) -> tuple[list[tuple[str, st
 def _render_parallel(jobs: list, todo: list[int], tmp: Path, out: Path, linkable: dict[str, str],
                      workers: int) -> list[tuple[str, str, bool, str]]:
     """Render the pages at `todo` in `workers` forked processes, each writing its pages itself."""
-    from .parallel import run_tasks
+    from .workers import run_tasks
 
     chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
     placed: list[tuple[str, str, bool, str]] = []
@@ -508,7 +514,7 @@ def _render_parallel(jobs: list, todo: list[int], tmp: Path, out: Path, linkable
 
 def copy_static(config, out):
     """render.site.copy_static."""
-    from .render.site import copy_static as impl
+    from ..render.site import copy_static as impl
 
     return impl(config, out)
 
@@ -516,7 +522,7 @@ def copy_static(config, out):
 def index_site(site, html_hashes=None, previous=None, previous_site=None, discard=None, trusted=None,
                fingerprints=None, inodes=None):
     """render.search.index_site."""
-    from .render.search import index_site as impl
+    from .search_index import index_site as impl
 
     return impl(site, html_hashes, previous, previous_site, discard=discard, trusted=trusted,
                 fingerprints=fingerprints, inodes=inodes)

@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from ..jsonfile import read_json
+from ..files import read_json
 
 FORMAT = 1
 
@@ -49,7 +49,7 @@ class Memo:
         """Write back the results used since loading, unless they are what the file holds already."""
         if self.path is None or self.used == self.known:
             return
-        from ..fsutil import atomic_write_bytes, clean_stale_tmp
+        from ..files import atomic_write_bytes, clean_stale_tmp
 
         data = json.dumps({"format": FORMAT, "stamp": self.stamp, "results": self.used}, sort_keys=True,
                           separators=(",", ":")).encode()

@@ -10,12 +10,12 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
-from .config import Config
-from .errors import UpstreamError
-from .fsutil import atomic_write_bytes
+from ..editorial.config import Config
+from ..errors import UpstreamError
+from ..files import atomic_write_bytes
+from ..score import ScoringContext, propose, score_all, seen_before
+from ..score.learned import RelevanceModel, TrainingDoc, paper_text, training_key
 from .history import recent_picks, training_record
-from .score import ScoringContext, propose, score_all, seen_before
-from .score.learned import RelevanceModel, TrainingDoc, paper_text, training_key
 
 
 def prescorer(config: Config, issue_date: date) -> Callable[[list[dict]], None]:
@@ -97,8 +97,8 @@ def topic_examples(config: Config, record: list[TrainingDoc], window: Iterable[d
 
 
 def _looked_up(config: Config, ids: list[str]) -> dict[str, tuple[str, str]]:
-    from .fetch.api import ArxivApi
-    from .fetch.http import HttpClient
+    from ..fetch.api import ArxivApi
+    from ..fetch.http import HttpClient
 
     http = HttpClient.for_config(config)
     try:

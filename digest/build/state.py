@@ -30,9 +30,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import theme
-from .errors import DigestError
-from .jsonfile import read_json
+from ..errors import DigestError
+from ..files import read_json
+from ..render import theme
 
 FORMAT = 2
 CACHE_DIR_NAME = ".digest-cache"  # Config.cache_dir, without loading the config
@@ -70,7 +70,7 @@ def code_fingerprint() -> str:
     global _fingerprint
     if _fingerprint is None:
         h = hashlib.sha256(f"format {FORMAT}\n{sys.version}\n".encode())
-        package = Path(__file__).resolve().parent
+        package = Path(__file__).resolve().parents[1]  # digest/
         # The data (arXiv's holiday schedules) shapes pages too: the archive's weekend and holiday days.
         for path in sorted([*package.rglob("*.py"), *(p for p in (package / "data").rglob("*") if p.is_file())]):
             h.update(path.relative_to(package).as_posix().encode() + b"\0")
@@ -275,7 +275,7 @@ def _load_quick(root: Path) -> dict | None:
 
 def save(root: Path, data: dict) -> None:
     """Write the manifest atomically, then the part the no-change shortcut reads."""
-    from .fsutil import atomic_write_bytes
+    from ..files import atomic_write_bytes
 
     atomic_write_bytes(manifest_path(root), json.dumps(data, sort_keys=True, separators=(",", ":")).encode())
     _save_quick(root, {key: data[key] for key in QUICK_KEYS})
@@ -290,7 +290,7 @@ def save_quietly(root: Path, data: dict) -> None:
 
 
 def _save_quick(root: Path, quick: dict) -> None:
-    from .fsutil import atomic_write_bytes
+    from ..files import atomic_write_bytes
 
     atomic_write_bytes(quick_path(root), json.dumps(quick, sort_keys=True, separators=(",", ":")).encode())
 
@@ -379,7 +379,7 @@ def is_template(rel: str) -> bool:
 def template_tokens(root: Path, inputs: dict[str, list]) -> dict[str, str | None]:
     """render.tokens.file_digest of every template among `inputs`, for the manifest; None for a template
     whose bytes are no longer the ones hashed in `inputs` (the build may have read either)."""
-    from .render.tokens import file_digest
+    from ..render.tokens import file_digest
 
     return {rel: file_digest(input_path(root, rel), inputs[rel][2]) for rel in sorted(inputs) if is_template(rel)}
 
@@ -387,7 +387,7 @@ def template_tokens(root: Path, inputs: dict[str, list]) -> dict[str, str | None
 def _same_tokens(root: Path, rel: str, recorded: dict) -> bool:
     if not is_template(rel) or not isinstance(recorded.get(rel), str):
         return False
-    from .render.tokens import file_digest
+    from ..render.tokens import file_digest
 
     return file_digest(input_path(root, rel)) == recorded[rel]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .errors import DigestError, Problem
+from ..errors import DigestError, Problem
 
 FORMAT = 1
 # A real window's file is a few MB at most (a few hundred candidates of a few kB); anything far larger is

@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from .candidates import Candidates, candidates_path, load_candidates
-from .config import Config
-from .errors import DigestError, Problem
-from .model import Entry, Ranked
-from .rank import rank_entries, signals_for
-from .render import fmt
-from .render.i18n import lang
-from .schemas import SIGNALS
-from .window import NO_ANNOUNCEMENT
-from .window_start import window_start
+from ..editorial.candidates import Candidates, candidates_path, load_candidates
+from ..editorial.config import Config
+from ..editorial.model import Entry, Ranked
+from ..editorial.schemas import SIGNALS
+from ..editorial.window import NO_ANNOUNCEMENT
+from ..editorial.window_start import window_start
+from ..errors import DigestError, Problem
+from ..rank import rank_entries, signals_for
+from ..render import fmt
+from ..render.i18n import lang
 
 ALTERNATES = 10
 _PROSE = ("reason", "evidence", "decision", "what", "technical", "limits")

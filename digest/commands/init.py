@@ -16,11 +16,11 @@ from pathlib import Path
 
 import yaml
 
-from .config import Config, load_config
-from .model import split_arxiv_id
-from .schemas import published_schemas
-from .taxonomy import category_problem
-from .timeutil import parse_cutoff, zone
+from ..editorial.config import Config, load_config
+from ..editorial.model import split_arxiv_id
+from ..editorial.schemas import published_schemas
+from ..editorial.taxonomy import category_problem
+from ..timeutil import parse_cutoff, zone
 
 DIST = "paper-digest"  # the distribution that installs the `digest` command
 DEFAULT_TOPIC = "machine learning"
@@ -190,7 +190,7 @@ def check_cutoff(text: str) -> str:
 
 def check_language(tag: str) -> str:
     """A language the site's own words exist in; ValueError listing them otherwise."""
-    from .render.i18n import STRINGS
+    from ..render.i18n import STRINGS
 
     tag = tag.strip()
     if tag.split("-")[0].lower() not in STRINGS:

@@ -5,11 +5,11 @@ import re
 from datetime import date
 from pathlib import Path
 
+from ..errors import DigestError, Problem
+from ..timeutil import parse_date, parse_datetime
 from . import schemas
 from .config import Config
-from .errors import DigestError, Problem
 from .model import Cover, Entry, Issue, ReadingArea, split_arxiv_id
-from .timeutil import parse_date, parse_datetime
 from .validate import check
 from .yamlload import Located, load_file
 

@@ -11,7 +11,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-from .errors import DigestError, Problem
+from ..errors import DigestError, Problem
 
 PACKAGE = "digest_theme"
 ASSETS = "assets"  # the theme's files copied into the site (site/assets/), not templates

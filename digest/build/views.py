@@ -8,21 +8,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import NEWS_PATH
-from .candidates import MAX_BYTES as CANDIDATES_MAX_BYTES
-from .candidates import Candidates, candidates_path, load_candidates
-from .config import Config
-from .errors import DigestError, Problem
-from .freshness import news_horizon, news_since_edit, no_news
-from .issues import issue_date_from_name, issue_files, load_issue
-from .model import Issue
-from .parallel import WorkerTraceback, can_fork_now, run_tasks, sendable
-from .render.view import IssueView, build_issue_view
-from .workers import worker_count
-from .yamlload import MAX_BYTES as YAML_MAX_BYTES
+from ..editorial.candidates import MAX_BYTES as CANDIDATES_MAX_BYTES
+from ..editorial.candidates import Candidates, candidates_path, load_candidates
+from ..editorial.config import Config
+from ..editorial.freshness import news_horizon, news_since_edit, no_news
+from ..editorial.issues import issue_date_from_name, issue_files, load_issue
+from ..editorial.model import Issue
+from ..editorial.yamlload import MAX_BYTES as YAML_MAX_BYTES
+from ..errors import DigestError, Problem
+from ..render.view import IssueView, build_issue_view
+from .view_cache import NEWS_PATH
+from .workers import WorkerTraceback, can_fork_now, run_tasks, sendable, worker_count
 
 if TYPE_CHECKING:
-    from .cache import ViewCache
+    from .view_cache import ViewCache
 
 # The candidate fields news_since_edit reads: a cached issue keeps only these.
 _NEWS_FIELDS = ("id", "title", "version", "first_seen", "proposed")

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from .errors import Locked
+from ..errors import Locked
 
 
 @contextmanager

@@ -30,9 +30,9 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from .errors import DigestError, Problem
-from .lazy import leave_out, put_back
-from .yamlload import Located
+from ..editorial.lazy import leave_out, put_back
+from ..editorial.yamlload import Located
+from ..errors import DigestError, Problem
 
 FORMAT = 5
 NEWS_PATH = ("papers",)  # where project._news_problems locates its warnings

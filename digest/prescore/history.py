@@ -5,16 +5,15 @@ import json
 from datetime import date
 from pathlib import Path
 
-from .candidates import Candidates, candidates_path, load_candidates
-from .config import Config
-from .errors import DigestError
-from .fsutil import atomic_write_bytes
-from .jsonfile import read_json
-from .issues import issue_date_from_name, issue_files, load_issue
-from .model import Issue
-from .rank import rank_issue
-from .score import HistoryItem
-from .score.learned import TrainingDoc, paper_text
+from ..editorial.candidates import Candidates, candidates_path, load_candidates
+from ..editorial.config import Config
+from ..editorial.issues import issue_date_from_name, issue_files, load_issue
+from ..editorial.model import Issue
+from ..errors import DigestError
+from ..files import atomic_write_bytes, read_json
+from ..rank import rank_issue
+from ..score import HistoryItem
+from ..score.learned import TrainingDoc, paper_text
 
 
 def recent_picks(config: Config, before: date, issues: int | None = None) -> list[HistoryItem]:

@@ -7,14 +7,13 @@ bomb or a deeply nested document can cause.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import DigestError, Problem
+from ..errors import DigestError, Problem
 
 try:  # libyaml is present in PyYAML's wheels; fall back rather than fail
     _Loader = yaml.CSafeLoader

@@ -1,9 +1,12 @@
-"""Writes that never leave a half-written file or folder behind."""
+"""Files the program writes and reads back itself: writes that never leave a half-written file behind,
+sha256 of a file, and JSON where damage of any kind means "not there" (unreadable, not UTF-8, not JSON, or
+nested past the decoder's depth: RecursionError, which json.loads raises for a few hundred kilobytes of '[')."""
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
 import itertools
+import json
 import os
 import shutil
 import subprocess
@@ -235,3 +238,21 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+
+def parse_json(raw: bytes) -> object | None:
+    """The JSON value in `raw` (UTF-8), or None when it is not one the decoder can read."""
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+
+
+def read_json(path: Path) -> object | None:
+    """parse_json of the file at `path`; None also when it cannot be read."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    return parse_json(raw)

@@ -31,10 +31,10 @@ from urllib.parse import unquote, urlsplit
 
 import watchfiles
 
-from .build import BuildResult, build
-from .config import Config, load_config
-from .errors import DigestError, Locked, Problem
-from .lock import project_lock
+from ..build import BuildResult, build
+from ..build.lock import project_lock
+from ..editorial.config import Config, load_config
+from ..errors import DigestError, Locked, Problem
 
 EVENTS_PATH = "/__digest/events"
 KEEPALIVE_SECONDS = 15.0
@@ -452,7 +452,7 @@ def describe_failure(exc: BaseException, config: Config) -> list[str]:
         return [str(p) for p in exc.problems]
     import jinja2
 
-    from .theme import shown_path
+    from ..render.theme import shown_path
 
     # Templates are named by the file actually used: the project's templates/<name>, or the packaged theme's.
     if isinstance(exc, jinja2.TemplateSyntaxError):

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from ..errors import DigestError, Problem
 from .config import Config
-from .errors import DigestError, Problem
 from .issues import issue_date_from_name, issue_files, load_issue
 from .model import Issue
 from .window import Window

@@ -64,8 +64,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from ..manifest import sha256_file
-from ..parallel import dies_with_caller
+from .state import sha256_file
+from .workers import dies_with_caller
 
 BUNDLE_DIR = "pagefind"
 SHARDS_FILE = "shards.json"

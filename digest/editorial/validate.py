@@ -6,7 +6,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from .errors import Problem
+from ..errors import Problem
 from .yamlload import Located
 
 _TYPE_NAMES = {

@@ -7,12 +7,12 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ..errors import DigestError, Problem
+from ..timeutil import parse_cutoff, parse_date, zone
 from . import schemas
-from .errors import DigestError, Problem
 from .holidays import shipped_holidays
 from .model import split_arxiv_id
 from .taxonomy import category_problem
-from .timeutil import parse_cutoff, parse_date, zone
 from .validate import check, field_name
 from .window import Window, cutoff_instant, issue_window
 from .yamlload import load_file

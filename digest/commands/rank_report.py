@@ -4,16 +4,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from .candidates import Candidates, candidates_path, load_candidates
-from .config import Config
-from .errors import DigestError, Problem
-from .freshness import news_since_edit
-from .issues import load_issue
-from .model import Entry, Ranked
-from .rank import rank_entries
-from .render import fmt
-from .scaffold import below_floor
-from .schemas import SIGNALS
+from ..editorial.candidates import Candidates, candidates_path, load_candidates
+from ..editorial.config import Config
+from ..editorial.freshness import news_since_edit
+from ..editorial.issues import load_issue
+from ..editorial.model import Entry, Ranked
+from ..editorial.schemas import SIGNALS
+from ..errors import DigestError, Problem
+from ..rank import rank_entries
+from ..render import fmt
+from .new import below_floor
 
 
 @dataclass
