@@ -201,7 +201,7 @@ def cmd_nightly(args) -> int:
     """fetch + new + build, for cron."""
     from datetime import datetime, timezone
 
-    from .commands.nightly import run_nightly
+    from .commands.nightly import NightlyOutcome, run_nightly
 
     config = _load_config(args)
     current = _now(args, config)
@@ -213,7 +213,8 @@ def cmd_nightly(args) -> int:
         print(f"{stamp} digest nightly {issue_date.isoformat()}: {message}", file=sys.stderr, flush=True)
 
     result = run_nightly(config, issue_date, current, refresh=not args.cached, since=since, log=log)
-    return result.exit_code
+    return {NightlyOutcome.DONE: EXIT_OK, NightlyOutcome.NOT_YET: EXIT_TEMPFAIL,
+            NightlyOutcome.UNREACHABLE: EXIT_UNREACHABLE, NightlyOutcome.UPSTREAM: EXIT_UPSTREAM}[result.outcome]
 
 
 def cmd_serve(args) -> int:
@@ -557,44 +558,44 @@ def run() -> None:
 
 
 def _report(exc: BaseException, config_path: str | None = None) -> int:
-    from .errors import DigestError, Locked, NotAvailableYet, UpstreamError
+    """Print what went wrong (errors.describe) and return the exit code it deserves."""
+    from .errors import describe
 
     if isinstance(exc, SystemExit):
         raise exc
     if isinstance(exc, _Usage):
         _err(f"digest: error: {exc}")
         return EXIT_USAGE
-    if isinstance(exc, DigestError):
-        for problem in exc.problems:
-            _err(str(problem))
-        return EXIT_INVALID
-    if isinstance(exc, NotAvailableYet):
-        _err(str(exc))
-        return EXIT_TEMPFAIL
-    if isinstance(exc, UpstreamError):
-        _err(f"error: {exc}")
-        return exc.exit_code
-    if isinstance(exc, Locked):
-        _err(f"locked: {exc}")
-        return EXIT_LOCKED
-    import jinja2
+    code = _exit_code(exc)
+    if code == EXIT_INTERNAL and os.environ.get("DIGEST_DEBUG"):
+        raise exc
 
-    if isinstance(exc, jinja2.TemplateSyntaxError):
+    def template_path(filename: str) -> str | None:
         from .render.theme import shown_path
 
         # The file actually used: the project's templates/<name>, or the packaged theme's.
-        where = shown_path(exc.filename, Path(config_path or "digest.yaml").resolve().parent) if exc.filename else None
-        _err(f"{where or 'templates/' + str(exc.name)}:{exc.lineno}:1: template error: {exc.message}")
+        return shown_path(filename, Path(config_path or "digest.yaml").resolve().parent)
+
+    for line in describe(exc, template_path):
+        _err(line)
+    return code
+
+
+def _exit_code(exc: BaseException) -> int:
+    """The exit code a failure the library raised deserves."""
+    from .errors import DigestError, Locked, NotAvailableYet, UpstreamError
+
+    if isinstance(exc, DigestError):
+        return EXIT_INVALID
+    if isinstance(exc, NotAvailableYet):
+        return EXIT_TEMPFAIL
+    if isinstance(exc, UpstreamError):
+        return EXIT_UNREACHABLE if exc.unreachable else EXIT_UPSTREAM
+    if isinstance(exc, Locked):
+        return EXIT_LOCKED
+    jinja2 = sys.modules.get("jinja2")  # not loaded: no template raised this
+    if isinstance(exc, OSError) or (jinja2 is not None and isinstance(exc, jinja2.TemplateError)):
         return EXIT_BUILD
-    if isinstance(exc, jinja2.TemplateError):
-        _err(f"template error: {exc}")
-        return EXIT_BUILD
-    if isinstance(exc, OSError):
-        _err(f"error: {exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}")
-        return EXIT_BUILD
-    if os.environ.get("DIGEST_DEBUG"):
-        raise exc
-    _err(f"internal error: {type(exc).__name__}: {exc} (a bug; rerun with DIGEST_DEBUG=1 and report the traceback)")
     return EXIT_INTERNAL
 
 

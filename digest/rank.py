@@ -8,6 +8,8 @@ from .editorial.schemas import SIGNALS
 # When totals tie, the signals that matter most to a reader decide, then the id,
 # so the order never depends on how the editor happened to list the papers.
 _TIE_ORDER = ("relevance", "novelty", "evidence", "venue")
+# An order of SIGNALS, not a second list of names: a signal added there must be placed here too.
+assert sorted(_TIE_ORDER) == sorted(SIGNALS), f"_TIE_ORDER {_TIE_ORDER} is not an order of SIGNALS {SIGNALS}"
 
 
 def signals_for(entry: Entry, candidate: dict | None) -> dict[str, Signal]:

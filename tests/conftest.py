@@ -86,17 +86,17 @@ class Rendered:
     """Records the paths of pages a build actually renders (not reused from the published site)."""
 
     def __init__(self, monkeypatch):
-        from digest import build as build_module
+        from digest.build.writer import Writer
 
         self.paths: list[str] = []
-        real = build_module._render_one
+        real = Writer.make_one
 
-        def recording(job, *a, **k):
-            self.paths.append(job.path)
-            return real(job, *a, **k)
+        def recording(writer, spec, *a, **k):
+            self.paths.append(spec.path)
+            return real(writer, spec, *a, **k)
 
         monkeypatch.setenv("DIGEST_JOBS", "1")  # rendering in this process, where the recorder is
-        monkeypatch.setattr(build_module, "_render_one", recording)
+        monkeypatch.setattr(Writer, "make_one", recording)
 
 
 def cold_site(root: Path, tmp: Path) -> Path:

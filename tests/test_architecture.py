@@ -319,7 +319,7 @@ def find_cycles(edges: dict[str, list[Import]]) -> list[list[Import]]:
 
 
 def _describe(cycle: list[Import]) -> str:
-    steps = " -> ".join(f"{imp.target} (imported at {imp.where()})" for imp in cycle)
+    steps = " -> ".join(f"{imp.target} [{imp.where()}]" for imp in cycle)
     return f"import cycle: {cycle[0].source} -> {steps}"
 
 
@@ -412,7 +412,8 @@ def test_checker_catches_a_planted_cycle_but_not_through_type_checking():
 def test_checker_catches_a_cycle_through_a_package_init():
     r = check(fake(digest__build="from .site import build\n", digest__build__site="from . import other\n",
                    digest__build__other="import digest.build\n"), FAKE_PACKAGES, FAKE_LAYERS)
-    assert len(r.cycles) == 1 and all(m in r.cycles[0] for m in ("digest.build ", "digest.build.site", "digest.build.other"))
+    assert len(r.cycles) == 1
+    assert all(m in r.cycles[0] for m in ("digest.build ", "digest.build.site", "digest.build.other"))
 
 
 def test_checker_catches_uncovered_stray_and_missing_modules():

@@ -208,12 +208,12 @@ def test_failed_build_leaves_the_previous_site_untouched(project, monkeypatch):
           - arxiv: "2607.00001"
             scores: {novelty: 5, relevance: 5, venue: 5, evidence: 5}
     """)
-    import digest.build as build_module
+    from digest.build.writer import Writer
 
-    def explode(config, out):
+    def explode(writer, files):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(build_module, "copy_static", explode)
+    monkeypatch.setattr(Writer, "copy_static", explode)
     with pytest.raises(OSError):
         build(load_config(project / "digest.yaml"))
     assert tree_digest(site) == before
@@ -296,22 +296,22 @@ def test_pages_carry_social_and_feed_metadata(project):
 def test_a_template_edited_during_a_build_does_not_reach_its_later_pages(project, monkeypatch):
     # Every page of one build is made with the templates as they were first loaded: a build never mixes
     # two versions of a template (and does not stat the templates again for every page).
-    import digest.build as build_module
+    from digest.build.writer import Writer
 
     monkeypatch.setenv("DIGEST_JOBS", "1")
     template = project / "templates" / "base.html"
-    real = build_module._render_one
+    real = Writer.make_one
     made: list[str] = []
 
-    def render_then_edit(job, *args):
-        placed = real(job, *args)
-        made.append(job.path)
+    def render_then_edit(writer, spec, *args):
+        placed = real(writer, spec, *args)
+        made.append(spec.path)
         if len(made) == 1:
             template.write_text(template.read_text(encoding="utf-8").replace("</body>", "<p>EDITED</p></body>"),
                                 encoding="utf-8")
         return placed
 
-    monkeypatch.setattr(build_module, "_render_one", render_then_edit)
+    monkeypatch.setattr(Writer, "make_one", render_then_edit)
     site = built(project)
     assert len([p for p in made if p.endswith(".html")]) > 5
     assert not [p for p in made if b"EDITED" in (site / p).read_bytes()]

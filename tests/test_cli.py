@@ -10,7 +10,9 @@ import sys
 import pytest
 from conftest import write
 
+from digest import cli
 from digest.cli import main
+from digest.errors import DigestError, Locked, NotAvailableYet, Problem, UpstreamError, describe
 
 
 def run(project, *args, capsys):
@@ -117,6 +119,35 @@ def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as info:
         main(["rank", "not-a-date"])
     assert info.value.code == 2
+
+
+@pytest.mark.parametrize("exc, code, text", [
+    (DigestError(Problem("issues/x.yaml", 2, 3, "bad")), 1, "issues/x.yaml:2:3: bad"),
+    (UpstreamError("arXiv API at h: timed out after 3 attempts", unreachable=True), 3,
+     "error: arXiv API at h: timed out after 3 attempts"),
+    (UpstreamError("arXiv API at h: malformed XML", unreachable=False), 4, "error: arXiv API at h: malformed XML"),
+    (PermissionError(13, "Permission denied", "site/index.html"), 5, "error: Permission denied: site/index.html"),
+    (Locked("digest build (pid 7) holds the lock"), 6, "locked: digest build (pid 7) holds the lock"),
+    (RuntimeError("boom"), 70,
+     "internal error: RuntimeError: boom (a bug; rerun with DIGEST_DEBUG=1 and report the traceback)"),
+    (NotAvailableYet("the batch is not available yet, retry after 10:00 KST", None), 75,
+     "the batch is not available yet, retry after 10:00 KST"),
+], ids=["invalid", "unreachable", "upstream", "disk", "locked", "internal", "not-yet"])
+def test_each_library_failure_is_described_once_and_mapped_to_its_exit_code(exc, code, text, capsys, monkeypatch):
+    monkeypatch.delenv("DIGEST_DEBUG", raising=False)
+    assert cli._report(exc) == code
+    assert capsys.readouterr().err == text + "\n"
+    assert describe(exc) == [text]  # the same words `digest serve` shows
+
+
+@pytest.mark.parametrize("outcome, code", [("DONE", 0), ("UNREACHABLE", 3), ("UPSTREAM", 4), ("NOT_YET", 75)])
+def test_each_nightly_outcome_has_its_exit_code(project, monkeypatch, outcome, code):
+    import digest.commands.nightly as nightly
+
+    monkeypatch.setattr(nightly, "run_nightly",
+                        lambda *a, **kw: nightly.NightlyResult(outcome=nightly.NightlyOutcome[outcome]))
+    assert main(["--config", str(project / "digest.yaml"), "nightly", "2026-07-01",
+                 "--now", "2026-07-01T09:30:00+09:00"]) == code
 
 
 def test_the_command_ends_with_its_output_written_exit_handlers_run_and_its_exit_code(project, tmp_path):

@@ -147,7 +147,7 @@ def test_a_notice_with_no_papers_is_published_with_its_note(root):
     assert f'title="{escaped}"' in archive  # the calendar cell's tooltip
     assert f'<span class="muted">{escaped}</span>' in archive  # the month's list of issues
     feed = (site / "feed.xml").read_text(encoding="utf-8")
-    assert "&lt;p&gt;&lt;strong&gt;No announcement today: arXiv&amp;#39;s Thanksgiving break&lt;/strong&gt;&lt;/p&gt;" in feed
+    assert '&lt;p class="issue-note"&gt;No announcement today: arXiv&amp;#39;s Thanksgiving break&lt;/p&gt;' in feed
 
 
 def test_the_archive_labels_days_whose_window_had_no_announcement(root):

@@ -6,8 +6,10 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urljoin
 
 import feedparser
+import jinja2
 import pytest
 from bs4 import BeautifulSoup
 from conftest import copy_project
@@ -17,7 +19,10 @@ from markupsafe import Markup
 
 from digest.build.views import load_project
 from digest.editorial.config import load_config
-from digest.render.feeds import MAX_ISSUES, MAX_PAPERS, absolutize, feed_links, feed_pages, plain_text, xml_text
+from digest.render.feeds import (FEED_TEMPLATES, MAX_ISSUES, MAX_PAPERS, absolutize, feed_pages, issues_feed,
+                                 papers_feed, plain_text, xml_text)
+from digest.render.pages import NoStash
+from digest.render.site import plan_pages
 
 A = "{http://www.w3.org/2005/Atom}"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -39,8 +44,13 @@ def shipped(tmp_path_factory):
     return _load(copy_project(tmp_path_factory.mktemp("feeds") / "proj"))
 
 
+def _env(config, views):
+    """The site's template environment as the page plan leaves it for the feeds (with `paper_page`)."""
+    return plan_pages(config, views).env
+
+
 def _pages(config, views, paths=HTML_PATHS) -> dict[str, bytes]:
-    return {p.path: p.body for p in feed_pages(config, views, list(paths))}
+    return {p.path: p.make(NoStash()) for p in feed_pages(config, views, _env(config, views), list(paths))}
 
 
 def _xml(body: bytes) -> ET.Element:
@@ -72,11 +82,11 @@ def _by_date(views):
 
 def test_pages_and_paths(shipped):
     config, views = shipped
-    pages = feed_pages(config, views, HTML_PATHS)
+    pages = feed_pages(config, views, _env(config, views), HTML_PATHS)
     assert [p.path for p in pages] == ["feed.xml", "papers.xml", "sitemap.xml", "robots.txt"]
-    assert all(isinstance(p.body, bytes) for p in pages)
-    assert feed_links(config) == [("Diffusion Digest", BASE + "feed.xml"),
-                                  ("Diffusion Digest: papers", BASE + "papers.xml")]
+    assert all(isinstance(p.make(NoStash()), bytes) for p in pages)
+    # The feeds are rendered with the issue page's template, so its edits re-make them.
+    assert [p.templates for p in pages[:2]] == [FEED_TEMPLATES, FEED_TEMPLATES] and "_issue.html" in FEED_TEMPLATES
 
 
 @pytest.mark.parametrize("name", ["feed.xml", "papers.xml"])
@@ -257,6 +267,99 @@ def test_issue_content_holds_table_and_cards(shipped):
         links = _all_links(soup)
         assert links and all(link.startswith("https://") for link in links), links
         assert f"{url}#ref-1" in links
+
+
+def _issue_page(config, views, view) -> BeautifulSoup:
+    """The issue's own page, as the site shows it."""
+    page = next(p for p in plan_pages(config, views).pages if p.path == view.url + "index.html")
+    return BeautifulSoup(page.make(NoStash()), "html.parser")
+
+
+# Elements a feed reader shows as nothing when they are empty.
+_MUST_HAVE_TEXT = ("a", "p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "section", "figcaption", "blockquote",
+                   "ol", "ul")
+
+
+def test_issue_entry_is_the_issue_pages_body_with_absolute_links(shipped):
+    # feed.xml renders the page's own macro (issue_body): the same text and links as the page's article below
+    # its header, each link resolved against the issue page, and nothing that works only on the site.
+    config, views = shipped
+    feed = _xml(_pages(config, views)["feed.xml"])
+    for entry, view in zip(_entries(feed), _by_date(views)):
+        url = BASE + view.url
+        soup = _content_soup(entry)
+        article = _issue_page(config, views, view).find("article")
+        article.find("header").decompose()  # the entry's own title, date and summary say it
+        assert soup.get_text(" ", strip=True) == article.get_text(" ", strip=True)
+        assert _all_links(soup) == [urljoin(url, link) for link in _all_links(article)]
+        cards = soup.find_all("section", class_="card")
+        assert [c["id"] for c in cards] == [p.anchor for p in view.featured]
+        for card, p in zip(cards, view.featured):
+            assert card.find("h2").get_text() == f"{p.rank}. {p.name}: {p.tagline}"
+            assert [h.get_text() for h in card.select(".card-section h3")] == [
+                h.get_text() for h in article.find("section", id=p.anchor).select(".card-section h3")]
+            assert len(card.select(".card-section")) == len(p.sections) > 0
+        for tag in ("script", "style", "iframe", "form", "input", "nav", "header"):
+            assert soup.find(tag) is None, tag
+        assert soup.find(tabindex=True) is None  # the page's scrollable table box stays on the page
+        assert not [t for t in soup.find_all(_MUST_HAVE_TEXT) if not t.get_text(strip=True)]
+
+
+def test_paper_entry_is_the_card_without_its_heading(shipped):
+    # papers.xml: the lead line (rank, link to the issue), then the page's card macro without its heading
+    # (the entry's title), so its sections are <h2>.
+    config, views = shipped
+    entries = _entries(_xml(_pages(config, views)["papers.xml"]))
+    expected = [(v, p) for v in _by_date(views) for p in v.featured]
+    pages = {v.url: _issue_page(config, views, v) for v in views}
+    assert len(entries) == len(expected)
+    for entry, (view, p) in zip(entries, expected):
+        url = BASE + view.url
+        soup = _content_soup(entry)
+        lead = soup.find("p")
+        assert lead.get_text() == f"#{p.rank} · {view.title}" and lead.find("a")["href"] == url
+        card = soup.find("section", class_="card")
+        assert card["id"] == p.anchor and "aria-labelledby" not in card.attrs
+        on_page = pages[view.url].find("section", id=p.anchor)
+        on_page.find(id=f"{p.anchor}-h").decompose()
+        assert card.get_text(" ", strip=True) == on_page.get_text(" ", strip=True)
+        assert [h.get_text() for h in card.find_all("h2")] == [h.get_text() for h in on_page.find_all("h3")]
+        assert _all_links(card) == [urljoin(url, link) for link in _all_links(on_page)]
+        assert all(link.startswith("https://") for link in _all_links(soup))
+        assert soup.find("script") is None
+        assert not [t for t in soup.find_all(_MUST_HAVE_TEXT) if not t.get_text(strip=True)]
+
+
+def test_a_theme_override_of_the_card_macro_reaches_both_feeds(tmp_path):
+    root = copy_project(tmp_path / "proj")
+    override = root / "templates" / "_issue.html"
+    text = override.read_text(encoding="utf-8")
+    anchor = '    <dl class="paper-meta">\n'
+    assert text.count(anchor) == 1  # in the card macro
+    override.write_text(text.replace(anchor, '    <p class="house">Our desk on {{ p.name }}</p>\n' + anchor),
+                        encoding="utf-8")
+    config, views = _load(root)
+    pages = _pages(config, views)
+    wanted = [f"Our desk on {p.name}" for v in _by_date(views) for p in v.featured]
+    for name in ("feed.xml", "papers.xml"):
+        notes = [n.get_text() for e in _entries(_xml(pages[name])) for n in _content_soup(e).select("p.house")]
+        assert notes == wanted, name
+    view = _by_date(views)[0]
+    assert [n.get_text() for n in _issue_page(config, views, view).select("p.house")] == wanted[:len(view.featured)]
+
+
+@pytest.mark.parametrize("text, missing", [
+    ("<article>{{ view.title }}</article>\n", "fails without an issue"),  # written before the feeds used it
+    ("{% if view is defined %}<article>{{ view.title }}</article>{% endif %}\n", "no macro 'issue_body'"),
+])
+def test_an_issue_template_without_the_macros_is_a_template_error(tmp_path, text, missing):
+    root = copy_project(tmp_path / "proj")
+    (root / "templates" / "_issue.html").write_text(text, encoding="utf-8")
+    config, views = _load(root)
+    env = _env(config, views)
+    for make in (issues_feed, papers_feed):
+        with pytest.raises(jinja2.TemplateRuntimeError, match=missing):
+            make(config, views, env)
 
 
 def test_issue_content_cover_is_absolute(shipped):

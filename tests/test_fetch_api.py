@@ -64,7 +64,7 @@ def test_second_page_empty_is_retried_then_an_error(api, arxiv_server):
     arxiv_server.route(API, Reply.fixture(EMPTY), when=start_is(10))
     with pytest.raises(EmptyResult) as info:
         api.search("all:testing", max_results=20)
-    assert info.value.exit_code == 4
+    assert not info.value.unreachable
     assert "start=10" in str(info.value)
     assert arxiv_server.count() == 1 + 3
 
@@ -111,7 +111,7 @@ def test_empty_idlist_result_when_papers_are_expected(api, arxiv_server):
     arxiv_server.route(API, Reply.fixture(EMPTY))
     with pytest.raises(UpstreamError) as info:
         api.lookup(["2411.17700"], require=True)
-    assert info.value.exit_code == 4
+    assert not info.value.unreachable
     assert arxiv_server.count() == 3
 
 
@@ -119,7 +119,7 @@ def test_http_400_error_feed(api, arxiv_server):
     arxiv_server.route(API, Reply.fixture(ERROR400, status=400))
     with pytest.raises(UpstreamError) as info:
         api.lookup(["abc"])
-    assert info.value.exit_code == 4
+    assert not info.value.unreachable
     assert str(info.value).endswith("/api/query: 400 Bad Request: incorrect id format for abc")
     assert arxiv_server.count() == 1  # unlike arxiv.Client, a 400 is not retried
 
@@ -134,7 +134,7 @@ def test_html_200_through_the_arxiv_package(api, arxiv_server):
     arxiv_server.route(API, Reply.html())
     with pytest.raises(UpstreamError) as info:
         api.lookup(["1707.08567"])
-    assert info.value.exit_code == 4
+    assert not info.value.unreachable
 
 
 def test_hanging_api_times_out_through_the_arxiv_package(tmp_path, arxiv_server):
@@ -143,7 +143,7 @@ def test_hanging_api_times_out_through_the_arxiv_package(tmp_path, arxiv_server)
     arxiv_server.route(API, Reply(fault="hang"))
     with pytest.raises(UpstreamError) as info:
         api.lookup(["1707.08567"])
-    assert info.value.exit_code == 3
+    assert info.value.unreachable
     assert "no answer within 0.3 s" in str(info.value)
 
 
@@ -208,7 +208,7 @@ def test_backfill_that_finds_nothing_at_all_is_an_error(api, arxiv_server):
     arxiv_server.route(API, Reply.fixture(EMPTY))
     with pytest.raises(UpstreamError) as info:
         api.backfill(DATES, ["cs.CV"], ["diffusion"])
-    assert info.value.exit_code == 4
+    assert not info.value.unreachable
     assert "came back empty 3 times" in str(info.value)
 
 

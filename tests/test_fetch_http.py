@@ -46,7 +46,7 @@ def test_503_every_time_is_unreachable_with_a_one_line_message(client, arxiv_ser
     with pytest.raises(UpstreamError) as info:
         get(client, arxiv_server.api_url)
     err = info.value
-    assert err.exit_code == 3
+    assert err.unreachable
     host = arxiv_server.base_url.removeprefix("http://")
     message = str(err)
     assert message.startswith(f"arXiv API at {host}/api/query: 503 Service Unavailable after 3 attempts over ")
@@ -97,7 +97,7 @@ def test_html_with_status_200_is_a_bad_answer(client, arxiv_server):
     arxiv_server.route("/api/query", Reply.html())
     with pytest.raises(UpstreamError) as info:
         get(client, arxiv_server.api_url)
-    assert info.value.exit_code == 4
+    assert not info.value.unreachable
     assert "HTML page" in str(info.value) and "maintenance" in str(info.value)
     assert arxiv_server.count() == 1  # not retried
 
@@ -107,7 +107,7 @@ def test_truncated_xml_is_a_bad_answer(client, arxiv_server):
     arxiv_server.route("/api/query", Reply(200, body[: len(body) // 2]))
     with pytest.raises(UpstreamError) as info:
         get(client, arxiv_server.api_url)
-    assert info.value.exit_code == 4
+    assert not info.value.unreachable
     assert "malformed or cut short" in str(info.value)
 
 
@@ -127,7 +127,7 @@ def test_connection_reset_is_unreachable(client, arxiv_server):
     arxiv_server.route("/api/query", Reply(fault="reset"))
     with pytest.raises(UpstreamError) as info:
         get(client, arxiv_server.api_url)
-    assert info.value.exit_code == 3
+    assert info.value.unreachable
     assert "after 3 attempts" in str(info.value)
     assert "reset" in str(info.value) or "closed" in str(info.value)
 
@@ -140,7 +140,7 @@ def test_hanging_server_times_out(tmp_path, arxiv_server):
     with pytest.raises(UpstreamError) as info:
         get(client, arxiv_server.api_url)
     elapsed = time.monotonic() - started
-    assert info.value.exit_code == 3
+    assert info.value.unreachable
     assert "no answer within 0.4 s after 2 attempts" in str(info.value)
     assert 0.7 < elapsed < 3
 
@@ -150,7 +150,7 @@ def test_connection_refused(tmp_path):
     url = refused_url()
     with pytest.raises(UpstreamError) as info:
         get(client, url)
-    assert info.value.exit_code == 3
+    assert info.value.unreachable
     assert "connection refused" in str(info.value)
     assert url.removeprefix("http://") in str(info.value)
 
@@ -159,14 +159,14 @@ def test_dns_failure(tmp_path):
     client = fast_client(make_config(tmp_path))
     with pytest.raises(UpstreamError) as info:
         get(client, "http://export.arxiv-digest-test.invalid/api/query")
-    assert info.value.exit_code == 3
+    assert info.value.unreachable
     assert "cannot resolve host name export.arxiv-digest-test.invalid" in str(info.value)
 
 
 def test_404_is_a_bad_answer_not_retried(client, arxiv_server):
     with pytest.raises(UpstreamError) as info:
         get(client, arxiv_server.base_url + "/nowhere")
-    assert info.value.exit_code == 4
+    assert not info.value.unreachable
     assert "404 Not Found" in str(info.value)
     assert arxiv_server.count() == 1
 

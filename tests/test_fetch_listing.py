@@ -135,7 +135,7 @@ def test_a_page_later_than_the_calendar_is_an_upstream_error(tmp_path, arxiv_ser
     config = make_config(tmp_path, arxiv_server)
     with pytest.raises(UpstreamError, match="check schedule.holidays") as info:
         _batch(config)
-    assert info.value.exit_code == 4
+    assert not info.value.unreachable
 
 
 CHANGED = {
@@ -159,7 +159,7 @@ def test_a_page_whose_structure_changed_is_an_upstream_error_that_says_what_was_
     config = make_config(tmp_path, arxiv_server)
     with pytest.raises(UpstreamError, match="expected an arXiv listing page") as info:
         fetch_issue(config, ISSUE, AT_2005, client=fast_client(config))
-    assert info.value.exit_code == 4
+    assert not info.value.unreachable
     assert not config.issues_dir.exists()
 
 
@@ -168,7 +168,7 @@ def test_an_html_error_page_is_an_upstream_error_naming_it(project):
     server.route("/list/*", Reply.html(200, "arXiv is down for maintenance"))
     with pytest.raises(UpstreamError, match="down for maintenance") as info:
         _batch(config)
-    assert info.value.exit_code == 4
+    assert not info.value.unreachable
 
 
 def test_a_server_error_is_retried_then_unreachable(project):
@@ -176,7 +176,7 @@ def test_a_server_error_is_retried_then_unreachable(project):
     server.route("/list/*", Reply.html(503, "Service Unavailable"))
     with pytest.raises(UpstreamError) as info:
         _batch(config)
-    assert info.value.exit_code == 3
+    assert info.value.unreachable
     assert server.count("/list/cs.CV/new") == 3  # the client's attempts
 
 
@@ -185,7 +185,7 @@ def test_an_unknown_category_is_an_upstream_error(project):
     server.route("/list/cs.XX/new", Reply(404, b"Not Found", content_type="text/plain"))
     with pytest.raises(UpstreamError, match="404") as info:
         fetch_batch(fast_client(config), config.arxiv.listing_url, ("cs.CV", "cs.XX"), LISTING_DATE)
-    assert info.value.exit_code == 4
+    assert not info.value.unreachable
 
 
 def test_a_page_that_never_answers_times_out_as_unreachable(project):
@@ -194,7 +194,7 @@ def test_a_page_that_never_answers_times_out_as_unreachable(project):
     with pytest.raises(UpstreamError) as info:
         fetch_batch(fast_client(config, read_timeout=0.3, max_attempts=2), config.arxiv.listing_url, CATS,
                     LISTING_DATE)
-    assert info.value.exit_code == 3
+    assert info.value.unreachable
 
 
 def test_empty_listings_in_every_category_on_an_announcement_day_fail(project):
@@ -202,7 +202,7 @@ def test_empty_listings_in_every_category_on_an_announcement_day_fail(project):
     server.route("/list/*", lambda r: Reply(200, listing_page([], "cs.CV", LISTING_DATE), content_type="text/html"))
     with pytest.raises(UpstreamError, match="all empty") as info:
         _batch(config)
-    assert info.value.exit_code == 4
+    assert not info.value.unreachable
 
 
 def test_one_empty_category_among_others_is_fine(project):
@@ -323,7 +323,7 @@ def test_a_page_that_repeats_itself_ends_the_read_with_an_upstream_error(project
     server.route("/list/*", Reply(200, stuck, content_type="text/html"))
     with pytest.raises(UpstreamError, match="adds no entry") as info:
         _batch(config)
-    assert info.value.exit_code == 4
+    assert not info.value.unreachable
     assert server.count("/list/cs.CV/new") == 2
 
 

@@ -75,7 +75,7 @@ def test_error_feed_names_the_categories(tmp_path, arxiv_server):
     arxiv_server.route(PATH, Reply.fixture(ERROR))
     with pytest.raises(UpstreamError) as info:
         _fetch(tmp_path, arxiv_server, expected=date(2024, 11, 28))
-    assert info.value.exit_code == 4
+    assert not info.value.unreachable
     assert "cs.CV+cs.LG" in str(info.value) and "Bad archive 'astroph'" in str(info.value)
 
 
@@ -83,7 +83,7 @@ def test_empty_feed_is_retried_then_fails(tmp_path, arxiv_server):
     arxiv_server.route(PATH, Reply.fixture(EMPTY))
     with pytest.raises(UpstreamError) as info:
         _fetch(tmp_path, arxiv_server, expected=date(2024, 11, 28))
-    assert info.value.exit_code == 4
+    assert not info.value.unreachable
     assert "no items after 3 attempts" in str(info.value)
     assert arxiv_server.count(PATH) == 3
 
@@ -117,5 +117,5 @@ def test_html_page_instead_of_feed(tmp_path, arxiv_server):
     arxiv_server.route(PATH, Reply.html())
     with pytest.raises(UpstreamError) as info:
         _fetch(tmp_path, arxiv_server)
-    assert info.value.exit_code == 4
+    assert not info.value.unreachable
     assert "arXiv RSS at 127.0.0.1:" in str(info.value) and "/rss/cs.CV+cs.LG: 200 OK but an HTML page" in str(info.value)

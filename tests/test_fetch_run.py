@@ -249,7 +249,7 @@ def test_failed_refresh_leaves_the_file_byte_identical(recorded):
     try:
         with pytest.raises(UpstreamError) as info:
             fetch_issue(config, ISSUE, NOW, client=fast_client(config), refresh=True)
-        assert info.value.exit_code == 3
+        assert info.value.unreachable
         assert path.read_bytes() == recorded["bytes"]
     finally:
         serve_recording(server)
@@ -269,7 +269,6 @@ def test_not_available_yet_before_the_announcement(project):
     early = datetime(2024, 11, 28, 9, 55, tzinfo=KST)  # Wed 27 Nov 19:55 EST
     with pytest.raises(NotAvailableYet) as info:
         fetch_issue(config, ISSUE, early, client=fast_client(config))
-    assert info.value.exit_code == 75
     assert info.value.retry_after == datetime(2024, 11, 28, 10, 0, tzinfo=KST)
     assert str(info.value).endswith("not available yet, retry after 10:00 KST")
     assert server.count() == 0
@@ -291,7 +290,7 @@ def test_empty_feed_on_an_announcement_day_fails(project):
     server.route(FEED_PATH, Reply.fixture("rss_empty_test-archive_2024-11-28.xml"))
     with pytest.raises(UpstreamError) as info:
         fetch_issue(config, ISSUE, NOW, client=fast_client(config))
-    assert info.value.exit_code == 4
+    assert not info.value.unreachable
     assert not config.issues_dir.exists()
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-import digest.build as build_module
+import digest.build.views as views_module
+from digest.build.writer import Writer
 from digest.build import build
 from digest.build.gc_policy import BuildHeap
 from digest.build.workers import can_fork, run_tasks
@@ -54,7 +55,7 @@ def test_a_failed_build_leaves_the_collector_as_it_found_it(project: Path):
 @pytest.mark.usefixtures("collector")
 def test_the_collector_is_paused_while_views_load_and_skips_them_afterwards(project: Path, monkeypatch):
     seen: dict[str, tuple[bool, int]] = {}
-    real_load, real_write = build_module.load_project, build_module.write_pages
+    real_load, real_write = views_module.load_project, Writer.write_pages
 
     def load_project(*args, **kwargs):
         seen["load"] = (gc.isenabled(), gc.get_freeze_count())
@@ -64,8 +65,8 @@ def test_the_collector_is_paused_while_views_load_and_skips_them_afterwards(proj
         seen["write"] = (gc.isenabled(), gc.get_freeze_count())
         return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(build_module, "load_project", load_project)
-    monkeypatch.setattr(build_module, "write_pages", write_pages)
+    monkeypatch.setattr(views_module, "load_project", load_project)
+    monkeypatch.setattr(Writer, "write_pages", write_pages)
     gc.enable()
     build(load_config(project / "digest.yaml"))
     assert seen["load"] == (False, 0)

@@ -12,7 +12,7 @@ from conftest import copy_project, write
 from digest.cli import main
 from digest.editorial.config import load_config
 from digest.editorial.holidays import shipped_schedules
-from digest.editorial.window import ET, announcement_on, announcements_in
+from digest.editorial.window import ET, announcements_in, is_announcement_day, latest_announcement_before
 
 MINIMAL = """
 site:
@@ -54,12 +54,13 @@ def test_schedule_holidays_are_added_to_the_shipped_ones(tmp_path):
 def test_thanksgiving_2025_has_no_announcement_and_its_batch_goes_out_on_sunday(tmp_path):
     config = load_config(write(tmp_path / "digest.yaml", MINIMAL))
     holidays, tz = config.schedule.holidays, config.site.tz
-    assert announcement_on(date(2025, 11, 27), holidays) is None
-    assert announcement_on(date(2025, 11, 27), ()) is not None  # a Thursday: only the holiday stops it
+    assert not is_announcement_day(date(2025, 11, 27), holidays)
+    assert is_announcement_day(date(2025, 11, 27), ())  # a Thursday: only the holiday stops it
     # The Seoul issue of Sat 29 Nov would hold Thursday's 20:00 ET announcement: its window is empty.
     assert announcements_in(config.schedule.window(date(2025, 11, 29), tz), holidays) == []
     # Sunday's announcement carries everything submitted since Wednesday's deadline.
-    sunday = announcement_on(date(2025, 11, 30), holidays)
+    sunday = latest_announcement_before(datetime(2025, 11, 30, 20, 0, tzinfo=ET), holidays)
+    assert sunday.announced == datetime(2025, 11, 30, 20, 0, tzinfo=ET)
     assert sunday.submissions_start == datetime(2025, 11, 26, 14, 0, tzinfo=ET)
 
 

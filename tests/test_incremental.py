@@ -23,6 +23,7 @@ import digest.build as build_module
 import digest.build.search_index as search_module
 import digest.build.state as mf
 import digest.build.views as project_module
+import digest.build.writer as writer_module
 import digest.build.workers as parallel_module
 import digest.render.feeds as feeds_module
 from digest.build import build
@@ -85,7 +86,6 @@ def no_load(monkeypatch) -> None:
     def explode(*a, **k):
         raise AssertionError("the project was loaded")
 
-    monkeypatch.setattr(build_module, "load_project", explode)
     monkeypatch.setattr(project_module, "load_project", explode)
 
 
@@ -614,11 +614,11 @@ def test_a_rebuild_that_would_publish_the_same_files_builds_no_new_folder(archiv
 
 
 def test_pages_rendered_in_worker_processes_are_the_same(archive: Path, tmp_path: Path, monkeypatch, fork_ok) -> None:
-    monkeypatch.setattr(build_module, "PARALLEL_MIN_PAGES", 1)
+    monkeypatch.setattr(writer_module, "PARALLEL_MIN_PAGES", 1)
     monkeypatch.setenv("DIGEST_JOBS", "2")
     pools = []
-    real = build_module._render_parallel
-    monkeypatch.setattr(build_module, "_render_parallel", lambda *a: pools.append(a[-1]) or real(*a))
+    real = writer_module.Writer._make_parallel
+    monkeypatch.setattr(writer_module.Writer, "_make_parallel", lambda *a: pools.append(a[-1]) or real(*a))
     assert cli_build(archive, "--clean") == 0
     assert pools == [2]
     monkeypatch.setenv("DIGEST_JOBS", "1")
@@ -626,7 +626,7 @@ def test_pages_rendered_in_worker_processes_are_the_same(archive: Path, tmp_path
 
 
 def test_a_template_error_in_a_worker_is_reported_like_in_one_process(archive: Path, monkeypatch, fork_ok, capsys) -> None:
-    monkeypatch.setattr(build_module, "PARALLEL_MIN_PAGES", 1)
+    monkeypatch.setattr(writer_module, "PARALLEL_MIN_PAGES", 1)
     p = archive / "templates" / "paper.html"
     p.write_text(p.read_text(encoding="utf-8").replace("{{ paper.name }}", "{{ paper.name | no_such_filter }}", 1),
                  encoding="utf-8")
@@ -676,7 +676,7 @@ def test_the_manifest_records_the_published_files_as_they_are(archive: Path, mon
         monkeypatch.setattr(parallel_module, "can_fork_now", lambda: False)
 
     def recorded() -> dict:
-        return {rel: tuple(rec[:2]) for rel, rec in mf.load(archive)["outputs"].items()}
+        return {rel: tuple(rec[:2]) for rel, rec in mf.load(archive).outputs.items()}
 
     for change in (None, _edit_issue):  # a cold build; one with a shard indexed again and the others reused
         if change is not None:
@@ -692,7 +692,7 @@ def test_the_manifest_records_the_published_files_as_they_are(archive: Path, mon
 def test_reused_pages_are_linked_the_same_by_a_process_or_at_once(archive: Path, tmp_path: Path, monkeypatch, fork_ok,
                                                                    how) -> None:
     forked = forked_calls(monkeypatch)
-    monkeypatch.setattr(build_module, "FORK_MIN_LINKS", 1 if how == "process" else 10**9)
+    monkeypatch.setattr(writer_module, "FORK_MIN_LINKS", 1 if how == "process" else 10**9)
     assert cli_build(archive) == 0
     _edit_issue(archive)
     assert cli_build(archive) == 0
@@ -704,13 +704,13 @@ def test_reused_pages_are_linked_the_same_by_a_process_or_at_once(archive: Path,
 def test_pages_that_could_not_be_linked_are_rendered(archive: Path, tmp_path: Path, monkeypatch, fork_ok,
                                                      jobs) -> None:
     # A published page gone or unlinkable when the linking process reaches it: the build renders it instead.
-    real = build_module._link_all
+    real = writer_module._link_all
 
     def half(paths, out, tmp):
         return real(paths[::2], out, tmp) + paths[1::2]
 
-    monkeypatch.setattr(build_module, "FORK_MIN_LINKS", 1)
-    monkeypatch.setattr(build_module, "_link_all", half)
+    monkeypatch.setattr(writer_module, "FORK_MIN_LINKS", 1)
+    monkeypatch.setattr(writer_module, "_link_all", half)
     assert cli_build(archive) == 0
     _edit_issue(archive)
     if jobs == "1":
@@ -719,7 +719,7 @@ def test_pages_that_could_not_be_linked_are_rendered(archive: Path, tmp_path: Pa
         assert len(rendered.paths) > 50
     else:  # pages rendered by workers, the unlinked ones then in this process
         monkeypatch.setenv("DIGEST_JOBS", "2")
-        monkeypatch.setattr(build_module, "PARALLEL_MIN_PAGES", 1)
+        monkeypatch.setattr(writer_module, "PARALLEL_MIN_PAGES", 1)
         assert cli_build(archive) == 0
     monkeypatch.undo()
     assert_same_site(archive / "site", cold_site(archive, tmp_path))
@@ -738,15 +738,15 @@ def _retitle(root: Path, day: str) -> None:
 
 
 def linked_pages(monkeypatch) -> list[str]:
-    """The site paths the build hard-links from the published site (build._link_all), as it links them."""
+    """The site paths the build hard-links from the published site (build/writer.py _link_all), as it links them."""
     linked: list[str] = []
-    real = build_module._link_all
+    real = writer_module._link_all
 
     def spy(paths, out, tmp):
         linked.extend(paths)
         return real(paths, out, tmp)
 
-    monkeypatch.setattr(build_module, "_link_all", spy)
+    monkeypatch.setattr(writer_module, "_link_all", spy)
     return linked
 
 
@@ -859,13 +859,13 @@ def test_a_failed_build_keeps_its_folder_as_the_spare_and_the_next_build_is_righ
     assert cli_build(archive) == 0
     before = digests(archive / "site")
     _retitle(archive, "2026-06-15")
-    real = build_module.copy_static
+    real = writer_module.Writer.copy_static
 
-    def explode(config, out):
-        real(config, out)
+    def explode(writer, files):
+        real(writer, files)
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(build_module, "copy_static", explode)
+    monkeypatch.setattr(writer_module.Writer, "copy_static", explode)
     with pytest.raises(OSError):
         build(load_config(archive / "digest.yaml"))
     monkeypatch.undo()

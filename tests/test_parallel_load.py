@@ -26,7 +26,6 @@ from digest.build.workers import can_fork
 from digest.cli import main
 from digest.editorial.config import load_config
 from digest.editorial.issues import issue_files
-from digest.editorial.lazy import is_complete
 from digest.errors import DigestError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,6 +149,11 @@ def test_cold_load_is_the_same_in_workers(archive: Path, monkeypatch) -> None:
     assert_same(serial, warm)
 
 
+def is_complete(obj) -> bool:
+    """False while `obj` has deferred fields left in the cache file."""
+    return "_lazy" not in obj.__dict__
+
+
 def _objects(view) -> list:
     return [view, view.issue, *view.issue.entries, *view.papers]
 
@@ -194,15 +198,16 @@ def test_stored_views_hold_no_more_of_their_documents_than_cached_ones(archive: 
 
 
 def test_prose_read_for_a_page_goes_back_to_the_cache_file_once_the_page_is_made(archive: Path, monkeypatch) -> None:
-    from digest.build import _Folders, _render_one
+    from digest.build.writer import Writer, _Folders
     from digest.render.site import plan_pages
 
     load(archive, "1", monkeypatch)
-    warm, _, _ = load(archive, "1", monkeypatch)
+    warm, cache, _ = load(archive, "1", monkeypatch)
     view = warm.views[4]
-    job = next(j for j in plan_pages(warm.config, warm.views, "base") if j.path == view.url + "index.html")
+    job = next(p for p in plan_pages(warm.config, warm.views).pages if p.path == view.url + "index.html")
     out = archive / "made"
-    first = _render_one(job, out, archive / "site", {}, _Folders(str(out)))
+    writer = Writer(out, archive / "site", {}, release=cache.prose.release)
+    first = writer.make_one(job, _Folders(str(out)))
     # The page read the issue's prose, and gave it back: a worker process rendering 1,800 issue pages
     # one after another holds none of them.
     assert not any(is_complete(o) for o in _objects(view))
@@ -210,7 +215,7 @@ def test_prose_read_for_a_page_goes_back_to_the_cache_file_once_the_page_is_made
     assert b"data-pagefind-body" in page and len(page) > 5000
     (out / job.path).unlink()
     # Read back when used again, it is the same.
-    assert _render_one(job, out, archive / "site", {}, _Folders(str(out)))[:2] == first[:2]
+    assert writer.make_one(job, _Folders(str(out)))[:2] == first[:2]
     assert (out / job.path).read_bytes() == page
     assert [[s for s in p.sections] for p in view.papers] == \
         [[s for s in p.sections] for p in load_project(load_config(archive / "digest.yaml")).views[4].papers]

@@ -69,6 +69,13 @@ def test_ties_break_on_relevance_then_novelty_then_id():
     assert [r.entry.index for r in rows] == [2, 3, 1]
 
 
+def test_the_tie_order_is_an_order_of_the_one_list_of_signal_names():
+    from digest.editorial.schemas import SIGNALS as DEFINED
+    from digest.rank import _TIE_ORDER
+
+    assert DEFINED == SIGNALS and sorted(_TIE_ORDER) == sorted(DEFINED)
+
+
 score = st.integers(0, 10)
 scores = st.dictionaries(st.sampled_from(SIGNALS), score, max_size=4)
 weights = st.fixed_dictionaries({s: st.sampled_from([0, 0.5, 1, 2, 3]) for s in SIGNALS})

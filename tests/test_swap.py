@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.files import clean_stale_build_dirs, make_build_dir, swap_in_dir
+from digest.build.publish import clean_stale_build_dirs, make_build_dir, swap_in_dir
 
 
 def _tree(folder: Path, marker: str, n: int = 50) -> None:
@@ -56,7 +56,7 @@ def test_a_new_tree_is_the_published_one_only_when_every_file_has_the_same_bytes
     # side spare reading those files, and change nothing in the answer.
     import shutil
 
-    from digest.build import same_tree
+    from digest.build.publish import same_tree
 
     new, published = tmp_path / "new", tmp_path / "site"
     _tree(new, "page")
@@ -83,7 +83,7 @@ def test_trees_whose_file_sizes_differ_are_told_apart_without_reading_a_file(tmp
     import shutil
 
     import digest.build.state as mf
-    from digest.build import same_tree
+    from digest.build.publish import same_tree
 
     new, published = tmp_path / "new", tmp_path / "site"
     _tree(new, "page")

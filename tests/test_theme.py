@@ -16,7 +16,7 @@ from conftest import ROOT, Rendered, cold_site, copy_project
 import digest.build as build_module
 import digest.render.theme as theme_module
 from digest.cli import main
-from digest.commands.serve import describe_failure
+from digest.errors import describe
 from digest.editorial.config import load_config
 
 THEME = ROOT / "templates"
@@ -183,16 +183,18 @@ def test_a_syntax_error_in_the_packaged_theme_names_the_packaged_file(tmp_path: 
     assert f"{packaged / 'topics.html'}:2:1: template error: " in err, err
 
 
-def test_a_runtime_error_in_an_override_is_located_for_the_preview(tmp_path: Path) -> None:
+def test_a_runtime_error_in_an_override_is_located_for_the_cli_and_the_preview(tmp_path: Path, capsys) -> None:
     root = bare_project(tmp_path / "proj")
     override(root, "base.html", "</body>", "{{ site.nope }}</body>")
+    line = next(i for i, text in enumerate((root / "templates/base.html").read_text().splitlines(), 1)
+                if "site.nope" in text)
     assert cli_build(root) == 5
+    assert re.search(rf"^templates/base\.html:{line}:1: template error: ", capsys.readouterr().err, re.M)
     config = load_config(root / "digest.yaml")
     with pytest.raises(jinja2.UndefinedError) as caught:
         build_module.build(config, clean=True)
-    line = next(i for i, text in enumerate((root / "templates/base.html").read_text().splitlines(), 1)
-                if "site.nope" in text)
-    assert describe_failure(caught.value, config)[0].startswith(f"templates/base.html:{line}:1: template error: ")
+    shown = describe(caught.value, lambda filename: theme_module.shown_path(filename, config.root))
+    assert shown[0].startswith(f"templates/base.html:{line}:1: template error: ")
 
 
 def test_serve_watches_a_templates_folder_created_while_it_runs(tmp_path: Path) -> None:

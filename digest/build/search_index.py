@@ -64,20 +64,20 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from .state import sha256_file
-from .workers import dies_with_caller
+from ..arxiv_id import year_month
+from ..files import sha256_file, walk
+from .workers import dies_with_caller, worker_count
 
 BUNDLE_DIR = "pagefind"
 SHARDS_FILE = "shards.json"
 OTHER = "other"
 TIMEOUT_SECONDS = 300
 FORMAT = 1  # of the record index_site returns: another value means no reuse
-JOBS_ENV = "DIGEST_JOBS"
 _STAGING = ".pagefind-staging-"  # temporary folders of links to a shard's pages, inside the site
 SPARE_DIR = ".pagefind-spare"  # an earlier build's bundle, inside the site being built (see index_site)
 
 _ISSUE = re.compile(r"(\d{4})/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/")
-_PAPER = re.compile(r"papers/(\d\d)(0[1-9]|1[0-2])\.\d{4,5}(?:v\d+)?/")
+_PAPER = re.compile(r"papers/([^/]+)/")  # a paper page: its folder is its arXiv id, or a slug
 _SHARD_NAME = re.compile(r"\d{4}(-(0[1-9]|1[0-2]))?|" + OTHER)
 _HEX = re.compile(r"[0-9a-f]{64}")
 _BODY = b"data-pagefind-body"
@@ -116,9 +116,7 @@ def shard_key(path: str) -> tuple[int, int] | None:
     if m:
         return int(m.group(1)), int(m.group(2))
     m = _PAPER.match(path)
-    if m:
-        return 2000 + int(m.group(1)), int(m.group(2))
-    return None
+    return year_month(m.group(1)) if m else None
 
 
 def assign_shards(paths: Iterable[str]) -> dict[str, list[str]]:
@@ -333,19 +331,11 @@ def _fingerprint_pages(site: Path, html_hashes: dict[str, str] | None, old_pages
 
 def _html_pages(site: Path) -> list[str]:
     """Site paths of the HTML files in `site`, outside the bundle folder (and this module's staging folders)."""
-    found: list[str] = []
-    stack = [(os.fspath(site), "")]
-    while stack:
-        folder, prefix = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                rel = prefix + entry.name
-                if entry.is_dir(follow_symlinks=True):
-                    if rel != BUNDLE_DIR and not rel.startswith(_STAGING):
-                        stack.append((entry.path, rel + "/"))
-                elif entry.name.endswith(".html") and entry.is_file(follow_symlinks=True):
-                    found.append(rel)
-    return sorted(found)
+    def enter(rel: str) -> bool:
+        return rel != BUNDLE_DIR and not rel.startswith(_STAGING)
+
+    return sorted(rel for rel, entry in walk(site, enter=enter)
+                  if rel.endswith(".html") and entry.is_file(follow_symlinks=True))
 
 
 def _read_record(previous: object) -> tuple[dict[str, list], dict[str, dict], str | None]:
@@ -400,16 +390,10 @@ def _reuse(src: Path, dest: Path, files: dict[str, str], trusted: dict[str, str]
     there: dict[str, int] = {}
     try:
         if inodes is not None:
-            stack = [(dest_dir, "")]
-            while stack:
-                folder, base = stack.pop()
-                made.add(folder)
-                with os.scandir(folder) as entries:
-                    for entry in entries:
-                        if entry.is_dir(follow_symlinks=False):
-                            stack.append((entry.path, base + entry.name + "/"))
-                        else:
-                            there[base + entry.name] = entry.inode()
+            made.add(dest_dir)
+            for rel, entry in walk(dest_dir, enter=lambda rel: made.add(dest_dir + "/" + rel) is None,
+                                   follow_symlinks=False):
+                there[rel] = entry.inode()
         for rel, sha in sorted(files.items()):
             source, target = os.path.join(src_dir, rel), os.path.join(dest_dir, rel)
             old = there.pop(rel, None)
@@ -448,12 +432,9 @@ def _reuse(src: Path, dest: Path, files: dict[str, str], trusted: dict[str, str]
 def _job_count(jobs: int | None) -> int:
     """Pagefind runs at once: `jobs`, else $DIGEST_JOBS when a positive integer, else min(2, CPUs)."""
     if jobs is None:
-        raw = os.environ.get(JOBS_ENV, "").strip()
-        if raw.isdigit() and int(raw) > 0:
-            return int(raw)
         # Two, not every CPU: each run is single-threaded but reads and writes a lot, and the build does
         # other work around it.
-        return max(1, min(2, os.cpu_count() or 1))
+        return worker_count(2, forked=False)
     return max(1, int(jobs))
 
 
@@ -546,10 +527,6 @@ def run_pagefind(binary: Path, source: Path, output: Path) -> None:
 
 def _hash_tree(folder: Path) -> dict[str, str]:
     """Path relative to `folder` -> sha256, for every file under it."""
-    found: dict[str, str] = {}
-    top = os.fspath(folder)
-    for root, _, files in os.walk(top):
-        prefix = os.path.relpath(root, top).replace(os.sep, "/") + "/" if root != top else ""
-        for name in files:
-            found[prefix + name] = sha256_file(os.path.join(root, name))
+    found = {rel: sha256_file(entry.path) for rel, entry in walk(folder, follow_symlinks=False)
+             if not entry.is_dir(follow_symlinks=True)}
     return dict(sorted(found.items()))

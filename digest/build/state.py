@@ -25,13 +25,16 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
-from ..errors import DigestError
-from ..files import read_json
+from ..errors import DigestError, Problem
+from ..files import atomic_write_bytes, read_json, sha256_file, walk
 from ..render import theme
 
 FORMAT = 2
@@ -106,35 +109,6 @@ def _installed_versions() -> dict[str, str]:
     return found
 
 
-def sha256_file(path: str | Path) -> str:
-    """The hex sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _walk(folder: str, prefix: str, out: dict[str, tuple[int, int]], inodes: dict[str, int] | None = None,
-          skip: Callable[[str], bool] | None = None) -> None:
-    # Plain strings, not Path objects: a 3,650-issue site has 22,000 folders to visit.
-    try:
-        entries = list(os.scandir(folder))
-    except (FileNotFoundError, NotADirectoryError):
-        return
-    for entry in entries:
-        if skip is not None and skip(entry.name):
-            continue
-        rel = prefix + entry.name
-        if entry.is_dir(follow_symlinks=True):
-            _walk(entry.path, rel + "/", out, inodes)
-        elif entry.is_file(follow_symlinks=True):
-            st = entry.stat(follow_symlinks=True)
-            out[rel] = (st.st_size, st.st_mtime_ns)
-            if inodes is not None:
-                inodes[rel] = st.st_ino
-
-
 def stat_inputs(root: Path, config_name: str) -> dict[str, tuple[int, int]]:
     """(size, mtime_ns) of every input file, by path relative to `root` (the packaged theme's: THEME_INPUT + its
     path in the theme)."""
@@ -146,7 +120,7 @@ def stat_inputs(root: Path, config_name: str) -> dict[str, tuple[int, int]]:
     except OSError:
         pass
     for name in INPUT_DIRS:
-        _walk(os.fspath(root / name), name + "/", found)
+        found.update((name + "/" + rel, stamp) for rel, stamp in stat_tree(root / name).items())
     _walk_theme(found)
     return found
 
@@ -157,9 +131,7 @@ def _walk_theme(found: dict[str, tuple[int, int]]) -> None:
         folder = theme.theme_dir()
     except DigestError:
         return  # the build reports it
-    packaged: dict[str, tuple[int, int]] = {}
-    _walk(os.fspath(folder), "", packaged)
-    for rel, stat in packaged.items():
+    for rel, stat in stat_tree(folder).items():
         if "templates/" + rel not in found:
             found[THEME_INPUT + rel] = stat
 
@@ -194,30 +166,130 @@ def stat_tree(folder: Path, inodes: dict[str, int] | None = None,
     `skip`: which names at the top of `folder` to leave out.
     """
     found: dict[str, tuple[int, int]] = {}
-    _walk(os.fspath(folder), "", found, inodes, skip)
+    enter = None if skip is None else (lambda rel: "/" in rel or not skip(rel))
+    for rel, entry in walk(folder, enter=enter):
+        if skip is not None and "/" not in rel and skip(rel):
+            continue
+        if entry.is_file(follow_symlinks=True):
+            st = entry.stat(follow_symlinks=True)
+            found[rel] = (st.st_size, st.st_mtime_ns)
+            if inodes is not None:
+                inodes[rel] = st.st_ino
     return found
 
 
-def hash_inputs(root: Path, config_name: str, previous: dict | None) -> tuple[int, dict[str, list]]:
-    """When the scan started, and [size, mtime_ns, sha256] of every input.
+class FileStamp(NamedTuple):
+    """A file as a build recorded it."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+class InputSnapshot(NamedTuple):
+    """Every input file's stamp by input path (see stat_inputs), and when the scan that took them began."""
+
+    started_ns: int
+    files: dict[str, FileStamp]
+
+    def sha256(self, name: str) -> str | None:
+        """The recorded hash of input `name`; None when it is not an input."""
+        stamp = self.files.get(name)
+        return None if stamp is None else stamp.sha256
+
+
+class Summary(NamedTuple):
+    """What a build reports without building: its page and issue counts and its warnings."""
+
+    pages: int
+    issues: int
+    warnings: list[Problem]
+
+
+@dataclass
+class Manifest:
+    """What the last successful build read and wrote (see the module docstring)."""
+
+    code: str
+    config: str
+    out: str
+    recorded_ns: int
+    inputs: InputSnapshot
+    outputs: dict[str, FileStamp]
+    folders: dict[str, list[int]]
+    summary: Summary
+    page_keys: dict[str, str]
+    tokens: dict[str, str | None]
+    search: dict | None  # build.search_index's record: which index shards the next build may reuse
+
+    def to_json(self) -> dict:
+        """The manifest as manifest.json holds it."""
+        return {
+            "format": FORMAT, "code": self.code, "config": self.config, "out": self.out,
+            "recorded_ns": self.recorded_ns, "inputs_ns": self.inputs.started_ns,
+            "inputs": {rel: list(stamp) for rel, stamp in self.inputs.files.items()},
+            "outputs": {rel: list(stamp) for rel, stamp in self.outputs.items()}, "count": len(self.outputs),
+            "folders": self.folders, "pages": self.summary.pages, "issues": self.summary.issues,
+            "warnings": [[p.file, p.line, p.col, p.message, p.severity] for p in self.summary.warnings],
+            "page_keys": self.page_keys, "tokens": self.tokens, "search": self.search,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Manifest:
+        """The manifest in `data` (checked by load())."""
+        return cls(code=data["code"], config=data["config"], out=data["out"], recorded_ns=data["recorded_ns"],
+                   inputs=InputSnapshot(data["inputs_ns"], _stamps(data["inputs"])),
+                   outputs=_stamps(data["outputs"]), folders=data.get("folders") or {}, summary=_summary(data),
+                   page_keys=data["page_keys"], tokens=data.get("tokens") or {}, search=data.get("search"))
+
+    def linkable(self, out: Path, published: dict[str, tuple[int, int]]) -> dict[str, str]:
+        """Published files still exactly as recorded (path -> sha256), safe to hard-link into a new site.
+
+        `published`: stat_tree of `out` now.
+        """
+        limit = self.recorded_ns - RACY_NS
+        found = {}
+        for rel, (size, mtime) in published.items():
+            rec = self.outputs.get(rel)
+            if rec is None or rec.size != size or rec.mtime_ns != mtime:
+                continue
+            # A file written just before it was recorded may have changed since without its mtime moving.
+            try:
+                if mtime < limit or sha256_file(out / rel) == rec.sha256:
+                    found[rel] = rec.sha256
+            except OSError:
+                continue
+        return found
+
+
+def _stamps(table: dict[str, list]) -> dict[str, FileStamp]:
+    return {rel: FileStamp(*rec) for rel, rec in table.items()}
+
+
+def _summary(data: dict) -> Summary:
+    return Summary(data["pages"], data["issues"], [Problem(*w) for w in data["warnings"]])
+
+
+def hash_inputs(root: Path, config_name: str, previous: Manifest | None) -> InputSnapshot:
+    """Every input's stamp, and when the scan started.
 
     A file whose stat matches `previous` (and was not racy then) keeps its recorded hash.
     """
     root = Path(root)
     started = time.time_ns()
-    old = (previous or {}).get("inputs") or {}
-    recorded_at = (previous or {}).get("inputs_ns", 0)
-    out: dict[str, list] = {}
+    old = previous.inputs.files if previous is not None else {}
+    recorded_at = previous.inputs.started_ns if previous is not None else 0
+    out: dict[str, FileStamp] = {}
     for rel, (size, mtime) in stat_inputs(root, config_name).items():
         rec = old.get(rel)
-        if rec and rec[0] == size and rec[1] == mtime and mtime < recorded_at - RACY_NS:
-            out[rel] = [size, mtime, rec[2]]
+        if rec and rec.size == size and rec.mtime_ns == mtime and mtime < recorded_at - RACY_NS:
+            out[rel] = rec
             continue
         try:
-            out[rel] = [size, mtime, sha256_file(input_path(root, rel))]
+            out[rel] = FileStamp(size, mtime, sha256_file(input_path(root, rel)))
         except OSError:
             continue
-    return started, out
+    return InputSnapshot(started, out)
 
 
 def _read_json(path: Path) -> dict | None:
@@ -241,7 +313,7 @@ def _valid_records(table: dict) -> bool:
                and isinstance(rec[2], str) for rec in table.values())
 
 
-def load(root: Path) -> dict | None:
+def load(root: Path) -> Manifest | None:
     """The manifest of the project in `root`, or None when it is absent, unreadable or not this format."""
     data = _read_json(manifest_path(root))
     if data is None:
@@ -259,7 +331,7 @@ def load(root: Path) -> dict | None:
             return None
     except (AttributeError, TypeError):
         return None
-    return data
+    return Manifest.from_json(data)
 
 
 def _load_quick(root: Path) -> dict | None:
@@ -273,25 +345,22 @@ def _load_quick(root: Path) -> dict | None:
     return data
 
 
-def save(root: Path, data: dict) -> None:
+def save(root: Path, manifest: Manifest) -> None:
     """Write the manifest atomically, then the part the no-change shortcut reads."""
-    from ..files import atomic_write_bytes
-
+    data = manifest.to_json()
     atomic_write_bytes(manifest_path(root), json.dumps(data, sort_keys=True, separators=(",", ":")).encode())
     _save_quick(root, {key: data[key] for key in QUICK_KEYS})
 
 
-def save_quietly(root: Path, data: dict) -> None:
+def save_quietly(root: Path, manifest: Manifest) -> None:
     """save(), where failing only means the next build is a full one."""
     try:
-        save(root, data)
+        save(root, manifest)
     except OSError:
         pass
 
 
 def _save_quick(root: Path, quick: dict) -> None:
-    from ..files import atomic_write_bytes
-
     atomic_write_bytes(quick_path(root), json.dumps(quick, sort_keys=True, separators=(",", ":")).encode())
 
 
@@ -320,8 +389,8 @@ def folder_marks(out: Path) -> dict[str, list[int]]:
     return marks
 
 
-def unchanged(root: Path, config_name: str, out: Path) -> dict | None:
-    """The quick manifest when nothing the last build read or wrote has changed since, else None.
+def unchanged(root: Path, config_name: str, out: Path) -> Summary | None:
+    """What the last build reported, when nothing it read or wrote has changed since; else None.
 
     Inputs are compared by (size, mtime_ns), hashing only files whose stat moved (same hash: unchanged).
     An issue file whose mtime moved is a change even with the same bytes: "new since you last edited"
@@ -338,34 +407,41 @@ def unchanged(root: Path, config_name: str, out: Path) -> dict | None:
             return None
         if not data["folders"] or folder_marks(out) != data["folders"]:
             return None
-        inputs = data["inputs"]
-        current = stat_inputs(root, config_name)
-        if current.keys() != inputs.keys():
-            return None
-        dirty = False
-        for rel, (size, mtime) in current.items():
-            rec = inputs[rel]
-            same_stat = rec[0] == size and rec[1] == mtime
-            if same_stat and mtime < data["inputs_ns"] - RACY_NS:
-                continue
-            if not same_stat and _ISSUE_FILE.match(rel):
-                return None
-            sha = sha256_file(input_path(root, rel)) if size == rec[0] or is_template(rel) else None
-            if sha != rec[2]:
-                # A template edited only where it cannot change a page (a comment): still nothing to do.
-                if sha is None or not _same_tokens(root, rel, data["tokens"]):
-                    return None
-            if not same_stat or sha != rec[2]:
-                rec[0], rec[1], rec[2] = size, mtime, sha
-                dirty = True
+        restamped = _restamp_inputs(root, config_name, data)
     except OSError:
         return None
-    if dirty:
+    if restamped is None:
+        return None
+    if restamped:
+        data["inputs"].update((rel, list(stamp)) for rel, stamp in restamped.items())
         try:
             _save_quick(root, data)
         except OSError:
             pass
-    return data
+    return _summary(data)
+
+
+def _restamp_inputs(root: Path, config_name: str, quick: dict) -> dict[str, FileStamp] | None:
+    """The inputs whose stat moved but whose content did not, with their new stamps; None when one changed."""
+    recorded = _stamps(quick["inputs"])
+    current = stat_inputs(root, config_name)
+    if current.keys() != recorded.keys():
+        return None
+    moved: dict[str, FileStamp] = {}
+    for rel, (size, mtime) in current.items():
+        rec = recorded[rel]
+        same_stat = rec.size == size and rec.mtime_ns == mtime
+        if same_stat and mtime < quick["inputs_ns"] - RACY_NS:
+            continue
+        if not same_stat and _ISSUE_FILE.match(rel):
+            return None
+        sha = sha256_file(input_path(root, rel)) if size == rec.size or is_template(rel) else None
+        # A template edited only where it cannot change a page (a comment): still nothing to do.
+        if sha != rec.sha256 and (sha is None or not _same_tokens(root, rel, quick["tokens"])):
+            return None
+        if not same_stat or sha != rec.sha256:
+            moved[rel] = FileStamp(size, mtime, sha)
+    return moved
 
 
 def is_template(rel: str) -> bool:
@@ -376,12 +452,13 @@ def is_template(rel: str) -> bool:
     return rel.startswith("templates/") and not rel.startswith("templates/assets/")
 
 
-def template_tokens(root: Path, inputs: dict[str, list]) -> dict[str, str | None]:
+def template_tokens(root: Path, inputs: InputSnapshot) -> dict[str, str | None]:
     """render.tokens.file_digest of every template among `inputs`, for the manifest; None for a template
     whose bytes are no longer the ones hashed in `inputs` (the build may have read either)."""
     from ..render.tokens import file_digest
 
-    return {rel: file_digest(input_path(root, rel), inputs[rel][2]) for rel in sorted(inputs) if is_template(rel)}
+    return {rel: file_digest(input_path(root, rel), inputs.files[rel].sha256) for rel in sorted(inputs.files)
+            if is_template(rel)}
 
 
 def _same_tokens(root: Path, rel: str, recorded: dict) -> bool:
@@ -392,37 +469,58 @@ def _same_tokens(root: Path, rel: str, recorded: dict) -> bool:
     return file_digest(input_path(root, rel)) == recorded[rel]
 
 
-def record(root: Path, config_name: str, out: Path, inputs: tuple[int, dict[str, list]], output_hashes: dict[str, str],
-           *, pages: int, issues: int, warnings: list, page_keys: dict[str, str] | None = None,
-           stats: dict[str, tuple[int, int]] | None = None, search: dict | None,
-           tokens: dict[str, str | None] | None = None) -> dict:
+def record(root: Path, config_name: str, out: Path, inputs: InputSnapshot, output_hashes: dict[str, str], *,
+           summary: Summary, page_keys: dict[str, str], stats: dict[str, tuple[int, int]] | None = None,
+           search: dict | None) -> Manifest:
     """The manifest of a finished build whose published folder is `out`.
 
     `stats`: (size, mtime_ns) of the files now in `out`, when the caller has them (renaming the finished
-    folder into place keeps them); else `out` is scanned now. `tokens`: template_tokens() of the inputs.
+    folder into place keeps them); else `out` is scanned now.
     """
     recorded = time.time_ns()
-    outputs: dict[str, list] = {}
+    outputs: dict[str, FileStamp] = {}
     for rel, (size, mtime) in (stat_tree(out) if stats is None else stats).items():
         sha = output_hashes.get(rel)
-        if sha is None:
-            sha = sha256_file(Path(out) / rel)
-        outputs[rel] = [size, mtime, sha]
-    return {
-        "format": FORMAT,
-        "code": code_fingerprint(),
-        "config": config_name,
-        "out": str(Path(out).resolve()),
-        "recorded_ns": recorded,
-        "inputs_ns": inputs[0],
-        "inputs": inputs[1],
-        "outputs": outputs,
-        "count": len(outputs),
-        "folders": folder_marks(out),
-        "pages": pages,
-        "issues": issues,
-        "warnings": [[p.file, p.line, p.col, p.message, p.severity] for p in warnings],
-        "page_keys": page_keys or {},
-        "tokens": tokens or {},
-        "search": search,  # render.search.index_site's record: which index shards the next build may reuse
-    }
+        outputs[rel] = FileStamp(size, mtime, sha if sha is not None else sha256_file(Path(out) / rel))
+    return Manifest(code=code_fingerprint(), config=config_name, out=str(Path(out).resolve()), recorded_ns=recorded,
+                    inputs=inputs, outputs=outputs, folders=folder_marks(out), summary=summary,
+                    page_keys=page_keys, tokens=template_tokens(root, inputs), search=search)
+
+
+class BuildState:
+    """What a build keeps between runs, for one project and output folder: the last build's manifest (when
+    it still describes this output and this code), the view cache and the feeds' memos."""
+
+    def __init__(self, root: Path, config_name: str, out: Path, *, clean: bool = False):
+        self.root, self.config_name, self.out = Path(root), config_name, Path(out)
+        self.views_dir = cache_root(root) / "views"
+        self.memo_dir = cache_root(root) / "feeds"
+        previous = None if clean else load(root)
+        if previous is not None and (previous.out != str(self.out.resolve()) or previous.code != code_fingerprint()):
+            previous = None
+        self.previous = previous
+        if clean:
+            shutil.rmtree(self.views_dir, ignore_errors=True)
+            shutil.rmtree(self.memo_dir, ignore_errors=True)
+
+    def snapshot_inputs(self) -> InputSnapshot:
+        """Every input's stamp, hashed before it is read: a file edited during the build shows next time."""
+        return hash_inputs(self.root, self.config_name, self.previous)
+
+    def file_digests(self, inputs: InputSnapshot) -> dict[str, tuple[int, int, str]]:
+        """Absolute path -> (size, mtime_ns, sha256) of the inputs, so the view cache need not read them again."""
+        return {str(input_path(self.root, rel)): stamp for rel, stamp in inputs.files.items()}
+
+    def static_inputs(self, static: list[tuple[Path, str]], inputs: InputSnapshot) -> dict[str, str | None]:
+        """Site path -> the input sha256 of each static file's source (None for a source outside the inputs)."""
+        found: dict[str, str | None] = {}
+        for src, rel in static:
+            name = input_name(self.root, src)
+            found[rel] = inputs.sha256(name) if name is not None else None
+        return found
+
+    def record(self, inputs: InputSnapshot, output_hashes: dict[str, str], *, summary: Summary,
+               page_keys: dict[str, str], stats: dict[str, tuple[int, int]], search: dict | None) -> None:
+        """Save the manifest of the build just published; failing only makes the next build a full one."""
+        save_quietly(self.root, record(self.root, self.config_name, self.out, inputs, output_hashes,
+                                       summary=summary, page_keys=page_keys, stats=stats, search=search))

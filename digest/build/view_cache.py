@@ -10,7 +10,7 @@ a fresh one would. An unreadable, damaged or other-format entry is a miss.
 
 An entry is three pickles, one after the other: the head (the view without its long
 prose), the candidate fields "new since you last edited" warnings read, and the body
-(that prose: the fields named in LATER). Reading an entry reads the head and checks
+(that prose: the fields each class names in `deferred`). Reading an entry reads the head and checks
 the others' hashes. The candidates are unpickled only when the head's horizon cannot
 rule the warnings out, which is seldom: 60 of them per issue were a third of the
 time of reading a head. The body is unpickled only when a template first reads one
@@ -38,16 +38,6 @@ FORMAT = 5
 NEWS_PATH = ("papers",)  # where project._news_problems locates its warnings
 SUFFIX = ".pickle"
 
-# What an entry's body holds, by kind of object: the prose only an issue's own page and the feeds show.
-# Paper pages read a paper's reason and abstracts, and topic and archive pages less: those stay in the head.
-LATER = {
-    "IssueView": ("intro", "reading"),
-    "PaperView": ("sections", "evidence"),
-    "Issue": ("intro", "reading_order"),
-    "Entry": ("reason", "evidence", "decision", "what", "technical", "limits"),
-}
-
-
 class ViewCache:
     """Entries in one folder; `used` collects the keys this build read or wrote, for pruning."""
 
@@ -57,6 +47,7 @@ class ViewCache:
         # Absolute path -> (size, mtime_ns, sha256 hex) of input files the build has already hashed.
         self.digests = digests or {}
         self.used: set[str] = set()
+        self.prose = ProseLedger()  # bodies read back while pages are rendered
         self.hits = 0
         self.misses = 0
         site, sched = config.site, config.schedule
@@ -119,7 +110,7 @@ class ViewCache:
                 raise ValueError("the entry is damaged")
             entry["news"] = functools.partial(pickle.loads, news)
             view = entry["view"]
-            view.__dict__["_lazy"].bind(path, body_at, length, sha, _parts(view))
+            view.__dict__["_lazy"].bind(path, body_at, length, sha, _parts(view), self.prose)
             cover = view.issue.cover
             if cover is not None and not (self.config.static_dir / cover.src).is_file():
                 raise ValueError("cover image is gone")
@@ -144,7 +135,7 @@ class ViewCache:
         issue = view.issue
         source = issue.source
         body = _Body()
-        values = [leave_out(obj, LATER[type(obj).__name__], body) for obj in parts]
+        values = [leave_out(obj, obj.deferred, body) for obj in parts]
         stored = None
         try:
             if source is not None:
@@ -174,11 +165,17 @@ class ViewCache:
             pass  # a cache that cannot be written only costs time
         finally:
             if slim and stored is not None:
-                body.bind(*stored, parts)
+                body.bind(*stored, parts, self.prose)
             else:
                 issue.source = source
                 for obj, kept in zip(parts, values):
                     put_back(obj, kept)
+
+    def adopt(self, view) -> None:
+        """Take a view stored by a worker process: its prose, read back, is released with this cache's."""
+        body = view.__dict__.get("_lazy")
+        if isinstance(body, _Body):
+            body.ledger = self.prose
 
     def prune(self) -> None:
         """Remove entries this build did not use (and temporary files left by a killed run)."""
@@ -205,18 +202,24 @@ class _Body:
         self.offset = self.length = 0
         self.sha = ""
         self.parts: list | None = None
+        self.ledger: ProseLedger | None = None
 
     def __getstate__(self) -> dict:
-        # Inside a stored head, unbound (get() binds it); sent from a worker process, bound, parts and all.
-        return self.__dict__ if self.parts is not None else {"parts": None}
+        # Inside a stored head, unbound (get() binds it); sent from a worker process, bound, parts and all
+        # (the receiving cache adopts it into its ledger).
+        if self.parts is None:
+            return {"parts": None}
+        return {key: value for key, value in self.__dict__.items() if key != "ledger"}
 
     def __setstate__(self, state: dict) -> None:
         self.__init__()
         self.__dict__.update(state)
 
-    def bind(self, file: Path, offset: int, length: int, sha: str, parts: list) -> None:
-        """Point at the body in `file` and the objects (_parts order) its fields go back into."""
+    def bind(self, file: Path, offset: int, length: int, sha: str, parts: list, ledger: ProseLedger) -> None:
+        """Point at the body in `file` and the objects (_parts order) its fields go back into; `ledger`: where
+        it is noted once read."""
         self.file, self.offset, self.length, self.sha, self.parts = file, offset, length, sha, parts
+        self.ledger = ledger
 
     def fill(self) -> None:
         """Read the body and put its fields back into every object; DigestError when it is not there any more."""
@@ -238,27 +241,29 @@ class _Body:
         parts, self.parts = self.parts, None
         for obj, kept in zip(parts, values):
             put_back(obj, kept)
-        _read_bodies.append((self, parts))
+        if self.ledger is not None:
+            self.ledger.read.append((self, parts))
 
 
-# Bodies read in this process since the last release_bodies(), with the objects their fields went into.
-_read_bodies: list[tuple[_Body, list]] = []
+class ProseLedger:
+    """The bodies read back since the last release, with the objects their fields went into."""
 
+    def __init__(self):
+        self.read: list[tuple[_Body, list]] = []
 
-def release_bodies() -> None:
-    """Leave the fields of every body read since the last call to its file again; they are read back if used.
-
-    Called after each page is rendered (build._render_one).
-    """
-    while _read_bodies:
-        body, parts = _read_bodies.pop()
-        for obj in parts:
-            leave_out(obj, LATER[type(obj).__name__], body)
-        body.parts = parts
+    def release(self) -> None:
+        """Leave the fields of every body read since the last call to its file again; they are read back if
+        used. The writer calls it after each page: a worker rendering thousands of issue pages would
+        otherwise end up holding all of their prose."""
+        while self.read:
+            body, parts = self.read.pop()
+            for obj in parts:
+                leave_out(obj, obj.deferred, body)
+            body.parts = parts
 
 
 def _parts(view) -> list:
-    """The objects of a view whose fields LATER names, in a fixed order: the view, its issue, the issue's
+    """The objects of a view that have deferred fields, in a fixed order: the view, its issue, the issue's
     entries, the view's papers."""
     issue = view.issue
     return [view, issue, *issue.entries, *view.papers]

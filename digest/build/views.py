@@ -6,7 +6,7 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..editorial.candidates import MAX_BYTES as CANDIDATES_MAX_BYTES
 from ..editorial.candidates import Candidates, candidates_path, load_candidates
@@ -31,7 +31,7 @@ _NEWS_FIELDS = ("id", "title", "version", "first_seen", "proposed")
 class Project:
     """Loaded issues (oldest first), their views, and every problem found.
 
-    An issue whose view came from the cache or was stored there reads its long prose (cache.LATER) from the
+    An issue whose view came from the cache or was stored there reads its long prose (its classes' `deferred` fields) from the
     cache file when it is first used. The candidates files are not kept: the views hold what pages show.
     """
 
@@ -88,7 +88,7 @@ def _news_problems(issue: Issue, cands: Candidates | None) -> list[Problem]:
 def load_project(config: Config, cache: ViewCache | None = None) -> Project:
     """Load and check every issue; never raises for bad input, problems are collected instead.
 
-    With a `cache`, issues whose view is cached (see digest/cache.py) are neither parsed nor rendered
+    With a `cache`, issues whose view is cached (see view_cache.py) are neither parsed nor rendered
     again; they report the same warnings. Entries the project no longer uses are pruned. When many issues
     must be built, worker processes build them (see _load_items); the result is the same as in one process.
     """
@@ -183,7 +183,7 @@ def _build(item: _Item, config: Config, cache: ViewCache | None, previous_publis
     view = build_issue_view(item.issue, config, item.candidates, previous_published)
     view.source_key = item.key
     if item.key is not None and not item.failed and not any(p.severity == "error" for p in view.problems):
-        # Stored, the view leaves its long prose in the file until a page needs it (see cache.py).
+        # Stored, the view leaves its long prose in the file until a page needs it (see view_cache.py).
         cache.put(item.key, view, _news_candidates(item.candidates), slim=True,
                   horizon=news_horizon(item.issue, item.candidates))
     item.view = view
@@ -241,6 +241,15 @@ class _Shared:
     previous_published: datetime | None  # `published` of the last issue that loaded before `first`
 
 
+class _Failure(NamedTuple):
+    """What a worker raised, for the parent to raise again in the order one process would have."""
+
+    phase: int  # 0 while loading the files, 1 while building their views
+    index: int  # the file's index
+    exc: BaseException
+    text: str  # its traceback, as the worker saw it
+
+
 @dataclass
 class _ChunkResult:
     """A worker's answer for one range of files."""
@@ -249,8 +258,7 @@ class _ChunkResult:
     hits: int = 0
     misses: int = 0
     used: set[str] = field(default_factory=set)
-    # (phase: 0 loading or 1 building, file index, exception, its traceback text)
-    error: tuple[int, int, BaseException, str] | None = None
+    error: _Failure | None = None
 
 
 def _load_parallel(files: list[Path], config: Config, cache: ViewCache | None, scanned: list[_Item],
@@ -269,12 +277,15 @@ def _load_parallel(files: list[Path], config: Config, cache: ViewCache | None, s
     errors = [r.error for r in results if r.error is not None]
     if errors:
         # The serial path raises the first loading error in file order, else the first building error.
-        _phase, _index, exc, text = min(errors, key=lambda e: (e[0], e[1]))
-        raise exc from WorkerTraceback(text)
+        first_error = min(errors, key=lambda e: (e.phase, e.index))
+        raise first_error.exc from WorkerTraceback(first_error.text)
     out: list[_Item] = []
     for r in results:
         out.extend(r.items)
         if cache is not None:
+            for item in r.items:
+                if item.view is not None:
+                    cache.adopt(item.view)
             cache.hits += r.hits
             cache.misses += r.misses
             cache.used |= r.used
@@ -309,7 +320,7 @@ def _load_chunk(shared: _Shared, task: tuple[int, int]) -> _ChunkResult:
                 _build(item, config, cache, previous)
             previous = item.issue.published
     except Exception as exc:  # noqa: BLE001 - raised again by the parent, in the serial path's order
-        result.error = (phase, index, sendable(exc), traceback.format_exc())
+        result.error = _Failure(phase, index, sendable(exc), traceback.format_exc())
         result.items = []
         return result
     if cache is not None:
@@ -332,3 +343,11 @@ def _published_before(shared: _Shared, start: int) -> datetime | None:
         if issue is not None:
             return issue.published
     return shared.previous_published
+
+
+def load_views(config: Config, cache: ViewCache | None = None) -> Project:
+    """load_project, for a build: DigestError with every error when an issue has one."""
+    project = load_project(config, cache)
+    if project.errors:
+        raise DigestError(project.errors)
+    return project

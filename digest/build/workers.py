@@ -277,13 +277,14 @@ def _terminate(pool: ProcessPoolExecutor, before: set) -> None:
 
 
 
-def worker_count(default_max: int = 8) -> int:
+def worker_count(default_max: int = 8, *, forked: bool = True) -> int:
     """$DIGEST_JOBS when it is a positive integer, else the CPUs this process may use (at most `default_max`).
 
-    1 means: do everything in this process. Platforms without fork(2) always get 1, because workers there
-    would have to re-import and re-load the project, which costs more than it saves.
+    1 means: do everything in this process. For forked workers (`forked`), platforms without fork(2) always
+    get 1, because workers there would have to re-import and re-load the project, which costs more than it
+    saves; other parallel work (programs run side by side) does not depend on fork.
     """
-    if not can_fork():
+    if forked and not can_fork():
         return 1
     raw = os.environ.get(ENV, "").strip()
     if raw.isascii() and raw.isdigit() and int(raw) > 0:

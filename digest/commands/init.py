@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from ..arxiv_id import split_written_id
 from ..editorial.config import Config, load_config
-from ..editorial.model import split_arxiv_id
 from ..editorial.schemas import published_schemas
 from ..editorial.taxonomy import category_problem
 from ..timeutil import parse_cutoff, zone
@@ -167,7 +167,7 @@ def check_category(code: str) -> str:
 def check_example(text: str) -> str:
     """An arXiv id for topic.examples (the version is dropped); ValueError otherwise."""
     try:
-        ident, _version = split_arxiv_id(text)
+        ident, _version = split_written_id(text)
     except ValueError:
         raise ValueError(f"{text.strip()!r} is not an arXiv id; write it like 2606.32020 or hep-th/9901001") from None
     return ident

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
 from typing import Callable
 
 from ..build import BuildResult, build
@@ -16,11 +17,20 @@ from .new import NewResult, NothingToStart, new_issue
 Log = Callable[[str], None]
 
 
+class NightlyOutcome(Enum):
+    """How a nightly run ended (the CLI turns it into an exit code)."""
+
+    DONE = "done"                # fetched, started the editor file if it was missing, built
+    NOT_YET = "not yet"          # arXiv does not serve the batch yet: nothing was changed
+    UNREACHABLE = "unreachable"  # the fetch could not reach arXiv; the site was rebuilt from what exists
+    UPSTREAM = "upstream"        # arXiv's answer was unusable; the site was rebuilt from what exists
+
+
 @dataclass
 class NightlyResult:
-    """What one nightly run did, and the exit code it deserves."""
+    """What one nightly run did, and how it ended."""
 
-    exit_code: int
+    outcome: NightlyOutcome = NightlyOutcome.DONE
     fetched: object | None = None
     fetch_error: str | None = None
     new: NewResult | None = None
@@ -34,8 +44,8 @@ def run_nightly(config: Config, issue_date: date, now: datetime, *, refresh: boo
     Unlike `digest fetch`, the nightly run asks arXiv again by default (refresh)
     so that late additions reach the candidates file; the file is rewritten only
     when its content changes. A fetch that fails still rebuilds from what exists
-    and returns its exit code; a batch that is not available yet changes nothing
-    and returns 75. The window starts at `since`'s cutoff when given, else at the
+    and says why in its outcome; a batch that is not available yet changes nothing
+    (outcome NOT_YET). The window starts at `since`'s cutoff when given, else at the
     previous issue's publication; a window longer than `schedule.max_window_days`
     raises DigestError before anything is fetched or written. No editor file is
     started for a window with no arXiv announcement, nor without a candidates file
@@ -45,7 +55,7 @@ def run_nightly(config: Config, issue_date: date, now: datetime, *, refresh: boo
     from ..prescore import prescorer
 
     with project_lock(config.cache_dir, f"digest nightly {issue_date.isoformat()}"):
-        result = NightlyResult(exit_code=0)
+        result = NightlyResult()
         unknown = unknown_year_warning(config, now.astimezone(config.site.tz).year)
         if unknown is not None:
             log(str(unknown))
@@ -57,11 +67,11 @@ def run_nightly(config: Config, issue_date: date, now: datetime, *, refresh: boo
             log(summary_line(result.fetched))
         except NotAvailableYet as exc:
             log(str(exc))
-            result.exit_code = exc.exit_code
+            result.outcome = NightlyOutcome.NOT_YET
             return result
         except UpstreamError as exc:
             result.fetch_error = str(exc)
-            result.exit_code = exc.exit_code
+            result.outcome = NightlyOutcome.UNREACHABLE if exc.unreachable else NightlyOutcome.UPSTREAM
             log(f"fetch failed: {exc}; rebuilding the site from what exists")
         try:
             result.new = new_issue(config, issue_date)

@@ -34,19 +34,21 @@ import watchfiles
 from ..build import BuildResult, build
 from ..build.lock import project_lock
 from ..editorial.config import Config, load_config
-from ..errors import DigestError, Locked, Problem
+from ..errors import DigestError, Locked, describe
+from ..render.theme import shown_path
 
 EVENTS_PATH = "/__digest/events"
 KEEPALIVE_SECONDS = 15.0
 LOCK_RETRY_SECONDS = 0.5
 
 # Given the config just loaded, the output folder and the changed paths (None: everything), build the site.
-# A full build per change for now; an incremental builder can replace this one function.
+# Each change runs build(), which is incremental: it reads the last build's state from disk and redoes only
+# what changed. Nothing is kept in memory between rebuilds yet (issue 20).
 Builder = Callable[[Config, Path, "frozenset[Path] | None"], BuildResult]
 
 
 def full_build(config: Config, out: Path, changed: frozenset[Path] | None) -> BuildResult:
-    """Rebuild the whole site, whatever changed."""
+    """Build the site with `build()`, as `digest build` does; `changed` is not needed, build() finds it."""
     return build(config, out)
 
 
@@ -273,7 +275,8 @@ class PreviewServer:
             except _Cancelled:
                 return RebuildOutcome(ok=False, cancelled=True)
             except Exception as exc:  # noqa: BLE001 - any failure keeps the previous site served
-                problems = describe_failure(exc, self._config)
+                root = self._config.root
+                problems = describe(exc, lambda filename: shown_path(filename, root))
                 self._failed(problems, exc)
                 return RebuildOutcome(ok=False, problems=problems)
             self._succeeded(result, initial)
@@ -444,31 +447,6 @@ def _source_filter(root: Path) -> Callable[[watchfiles.Change, str], bool]:
         return not (name.endswith(("~", ".swp", ".swx", ".tmp")) or name.startswith("#") or name == "4913")
 
     return keep
-
-
-def describe_failure(exc: BaseException, config: Config) -> list[str]:
-    """Printable lines for a failed build, located as file:line:col where the error says where."""
-    if isinstance(exc, DigestError):
-        return [str(p) for p in exc.problems]
-    import jinja2
-
-    from ..render.theme import shown_path
-
-    # Templates are named by the file actually used: the project's templates/<name>, or the packaged theme's.
-    if isinstance(exc, jinja2.TemplateSyntaxError):
-        where = (shown_path(exc.filename, config.root) if exc.filename else None) or f"templates/{exc.name or '?'}"
-        return [str(Problem(where, exc.lineno or 0, 1, f"template error: {exc.message}"))]
-    if isinstance(exc, jinja2.TemplateError):
-        where, line = "templates", 0
-        for frame in traceback.extract_tb(exc.__traceback__):
-            shown = shown_path(frame.filename, config.root)
-            if shown is not None:
-                where, line = shown, frame.lineno or 0
-        message = f"template {exc.name!r} not found" if isinstance(exc, jinja2.TemplateNotFound) else str(exc)
-        return [str(Problem(where, line, 1 if line else 0, f"template error: {message}"))]
-    if isinstance(exc, OSError):
-        return [f"error: {exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}"]
-    return [f"internal error: {type(exc).__name__}: {exc} (a bug; set DIGEST_DEBUG=1 for the traceback)"]
 
 
 def sse_message(event: str, data: str) -> bytes:

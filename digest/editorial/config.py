@@ -7,11 +7,11 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ..arxiv_id import split_written_id
 from ..errors import DigestError, Problem
 from ..timeutil import parse_cutoff, parse_date, zone
 from . import schemas
 from .holidays import shipped_holidays
-from .model import split_arxiv_id
 from .taxonomy import category_problem
 from .validate import check, field_name
 from .window import Window, cutoff_instant, issue_window
@@ -246,7 +246,7 @@ def _examples(doc, items: list, problems: list[Problem]) -> tuple[TopicExample, 
             out.append(TopicExample(None, item["title"].strip(), (item.get("abstract") or "").strip()))
             continue
         try:
-            ident, _version = split_arxiv_id(item)
+            ident, _version = split_written_id(item)
         except ValueError as exc:
             problems.append(doc.problem(where, f"{exc}; write it like \"2606.32020\" or \"hep-th/9901001\" (in quotes)"))
             continue

@@ -5,11 +5,12 @@ import re
 from datetime import date
 from pathlib import Path
 
+from ..arxiv_id import split_written_id
 from ..errors import DigestError, Problem
 from ..timeutil import parse_date, parse_datetime
 from . import schemas
 from .config import Config
-from .model import Cover, Entry, Issue, ReadingArea, split_arxiv_id
+from .model import Cover, Entry, Issue, ReadingArea
 from .validate import check
 from .yamlload import Located, load_file
 
@@ -113,7 +114,7 @@ def _entry(doc: Located, i: int, raw: dict, out: list[Problem]) -> Entry:
     entry = Entry(index=i)
     if "arxiv" in raw:
         try:
-            entry.arxiv, entry.version = split_arxiv_id(raw["arxiv"])
+            entry.arxiv, entry.version = split_written_id(raw["arxiv"])
         except ValueError as exc:
             out.append(doc.problem(("papers", i, "arxiv"), f"{exc}; write it like \"2606.32020\" or \"astro-ph/0601001\""))
     for name in _TEXT_FIELDS:

@@ -2,13 +2,13 @@
 
 A build keeps every issue's view in memory, but only the pages of a few issues are rendered again: the
 long prose of the others (card sections, intros, the editor's text) is left in the view cache's file
-until a template reads it (see cache.ViewCache.get). A left-out field is absent from the instance's
+until a template reads it (see build/view_cache.py). Each class names those fields in `deferred`. A left-out field is absent from the instance's
 `__dict__`; the first read of any absent field asks the instance's loader to fill in all of them, for
 every object of that issue at once.
 """
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 
 class Loader(Protocol):
@@ -20,6 +20,8 @@ class Loader(Protocol):
 
 class Lazy:
     """Mixin for dataclasses whose instances may have fields left out and a loader attached (`_lazy`)."""
+
+    deferred: ClassVar[tuple[str, ...]] = ()  # the fields that may be left out: long prose only some pages show
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # What unpickling does anyway; defined so that it does not look the method up through __getattr__
@@ -53,8 +55,3 @@ def put_back(obj: Lazy, values: dict[str, Any]) -> None:
     state = obj.__dict__
     state.update(values)
     state.pop("_lazy", None)
-
-
-def is_complete(obj: Any) -> bool:
-    """False while `obj` has fields left out."""
-    return "_lazy" not in getattr(obj, "__dict__", {})

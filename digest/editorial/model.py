@@ -1,40 +1,23 @@
 """The data the pipeline passes along: papers as editors list them, issues, ranked rows."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from .lazy import Lazy
 from .schemas import SIGNALS
-
-_NEW_ID = re.compile(r"^(?:arXiv:)?(\d{4}\.\d{4,5})(?:v([1-9]\d*))?$")
-_OLD_ID = re.compile(r"^(?:arXiv:)?([a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v([1-9]\d*))?$")
 
 # The card's prose fields in page order; their headings are interface strings (render/i18n.py).
 CARD_SECTIONS = ("decision", "what", "technical", "limits")
 
 
-def split_arxiv_id(text: str) -> tuple[str, int | None]:
-    """'2606.32020v2' -> ('2606.32020', 2); ValueError when it is no arXiv id."""
-    text = text.strip()
-    m = _NEW_ID.match(text) or _OLD_ID.match(text)
-    if not m:
-        raise ValueError(f"{text!r} is not an arXiv id")
-    ident = m.group(1)
-    if "/" not in ident:
-        yymm, number = ident.split(".")
-        # Four-digit numbers ran from 0704 to 1412; five digits since 1501.
-        if not 1 <= int(yymm[2:]) <= 12 or (len(number) == 5) != (yymm >= "1501"):
-            raise ValueError(f"{text!r} is not an arXiv id: YYMM.NNNNN (five digits since 2015, four before)")
-    return ident, int(m.group(2)) if m.group(2) else None
-
-
 @dataclass
 class Entry(Lazy):
     """One paper as the editor lists it in issues/<date>.yaml."""
+
+    deferred: ClassVar[tuple[str, ...]] = ("reason", "evidence", "decision", "what", "technical", "limits")
 
     index: int
     arxiv: str | None = None
@@ -86,6 +69,8 @@ class Cover:
 @dataclass
 class Issue(Lazy):
     """A validated editor file."""
+
+    deferred: ClassVar[tuple[str, ...]] = ("intro", "reading_order")
 
     path: Path
     date: date

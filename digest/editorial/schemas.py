@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..arxiv_id import SCHEMA_PATTERN as ARXIV_ID_PATTERN
+
 SIGNALS = ("novelty", "relevance", "venue", "evidence")
 
-ARXIV_ID_PATTERN = (
-    r"^(?:arXiv:)?(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v[1-9]\d*)?$"
-)
 HTTP_URL_PATTERN = r"^https?://[^\s/?#]+[^\s]*$"
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$"

@@ -130,15 +130,6 @@ def announcements_in(window: Window, holidays: Iterable[date]) -> list[Announcem
     return [a for a in _announcements_between(first, last, hols) if window.contains(a.announced)]
 
 
-def announcement_on(day: date, holidays: Iterable[date]) -> Announcement | None:
-    """The announcement made on the ET date `day`, or None when arXiv does not announce that day."""
-    _require_date(day, "day")
-    hols = _holiday_set(holidays)
-    if not _announces(day, hols):
-        return None
-    return next(_announcements_between(day, day, hols))
-
-
 def latest_announcement_before(instant: datetime, holidays: Iterable[date]) -> Announcement:
     """The last announcement made at or before `instant`."""
     _require_aware(instant, "instant")

@@ -74,7 +74,7 @@ def page_url(listing_url: str, category: str, skip: int = 0, show: int = PAGE_SI
 
 
 def parse_page(body: bytes, *, category: str, where: str = "") -> ListingPage:
-    """Read one listing page; UpstreamError (exit 4) when it is not one, saying what was expected."""
+    """Read one listing page; UpstreamError (an unusable answer) when it is not one, saying what was expected."""
     reader = _PageReader()
     reader.feed(body.decode("utf-8", "replace"))
     reader.close()

@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 from ..editorial.config import Config
 from ..editorial.window import announcements_in, is_announcement_day
 from .i18n import Lang
+from .templating import relative_url
 from .view import ARXIV_ABS, ARXIV_PDF, IssueView, Link, PaperView, slugify
 
 # --- archive: years, months, calendar days ----------------------------------------------------
@@ -442,15 +443,6 @@ def year_label(year: int, lg: Lang) -> str:
 _URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 
 
-def _relative(from_page: str, target: str) -> str:
-    """A link from the page file `from_page` to the site path `target` (a trailing '/' marks a folder)."""
-    base = posixpath.dirname(from_page) or "."
-    rel = posixpath.relpath(target.rstrip("/") or ".", base)
-    if target.endswith("/") or target == "":
-        rel = "./" if rel == "." else rel + "/"
-    return rel
-
-
 def rebase_links(html: Markup | None, source_dir: str, page_path: str) -> Markup | None:
     """Prose rendered for the page in `source_dir` (e.g. '2026/07/01/'), fixed for the page
     file `page_path`: relative links and fragments ('#ref-2') now point back into the source page.
@@ -471,7 +463,7 @@ def rebase_links(html: Markup | None, source_dir: str, page_path: str) -> Markup
             target = joined + ("/" if parts.path.endswith("/") else "")
         else:
             target = source_dir
-        rel = _relative(page_path, target)
+        rel = relative_url(page_path, target)
         if parts.query:
             rel += "?" + parts.query
         if parts.fragment or raw.endswith("#"):

@@ -8,10 +8,11 @@ so two builds of the same input give byte-identical files (no clock is read).
 * ``sitemap.xml`` every HTML page of the site;
 * ``robots.txt``  allows everything and names the sitemap.
 
-The HTML carried in the feeds is assembled from the fragments the views
-already hold (safe Markup rendered once from the editor's Markdown) and from
-escaped plain text; every link in it is made absolute against the issue page,
-because a feed reader shows it far away from the site.
+The HTML carried in the feeds is rendered with the issue page's own Jinja2
+macros (templates/_issue.html: issue_body, card), so a theme's edit reaches the
+feeds too; every link in it is made absolute against the issue page, and
+scripts, styles and frames are dropped, because a feed reader shows it far away
+from the site.
 """
 from __future__ import annotations
 
@@ -19,20 +20,18 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
-from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 from urllib.parse import quote, urljoin, urlsplit
 
-from markupsafe import escape
+import jinja2
+from jinja2.environment import TemplateModule
+from jinja2.runtime import Macro
+from markupsafe import Markup, escape
 
-from ..build.memo import Memo
 from ..editorial.config import Config
 from .i18n import lang
-from .markdown import render_abstract
+from .pages import UNKNOWN, PageSpec, Stash
 from .view import IssueView, PaperView
-
-if TYPE_CHECKING:  # site.py imports this module, so Page is imported where it is used
-    from .site import Page
 
 __all__ = [
     "FEED_PATH",
@@ -41,9 +40,7 @@ __all__ = [
     "ROBOTS_PATH",
     "MAX_ISSUES",
     "MAX_PAPERS",
-    "feed_jobs",
     "feed_pages",
-    "feed_links",
 ]
 
 FEED_PATH = "feed.xml"
@@ -60,6 +57,13 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 ATOM_TYPE = "application/atom+xml"
 # Atom needs an <updated> even in a feed with no entries; a fixed instant keeps builds reproducible.
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+# The issue page's template, whose macros render the feed entries (so a theme's edit of a card reaches them).
+ISSUE_TEMPLATE = "_issue.html"
+# The templates whose macros feed entries are rendered with (their edits re-make the feeds).
+FEED_TEMPLATES: tuple[str, ...] = (ISSUE_TEMPLATE,)
+
+Absolutize = Callable[[str, str], str]  # (HTML fragment, base URL) -> the fragment with absolute links
 
 
 
@@ -224,13 +228,6 @@ class _Absolutizer(HTMLParser):
             self.out.append(str(escape(data)))
 
 
-def _absolutizer(memo: Memo | None) -> Callable[[str, str], str]:
-    """absolutize, through `memo` when there is one."""
-    if memo is None:
-        return absolutize
-    return lambda html, base: memo.get((str(html), base), lambda: absolutize(html, base))
-
-
 def absolutize(html: str, base: str) -> str:
     """The fragment with relative links (`#ref-1`, `../x/`, `//host/y`) made absolute against `base`."""
     parser = _Absolutizer(base)
@@ -292,89 +289,27 @@ def plain_text(html: str) -> str:
 # --------------------------------------------------------------------------
 
 
-def _e(text: object) -> str:
-    return str(escape(text))
+_START_FROM = f"start the override from a copy of the packaged {ISSUE_TEMPLATE}"
 
 
-def _card(p: PaperView, words: Callable[..., str], hl: int, heading: bool) -> list[str]:
-    """One featured paper's card: heading, metadata, editor sections, abstract, links."""
-    out: list[str] = []
-    if heading:
-        title = f"{p.rank}. {p.name}" + (f": {p.tagline}" if p.tagline else "")
-        out.append(f"<h{hl}>{_e(title)}</h{hl}>")
-    if not p.reviewed:
-        out.append(f"<p><em>{_e(words('unreviewed'))}</em></p>")
-    meta: list[tuple[str, str]] = []
-    if p.title and p.title != p.name:
-        meta.append((words("title"), _e(p.title)))
-    if p.authors:
-        meta.append((words("authors"), _e(", ".join(p.authors))))
-    if p.categories:
-        meta.append((words("categories"), _e(", ".join(p.categories))))
-    if p.venue:
-        meta.append((words("venue"), _e(p.venue)))
-    if p.announce_type and p.announce_type.startswith("replace"):
-        meta.append((words("listed_as"), _e(words("new_version", v=f" (v{p.version})" if p.version else ""))))
-    if p.scores:
-        scores = " · ".join(f"{_e(name)} {_e(value)}" + ('<abbr title="' + _e(words("score_auto")) + '">*</abbr>'
-                                                          if source == "auto" else "")
-                            for name, value, source in p.scores)
-        meta.append((words("scores"), f"{scores} · {_e(words('total'))} {_e(p.total)}"))
-    if meta:
-        out.append("<dl>" + "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in meta) + "</dl>")
-    for label, html in p.sections:
-        out.append(f"<h{hl + 1}>{_e(words(label))}</h{hl + 1}>")
-        out.append(str(html).strip())
-    if not p.reviewed and p.abstract:
-        out.append(f"<blockquote><p>{render_abstract(p.abstract)}</p></blockquote>")
-    if p.links:
-        items = "".join(f'<li><a href="{_e(link.url)}">{_e(words(link.label))}</a></li>' for link in p.links)
-        out.append(f"<ul>{items}</ul>")
-    return out
-
-
-def _issue_html(view: IssueView, config: Config, words: Callable[..., str]) -> str:
-    """The whole issue as one HTML fragment (relative links still relative to the issue page)."""
-    base_url = config.site.base_url
-    out: list[str] = []
-    if view.cover:
-        src = urljoin(base_url, str(view.cover.get("src") or ""))
-        out.append(f'<figure><img src="{_e(src)}" alt="{_e(view.cover.get("alt") or "")}">')
-        if view.cover.get("credit"):
-            out.append(f"<figcaption>{_e(words('cover'))}: {_e(view.cover['credit'])}</figcaption>")
-        out.append("</figure>")
-    out.append(f"<p>{_e(view.window_text)}</p>")
-    if view.note:
-        out.append(f"<p><strong>{_e(view.note)}</strong></p>")
-    if view.intro:
-        out.append(str(view.intro).strip())
-    if view.papers:
-        out.append(f"<h2>{_e(words('speed_read'))}</h2>")
-        head = "".join(f"<th>{_e(words(k))}</th>" for k in ("col_rank", "col_paper", "col_reason", "col_evidence"))
-        out.append(f"<table><thead><tr>{head}</tr></thead><tbody>")
-        for p in view.papers:
-            target = f"#{p.anchor}" if p.featured else p.primary_url
-            name = f'<a href="{_e(target)}">{_e(p.name)}</a>' if target else _e(p.name)
-            reason = (str(p.reason) + " ") if p.reason else ""
-            cite = f'<sup><a href="#ref-{p.rank}">{p.rank}</a></sup>'
-            out.append(f"<tr><td>{p.rank}</td><th>{name}</th><td>{reason}{cite}</td>"
-                       f"<td>{str(p.evidence) if p.evidence else ''}</td></tr>")
-        out.append("</tbody></table>")
-    for p in view.featured:
-        out.extend(_card(p, words, 2, heading=True))
-    if view.reading:
-        out.append(f"<h2>{_e(words('reading_order'))}</h2>")
-        for area, html in view.reading:
-            out.append(f"<h3>{_e(area)}</h3>")
-            out.append(str(html).strip())
-    if view.papers:
-        out.append(f"<h2>{_e(words('sources'))}</h2><ol>")
-        for p in view.papers:
-            label = (f"arXiv:{p.arxiv}" + (f"v{p.version}" if p.version else "")) if p.arxiv else p.primary_url
-            link = f' <a href="{_e(p.primary_url)}">{_e(label)}</a>' if p.primary_url else ""
-            out.append(f"<li>{_e(p.reference)}{link}</li>")
-        out.append("</ol>")
-    return "\n".join(out)
+def _entry_macros(config: Config, env: jinja2.Environment, self_path: str) -> TemplateModule:
+    """The issue page's macros (ISSUE_TEMPLATE: issue_body, card) with what a page's templates get, except
+    that `url` gives absolute links: a feed entry is read far from the site and has no page to be relative to."""
+    site, lg = config.site, lang(config.site.language)
+    variables = {"site": site, "url": lambda target: site.base_url + target, "t": lg.t, "lang": lg,
+                 "page_path": self_path}
+    # A theme's _issue.html written before the feeds used its macros fails here (its article needs `view`)
+    # or has none: either way, say what is missing rather than "'view' is undefined" or an AttributeError.
+    try:
+        module = env.get_template(ISSUE_TEMPLATE).make_module(variables)
+    except jinja2.UndefinedError as exc:
+        raise jinja2.TemplateRuntimeError(f"{ISSUE_TEMPLATE} fails without an issue ({exc.message}), but the "
+                                          f"feeds import it for its macros issue_body and card; {_START_FROM}") from exc
+    for name in ("issue_body", "card"):
+        if not isinstance(getattr(module, name, None), Macro):
+            raise jinja2.TemplateRuntimeError(f"{ISSUE_TEMPLATE} defines no macro {name!r}, which the feeds render "
+                                              f"their entries with; {_START_FROM}")
+    return module
 
 
 # --------------------------------------------------------------------------
@@ -411,11 +346,16 @@ def _latest(times: list[datetime]) -> str:
     return rfc3339(max(times)) if times else rfc3339(EPOCH)
 
 
-def issues_feed(config: Config, views: list[IssueView], memo: Memo | None = None) -> bytes:
-    """feed.xml: the latest MAX_ISSUES issues, newest first, each with its full text (`memo`: absolutize's
-    results of earlier builds, see memo.py)."""
-    absolute = _absolutizer(memo)
-    site, ids, words = config.site, _Ids(config.site.base_url), lang(config.site.language).t
+def issues_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
+                absolute: Absolutize = absolutize) -> bytes:
+    """feed.xml: the latest MAX_ISSUES issues, newest first, each with its full text as the issue page shows it
+    (ISSUE_TEMPLATE's issue_body macro).
+
+    `env`: the site's template environment (with its `paper_page` global); `absolute`: absolutize, or what
+    stands for it (the build passes one that keeps earlier builds' results).
+    """
+    site, ids = config.site, _Ids(config.site.base_url)
+    macros = _entry_macros(config, env, FEED_PATH)
     chosen = _newest_first(views)[:MAX_ISSUES]
     times = [_published(v, config) for v in chosen]
     feed = _feed_root(config, self_path=FEED_PATH, updated=_latest(times))
@@ -428,15 +368,18 @@ def issues_feed(config: Config, views: list[IssueView], memo: Memo | None = None
         _el(entry, "published", rfc3339(when))
         _el(entry, "updated", rfc3339(when))
         _el(entry, "summary", view.dek)
-        _el(entry, "content", absolute(_issue_html(view, config, words), url), type="html")
+        body = str(macros.issue_body(view, 1, feed=True)).strip()
+        _el(entry, "content", absolute(body, url), type="html")
     return _serialize(feed)
 
 
-def papers_feed(config: Config, views: list[IssueView], memo: Memo | None = None) -> bytes:
-    """papers.xml: every featured paper of the newest issues (rank order within one), MAX_PAPERS at most
-    (`memo` as for issues_feed)."""
-    absolute = _absolutizer(memo)
-    site, ids, words = config.site, _Ids(config.site.base_url), lang(config.site.language).t
+def papers_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
+                absolute: Absolutize = absolutize) -> bytes:
+    """papers.xml: every featured paper of the newest issues (rank order within one), MAX_PAPERS at most, each
+    with its card as the issue page shows it (ISSUE_TEMPLATE's card macro; `env` and `absolute` as for
+    issues_feed)."""
+    site, ids = config.site, _Ids(config.site.base_url)
+    macros = _entry_macros(config, env, PAPERS_PATH)
     rows: list[tuple[IssueView, PaperView, datetime]] = []
     for view in _newest_first(views):
         when = _published(view, config)
@@ -469,8 +412,9 @@ def papers_feed(config: Config, views: list[IssueView], memo: Memo | None = None
         summary = plain_text(p.reason) if p.reason else (p.abstract or "")
         if summary:
             _el(entry, "summary", summary)
-        lead = (f'<p>#{p.rank} · <a href="{_e(issue_url)}">{_e(view.title)}</a></p>')
-        html = "\n".join([lead, *_card(p, words, 1, heading=False)])
+        lead = Markup('<p>#{} · <a href="{}">{}</a></p>').format(p.rank, issue_url, view.title)
+        # The entry's title names the paper, so the card comes without its heading (its sections are <h2>).
+        html = f"{lead}\n{str(macros.card(view, p, 1, heading=False)).strip()}"
         _el(entry, "content", absolute(html, issue_url), type="html")
     return _serialize(feed)
 
@@ -518,28 +462,14 @@ def robots(config: Config) -> bytes:
 # --------------------------------------------------------------------------
 
 
-def feed_links(config: Config) -> list[tuple[str, str]]:
-    """(title, absolute URL) of each feed, for <link rel="alternate" type="application/atom+xml"> tags."""
-    return [(title, config.site.base_url + path) for path, title in _feed_titles(config).items()]
+def feed_pages(config: Config, views: list[IssueView], env: jinja2.Environment,
+               html_paths: list[str]) -> list[PageSpec]:
+    """feed.xml, papers.xml, sitemap.xml and robots.txt, each naming the issues it shows (see pages.PageSpec).
 
-
-def feed_pages(config: Config, views: list[IssueView], html_paths: list[str]) -> list[Page]:
-    """feed.xml, papers.xml, sitemap.xml and robots.txt for the site root.
-
-    `html_paths` are the site paths of the HTML pages already rendered
-    ("index.html", "2026/07/01/index.html", ...); the 404 page is left out of the sitemap.
+    `html_paths`: the site paths of the HTML pages ("index.html", "2026/07/01/index.html", ...); the 404
+    page is left out of the sitemap. The two feeds make their entries' links absolute through the stash they
+    are given, so a build can keep that work for the next one.
     """
-    return [job.page() for job in feed_jobs(config, views, html_paths)]
-
-
-def feed_jobs(config: Config, views: list[IssueView], html_paths: list[str], base_key: str | None = "",
-              memo_dir: Path | None = None) -> list:
-    """feed_pages as site.PageJob items, each keyed by the issues it shows (see site.plan_pages).
-
-    `memo_dir`: where each feed keeps the HTML it made absolute, for the next build to reuse (memo.py).
-    """
-    from .site import UNKNOWN, PageJob, _digest
-
     newest = _newest_first(views)
     in_papers: list[IssueView] = []
     count = 0
@@ -549,23 +479,22 @@ def feed_jobs(config: Config, views: list[IssueView], html_paths: list[str], bas
         in_papers.append(view)
         count += len(view.featured)
 
-    def skeys(chosen: list[IssueView]) -> list:
-        return [v.source_key or UNKNOWN for v in chosen]
+    paper_page = env.globals["paper_page"]  # set by the page plan: cards link to their paper pages
 
-    def remembering(make: Callable[..., bytes], path: str) -> Callable[[], bytes]:
-        def run() -> bytes:
-            memo = Memo(memo_dir / f"{path}.json" if memo_dir is not None else None, base_key)
-            data = make(config, views, memo)
-            memo.save()
-            return data
+    def skeys(chosen: list[IssueView]) -> list:
+        """The issues an entry shows, with the paper pages their cards link to (a slug may move)."""
+        return [(v.source_key or UNKNOWN, [paper_page(v, p) or "-" for p in v.papers]) for v in chosen]
+
+    def feed(make: Callable[..., bytes]) -> Callable[[Stash], bytes]:
+        def run(stash: Stash) -> bytes:
+            return make(config, views, env, lambda html, base: stash.get((str(html), base),
+                                                                         lambda: absolutize(html, base)))
         return run
 
     lastmod = sorted((v.url, _published(v, config).isoformat()) for v in views)
     return [
-        PageJob(FEED_PATH, _digest(base_key, FEED_PATH, skeys(newest[:MAX_ISSUES])),
-                remembering(issues_feed, FEED_PATH)),
-        PageJob(PAPERS_PATH, _digest(base_key, PAPERS_PATH, skeys(in_papers)), remembering(papers_feed, PAPERS_PATH)),
-        PageJob(SITEMAP_PATH, _digest(base_key, SITEMAP_PATH, sorted(html_paths), lastmod),
-                lambda: sitemap(config, views, html_paths)),
-        PageJob(ROBOTS_PATH, _digest(base_key, ROBOTS_PATH), lambda: robots(config)),  # base_url only
+        PageSpec(FEED_PATH, FEED_TEMPLATES, (skeys(newest[:MAX_ISSUES]),), feed(issues_feed), stashes=True),
+        PageSpec(PAPERS_PATH, FEED_TEMPLATES, (skeys(in_papers),), feed(papers_feed), stashes=True),
+        PageSpec(SITEMAP_PATH, (), (sorted(html_paths), lastmod), lambda stash: sitemap(config, views, html_paths)),
+        PageSpec(ROBOTS_PATH, (), (), lambda stash: robots(config)),  # base_url only
     ]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jinja2
 
-# The lexer settings of the site's environment (render/site.py): they decide how text around tags is cut.
+# The lexer settings of the site's environment (render/templating.py): they decide how text around tags is cut.
 LEX_OPTIONS = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
 # Tokens that never reach the output: comments, and whitespace inside tags (the text between tags is `data`).
 _SILENT = frozenset({"comment_begin", "comment", "comment_end", "linecomment_begin", "linecomment",

@@ -5,9 +5,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from markupsafe import Markup
 
+from ..arxiv_id import cited_without_version
 from ..editorial.candidates import Candidates
 from ..editorial.config import Config
 from ..editorial.lazy import Lazy
@@ -35,6 +37,9 @@ class Link:
 @dataclass
 class PaperView(Lazy):
     """One ranked paper with everything its table row, card and reference need."""
+
+    # Only the issue's own page and the feeds show these; paper, topic and archive pages read the rest.
+    deferred: ClassVar[tuple[str, ...]] = ("sections", "evidence")
 
     rank: int
     anchor: str
@@ -71,6 +76,8 @@ class PaperView(Lazy):
 @dataclass
 class IssueView(Lazy):
     """An issue ready for its templates."""
+
+    deferred: ClassVar[tuple[str, ...]] = ("intro", "reading")
 
     issue: Issue
     url: str
@@ -167,8 +174,8 @@ class _Citer:
             return self.self_rank
         key = key.lower()
         found = self.table.get(key)
-        if found is None and re.match(r"^\d{4}\.\d{4,5}v\d+$", key):
-            found = self.table.get(key.rsplit("v", 1)[0])
+        if found is None and (versionless := cited_without_version(key)) is not None:
+            found = self.table.get(versionless)
         return found
 
 

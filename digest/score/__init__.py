@@ -11,12 +11,12 @@ points in `combine`.
 from __future__ import annotations
 
 from .combine import score_all, score_candidate
-from .context import SIGNAL_ORDER, HistoryItem, ScoringContext
+from .context import HistoryItem, ScoringContext
 from .novelty import propose, seen_before
 from .text import Corpus
 from .venue import DEFAULT_VENUE_TIERS
 
 __all__ = [
-    "DEFAULT_VENUE_TIERS", "SIGNAL_ORDER", "Corpus", "HistoryItem", "ScoringContext",
+    "DEFAULT_VENUE_TIERS", "Corpus", "HistoryItem", "ScoringContext",
     "propose", "score_all", "score_candidate", "seen_before",
 ]

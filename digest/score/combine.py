@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from .context import SIGNAL_ORDER, ScoringContext, _bare_id, _version
+from ..arxiv_id import bare_id
+from ..editorial.schemas import SIGNALS
+from .context import ScoringContext, _version
 from .evidence import _evidence
 from .novelty import _novelty
 from .relevance import _relevance
@@ -22,7 +24,7 @@ def score_candidate(c: dict, ctx: ScoringContext, corpus: Corpus) -> dict[str, d
         "venue": _venue(c, ctx),
         "evidence": _evidence(c, doc),
     }
-    return {name: {"value": int(results[name][0]), "reason": results[name][1]} for name in SIGNAL_ORDER}
+    return {name: {"value": int(results[name][0]), "reason": results[name][1]} for name in SIGNALS}
 
 
 def _dedupe(candidates: Iterable[dict]) -> list[dict]:
@@ -31,7 +33,7 @@ def _dedupe(candidates: Iterable[dict]) -> list[dict]:
     for c in candidates:
         if not isinstance(c, dict):
             continue
-        key = _bare_id(c.get("id"))
+        key = bare_id(c.get("id"))
         old = best.get(key)
         if old is None or _clash_key(c) > _clash_key(old):
             best[key] = c
@@ -48,4 +50,4 @@ def score_all(candidates: list[dict], ctx: ScoringContext) -> dict[str, dict[str
     """Scores for a whole window by versionless id; the corpus statistics are computed once."""
     unique = _dedupe(candidates)
     corpus = Corpus(unique, ctx)
-    return {_bare_id(c.get("id")): score_candidate(c, ctx, corpus) for c in unique}
+    return {bare_id(c.get("id")): score_candidate(c, ctx, corpus) for c in unique}

@@ -9,8 +9,6 @@ from datetime import date
 
 from .learned import RelevanceModel
 
-SIGNAL_ORDER = ("novelty", "relevance", "venue", "evidence")
-
 
 @dataclass(frozen=True)
 class HistoryItem:
@@ -75,21 +73,6 @@ def _strings(value: object) -> list[str]:
 def _links(c: dict, kind: str) -> list[str]:
     links = c.get("links")
     return _strings(links.get(kind)) if isinstance(links, dict) else []
-
-
-def _bare_id(value: object) -> str:
-    """The versionless id: "arXiv:2411.17769v2" -> "2411.17769".
-
-    Lenient on purpose, unlike `digest.model.split_arxiv_id`, which raises: a record with an id
-    that is no arXiv id is still scored, under the id as written.
-    """
-    text = value.strip() if isinstance(value, str) else ""
-    if text[:6].lower() == "arxiv:":
-        text = text[6:]
-    i = text.rfind("v")
-    if i > 0 and text[i + 1:].isdigit():
-        text = text[:i]
-    return text
 
 
 def _version(c: dict) -> int:

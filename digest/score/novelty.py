@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 
+from ..arxiv_id import bare_id
 from .claims import claims, describe_claims
-from .context import HistoryItem, ScoringContext, _bare_id, _clamp10, _half_up, _is_replacement, _links, _text, _version
+from .context import HistoryItem, ScoringContext, _clamp10, _half_up, _is_replacement, _links, _text, _version
 from .text import Corpus, _Doc
 from .venue import _STATUS_RANK, _classify, _venue_text
 
@@ -26,10 +27,10 @@ _SIM_CLOSE = 0.35
 
 def seen_before(c: dict, ctx: ScoringContext) -> HistoryItem | None:
     """The most recent earlier pick with the same versionless id, or None."""
-    key = _bare_id(c.get("id"))
+    key = bare_id(c.get("id"))
     if not key:
         return None
-    same = [h for h in ctx.history if _bare_id(h.id) == key]
+    same = [h for h in ctx.history if bare_id(h.id) == key]
     return min(same, key=lambda h: (-h.issue_date.toordinal(), h.url, h.text)) if same else None
 
 
@@ -59,7 +60,7 @@ def propose(c: dict, ctx: ScoringContext) -> bool:
 
 def _novelty(c: dict, doc: _Doc, ctx: ScoringContext, corpus: Corpus) -> tuple[int, str]:
     version = _version(c)
-    key = _bare_id(c.get("id"))
+    key = bare_id(c.get("id"))
     prior = seen_before(c, ctx) if ctx.history is not corpus.source_history else corpus.history_by_id.get(key)
     if prior is not None:
         news = _news(c, ctx.venue_tiers, prior) if _is_replacement(c) else []

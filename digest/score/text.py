@@ -10,7 +10,8 @@ from functools import lru_cache
 from itertools import repeat
 from operator import mul
 
-from .context import HistoryItem, ScoringContext, _bare_id, _text
+from ..arxiv_id import bare_id
+from .context import HistoryItem, ScoringContext, _text
 from .evidence import _Facts, _facts
 from .learned import ModelScore, paper_text
 
@@ -214,14 +215,14 @@ class Corpus:
         self.source_history = ctx.history
         # Picks are sorted so that a tie between equally close papers never depends on input order.
         self.history: tuple[HistoryItem, ...] = tuple(
-            sorted(ctx.history, key=lambda h: (-h.issue_date.toordinal(), _bare_id(h.id), h.url, h.text))
+            sorted(ctx.history, key=lambda h: (-h.issue_date.toordinal(), bare_id(h.id), h.url, h.text))
         )
         self._docs: dict[tuple[str, str], _Doc] = {}
         window: list[_Doc] = []
         for c in candidates:
             if isinstance(c, dict):
                 window.append(self._remember(_text(c, "title"), _text(c, "abstract")))
-        self._history_ids = [_bare_id(h.id) for h in self.history]
+        self._history_ids = [bare_id(h.id) for h in self.history]
         self.history_by_id: dict[str, HistoryItem] = {}
         for key, h in zip(self._history_ids, self.history):
             self.history_by_id.setdefault(key, h)

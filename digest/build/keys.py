@@ -1,0 +1,100 @@
+"""Page keys: a hash of everything a page is made from, so an unchanged page is published again, not made.
+
+Two pages with the same path and key have the same bytes, given the same code (the build state checks
+that). A key is None when one of its inputs cannot be identified: such a page is always made.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import jinja2
+import jinja2.meta
+
+from ..render.pages import SitePlan
+from ..render.tokens import significant
+from .state import code_fingerprint
+
+# json.dumps with these options makes a new encoder on every call, and a build makes 22,000 page keys.
+_KEY_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def digest(*parts: object) -> str | None:
+    """A stable hash of strings, numbers and (nested) lists or tuples of them.
+
+    None when a top-level part is None or any part is not JSON (render.pages.UNKNOWN).
+    """
+    if any(part is None for part in parts):
+        return None
+    try:
+        text = _KEY_ENCODER.encode(parts)
+    except TypeError:
+        return None
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def base_key(config_sha256: str | None) -> str | None:
+    """What every page depends on beyond what the plan lists: this package's code and digest.yaml's bytes."""
+    if config_sha256 is None:
+        return None
+    return hashlib.sha256(f"pages 1\0{code_fingerprint()}\0{config_sha256}".encode()).hexdigest()
+
+
+def page_keys(plan: SitePlan, base: str | None) -> list[str | None]:
+    """The key of each page of the plan, in its order."""
+    names = sorted({name for page in plan.pages for name in page.templates})
+    tkeys = template_keys(plan.env, names)
+    return [digest(base, [(name, tkeys[name]) for name in page.templates], page.path, page.shows)
+            for page in plan.pages]
+
+
+def template_keys(env: jinja2.Environment, names: list[str]) -> dict[str, str | None]:
+    """For each template name, a hash of its tokens and of every template it extends, includes or imports.
+
+    A reference computed at render time (a variable template name) makes the template depend on the whole
+    folder. None when a template cannot be read or parsed: its pages are always made (and fail there).
+    """
+    closure = _TemplateClosure(env)
+    keys: dict[str, str | None] = {}
+    for name in names:
+        try:
+            keys[name] = digest([(n, closure.sources[n]) for n in sorted(closure.of(name))])
+        except (jinja2.TemplateError, OSError, UnicodeDecodeError):
+            keys[name] = None
+    return keys
+
+
+class _TemplateClosure:
+    """Templates' significant tokens and what each references, read once per name."""
+
+    def __init__(self, env: jinja2.Environment):
+        self.env = env
+        self.sources: dict[str, str] = {}
+        self.refs: dict[str, set[str] | None] = {}  # None: a reference computed at render time
+
+    def load(self, name: str) -> None:
+        """Read one template and, recursively, those it references."""
+        if name in self.refs:
+            return
+        source = self.env.loader.get_source(self.env, name)[0]
+        found = set(jinja2.meta.find_referenced_templates(self.env.parse(source)))
+        self.sources[name], self.refs[name] = significant(self.env, source), None if None in found else found
+        for ref in self.refs[name] or ():
+            self.load(ref)
+
+    def of(self, name: str) -> set[str]:
+        """`name` and every template it reaches; the whole folder when one reference is computed."""
+        self.load(name)
+        closure, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            if current in closure:
+                continue
+            closure.add(current)
+            if self.refs[current] is None:
+                everything = set(self.env.loader.list_templates())
+                for other in everything:
+                    self.load(other)
+                return everything
+            todo.extend(self.refs[current])
+        return closure
