@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import Rendered, cold_site, synth_archive, write
 
-import digest.build as build_module
+import digest.build.publish as publish_module
 import digest.build.search_index as search_module
 import digest.build.state as mf
 import digest.build.views as project_module
@@ -601,7 +601,7 @@ def test_a_rebuild_that_would_publish_the_same_files_builds_no_new_folder(archiv
     os.utime(issue, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
     rendered = Rendered(monkeypatch)
     made = []
-    monkeypatch.setattr(build_module, "make_build_dir", lambda out: made.append(out))
+    monkeypatch.setattr(publish_module, "make_build_dir", lambda out: made.append(out))
     capsys.readouterr()
     assert cli_build(archive) == 0
     # ... but no page is rendered and no new site is put together only to be found identical.

@@ -23,14 +23,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from . import state as st
-from .publish import clean_stale_build_dirs, make_build_dir
 
 if TYPE_CHECKING:
     from ..editorial.config import Config
     from .gc_policy import BuildHeap
+    from .view_cache import ViewCache
+    from .views import Project
 
 
 @dataclass
@@ -45,6 +46,16 @@ class BuildResult:
     changed: bool = True
     written: int = 0  # pages whose bytes are new or differ from the published ones
     unchanged: int = 0  # pages published again as they were (`pages` - `written`)
+
+
+@dataclass
+class Loaded:
+    """What a build loaded and planned, for a caller that keeps it between builds (the preview)."""
+
+    cache: ViewCache
+    project: Project
+    stamp: str | None  # the pages' base key (keys.base_key)
+    keys: dict[str, str | None]  # every page's key, by site path
 
 
 def config_name(config_path: str | Path) -> tuple[Path, str]:
@@ -68,9 +79,12 @@ def unchanged_result(config_path: str | Path, out: str | Path | None, started: f
                        warnings=summary.warnings, changed=False)
 
 
-def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
-          checked: bool = False) -> BuildResult:
-    """Render the site into `out` (default: site/ beside digest.yaml); the old site stays until the new one is whole."""
+def build(config: Config, out: str | Path | None = None, *, clean: bool = False, checked: bool = False,
+          keep: Callable[[Loaded], None] | None = None) -> BuildResult:
+    """Render the site into `out` (default: site/ beside digest.yaml); the old site stays until the new one is whole.
+
+    `keep` is given what the build loaded, once it has published (not when nothing had to be done).
+    """
     started = time.perf_counter()
     out = Path(out) if out is not None else config.root / "site"
     if not clean and not checked:  # `checked`: the caller already asked unchanged_result()
@@ -80,14 +94,23 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
     from .gc_policy import BuildHeap
 
     with BuildHeap() as heap:
-        return _build(config, out, clean, started, heap)
+        return _build(config, out, clean, started, heap, keep)
 
 
-def _build(config: Config, out: Path, clean: bool, started: float, heap: BuildHeap) -> BuildResult:
+def _build(config: Config, out: Path, clean: bool, started: float, heap: BuildHeap,
+           keep: Callable[[Loaded], None] | None) -> BuildResult:
     """build(), once it is known that there is something to do."""
     from ..render.site import plan_pages, static_files
     from .keys import base_key, page_keys
-    from .publish import PublishOutcome, nothing_to_publish, publish, published_tree, stat_published
+    from .publish import (
+        PublishOutcome,
+        clean_stale_build_dirs,
+        make_build_dir,
+        nothing_to_publish,
+        publish,
+        published_tree,
+        stat_published,
+    )
     from .view_cache import ViewCache
     from .views import load_views
     from .workers import Beside
@@ -123,6 +146,8 @@ def _build(config: Config, out: Path, clean: bool, started: float, heap: BuildHe
     summary = st.Summary(len(pages), len(project.views), project.warnings)
     state.record(inputs, outcome.hashes, summary=summary, stats=outcome.stats, search=outcome.search,
                  page_keys={page.path: page.key for page in pages if page.key is not None})
+    if keep is not None:
+        keep(Loaded(cache, project, stamp, {page.path: page.key for page in pages}))
     return BuildResult(out=out, pages=summary.pages, issues=summary.issues, seconds=time.perf_counter() - started,
                        warnings=summary.warnings, changed=outcome.changed, written=outcome.written,
                        unchanged=outcome.unchanged)

@@ -75,9 +75,11 @@ def code_fingerprint() -> str:
         h = hashlib.sha256(f"format {FORMAT}\n{sys.version}\n".encode())
         package = Path(__file__).resolve().parents[1]  # digest/
         # The data (arXiv's holiday schedules) shapes pages too: the archive's weekend and holiday days.
-        for path in sorted([*package.rglob("*.py"), *(p for p in (package / "data").rglob("*") if p.is_file())]):
-            h.update(path.relative_to(package).as_posix().encode() + b"\0")
-            h.update(path.read_bytes() + b"\0")
+        code = [rel for rel, _ in walk(package, follow_symlinks=False) if rel.endswith(".py")]
+        data = ["data/" + rel for rel, entry in walk(package / "data", follow_symlinks=False) if entry.is_file()]
+        for rel in sorted(code + data, key=lambda rel: rel.split("/")):
+            h.update(rel.encode() + b"\0")
+            h.update((package / rel).read_bytes() + b"\0")
         versions = _installed_versions()
         for name in LIBRARIES:
             h.update(f"{name}={versions.get(_canonical(name), '-')}\n".encode())

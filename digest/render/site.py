@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..editorial.config import Config
+from ..files import walk
 from . import theme
 from .collections import build_collections
 from .feeds import feed_pages
@@ -108,8 +109,6 @@ def static_files(config: Config) -> list[tuple[Path, str]]:
     """(source file, site path) of the theme's assets (each from the project's templates/assets/ when it has
     one, else from the packaged theme) and of the project's static/ folder, in copying order."""
     found = [(src, f"{theme.ASSETS}/{rel}") for src, rel in theme.asset_files(config.templates_dir)]
-    if config.static_dir.is_dir():
-        for src in sorted(config.static_dir.rglob("*")):
-            if src.is_file() and not src.name.startswith("."):
-                found.append((src, src.relative_to(config.static_dir).as_posix()))
-    return found
+    static = sorted((rel.split("/"), entry.path) for rel, entry in walk(config.static_dir, follow_symlinks=False)
+                    if entry.is_file() and not entry.name.startswith("."))
+    return found + [(Path(path), "/".join(parts)) for parts, path in static]

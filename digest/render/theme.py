@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from ..errors import DigestError, Problem
+from ..files import walk
 
 PACKAGE = "digest_theme"
 ASSETS = "assets"  # the theme's files copied into the site (site/assets/), not templates
@@ -57,9 +58,9 @@ def asset_files(templates: Path) -> list[tuple[Path, str]]:
         root = layer / ASSETS
         if not root.is_dir():
             continue
-        for src in root.rglob("*"):
-            if src.is_file() and not src.name.startswith("."):
-                chosen[src.relative_to(root).as_posix()] = src
+        for rel, entry in walk(root, follow_symlinks=False):
+            if entry.is_file() and not entry.name.startswith("."):
+                chosen[rel] = Path(entry.path)
     return [(chosen[rel], rel) for rel in sorted(chosen)]
 
 
