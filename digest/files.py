@@ -14,8 +14,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder, fsync and rename."""
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write `data` to `path` through a temporary file in the same folder, fsync and rename.
+
+    `durable=False` skips the fsyncs: readers still see the old file or the new one, but a power cut may
+    lose the write (for files a later step writes durably anyway).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # The writer's pid is in the name, so a file left by a killed writer can be told apart (clean_stale_tmp).
@@ -25,8 +29,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -34,7 +39,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
 def clean_stale_tmp(path: Path) -> None:

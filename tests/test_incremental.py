@@ -898,3 +898,17 @@ def test_unchanged_search_shards_in_the_spare_tree_are_not_linked_again(archive:
     assert linked  # the pages Pagefind reads for the changed shard, at least
     assert not [path for path in linked if "/pagefind/" in path]
     assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
+def test_feed_entries_kept_between_builds_follow_a_template_edit(archive: Path, tmp_path: Path) -> None:
+    # The feeds keep their entries' HTML between builds; an edit of the card macro must still reach them.
+    assert cli_build(archive) == 0
+    template = archive / "templates" / "_issue.html"
+    text = template.read_text(encoding="utf-8")
+    marked = text.replace('<section class="card"', '<section data-marker="m-5150" class="card"', 1)
+    assert marked != text
+    template.write_text(marked, encoding="utf-8")
+    assert cli_build(archive) == 0
+    for name in ("feed.xml", "papers.xml"):
+        assert "m-5150" in (archive / "site" / name).read_text(encoding="utf-8"), name
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))

@@ -262,6 +262,25 @@ def test_edit_rebuilds_and_reloads_broken_edit_shows_error_fix_reloads(preview):
         events.close()
 
 
+def test_a_saved_issue_reloads_with_its_pages_and_the_search_index_follows(preview):
+    issue = preview.project / ISSUE
+    events = preview.events()
+    try:
+        events.wait_for("hello")
+        save(issue, issue.read_text(encoding="utf-8").replace("Four signals decide the order",
+                                                                "Quick-7171 signals decide the order"))
+        events.wait_for("reload")
+        assert b"Quick-7171" in preview.get(PAGE)[2]  # written before the reload was sent
+        poll(lambda: any(line.startswith("search index and build state up to date") for line in preview.logs))
+        quick = next(i for i, line in enumerate(preview.logs) if line.startswith("updated "))
+        caught_up = next(i for i, line in enumerate(preview.logs) if line.startswith("search index and build"))
+        assert quick < caught_up
+        # Caught up, the folder is what `digest build` makes: nothing left to do.
+        assert build(load_config(preview.project / "digest.yaml")).changed is False
+    finally:
+        events.close()
+
+
 def test_digest_yaml_saved_by_rename_is_watched(preview):
     config = preview.project / "digest.yaml"
     events = preview.events()

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Callable
 from . import state as st
 
 if TYPE_CHECKING:
+    import jinja2
+
     from ..editorial.config import Config
     from .gc_policy import BuildHeap
     from .view_cache import ViewCache
@@ -56,6 +58,8 @@ class Loaded:
     project: Project
     stamp: str | None  # the pages' base key (keys.base_key)
     keys: dict[str, str | None]  # every page's key, by site path
+    env: jinja2.Environment  # the templates the pages were made with
+    template_keys: dict[str, str | None]  # keys.template_keys of those the pages render
 
 
 def config_name(config_path: str | Path) -> tuple[Path, str]:
@@ -101,7 +105,7 @@ def _build(config: Config, out: Path, clean: bool, started: float, heap: BuildHe
            keep: Callable[[Loaded], None] | None) -> BuildResult:
     """build(), once it is known that there is something to do."""
     from ..render.site import plan_pages, static_files
-    from .keys import base_key, page_keys
+    from .keys import base_key, page_keys, plan_template_keys
     from .publish import (
         PublishOutcome,
         clean_stale_build_dirs,
@@ -128,7 +132,8 @@ def _build(config: Config, out: Path, clean: bool, started: float, heap: BuildHe
         clean_stale_build_dirs(out)
         plan = plan_pages(config, project.views)
         stamp = base_key(inputs.sha256(name))
-        pages = [KeyedPage(spec, key) for spec, key in zip(plan.pages, page_keys(plan, stamp))]
+        tkeys = plan_template_keys(plan)
+        pages = [KeyedPage(spec, key) for spec, key in zip(plan.pages, page_keys(plan, stamp, tkeys))]
     except BaseException:
         walking.cancel()
         raise
@@ -147,7 +152,7 @@ def _build(config: Config, out: Path, clean: bool, started: float, heap: BuildHe
     state.record(inputs, outcome.hashes, summary=summary, stats=outcome.stats, search=outcome.search,
                  page_keys={page.path: page.key for page in pages if page.key is not None})
     if keep is not None:
-        keep(Loaded(cache, project, stamp, {page.path: page.key for page in pages}))
+        keep(Loaded(cache, project, stamp, {page.path: page.key for page in pages}, plan.env, tkeys))
     return BuildResult(out=out, pages=summary.pages, issues=summary.issues, seconds=time.perf_counter() - started,
                        warnings=summary.warnings, changed=outcome.changed, written=outcome.written,
                        unchanged=outcome.unchanged)

@@ -40,12 +40,18 @@ def base_key(config_sha256: str | None) -> str | None:
     return hashlib.sha256(f"pages 1\0{code_fingerprint()}\0{config_sha256}".encode()).hexdigest()
 
 
-def page_keys(plan: SitePlan, base: str | None) -> list[str | None]:
-    """The key of each page of the plan, in its order."""
-    names = sorted({name for page in plan.pages for name in page.templates})
-    tkeys = template_keys(plan.env, names)
+def page_keys(plan: SitePlan, base: str | None, tkeys: dict[str, str | None] | None = None) -> list[str | None]:
+    """The key of each page of the plan, in its order. `tkeys`: template_keys of the plan's templates, when
+    the caller has them (the preview keeps them: its quick updates never follow a template edit)."""
+    if tkeys is None:
+        tkeys = plan_template_keys(plan)
     return [digest(base, [(name, tkeys[name]) for name in page.templates], page.path, page.shows)
             for page in plan.pages]
+
+
+def plan_template_keys(plan: SitePlan) -> dict[str, str | None]:
+    """template_keys of every template the plan's pages render."""
+    return template_keys(plan.env, sorted({name for page in plan.pages for name in page.templates}))
 
 
 def template_keys(env: jinja2.Environment, names: list[str]) -> dict[str, str | None]:

@@ -351,3 +351,35 @@ def load_views(config: Config, cache: ViewCache | None = None) -> Project:
     if project.errors:
         raise DigestError(project.errors)
     return project
+
+
+def reload_views(config: Config, cache: ViewCache, views: list[IssueView],
+                 dates: set) -> tuple[list[IssueView], list[Problem]]:
+    """`views` (oldest first) with the issues of `dates` loaded again, and those issues' warnings.
+
+    An issue's window starts at the previous issue's `published` time, so the issue after a reloaded one
+    is reloaded too when that time moved. Returns a new list, relinked; raises DigestError, changing
+    nothing, when a reloaded issue has errors.
+    """
+    out = list(views)
+    todo = sorted(i for i, view in enumerate(views) if view.issue.date in dates)
+    warnings: list[Problem] = []
+    while todo:
+        index = todo.pop(0)
+        old = out[index]
+        previous = out[index - 1].issue.published if index else None
+        item = _scan(old.issue.path, config, cache, previous)
+        if item.issue is not None and item.view is None and not item.failed:
+            _build(item, config, cache, previous)
+        problems = sorted(item.problems + (item.view.problems if item.view is not None else []))
+        errors = [p for p in problems if p.severity == "error"]
+        if errors or item.view is None:
+            raise DigestError(errors)
+        out[index] = item.view
+        warnings += [p for p in problems if p.severity == "warning"]
+        if item.issue.published != old.issue.published and index + 1 < len(out) and index + 1 not in todo:
+            todo.append(index + 1)
+            todo.sort()
+    for older, newer in zip(out, out[1:]):
+        older.next, newer.prev = newer, older
+    return out, warnings

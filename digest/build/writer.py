@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-from ..files import sha256_file
+from ..files import atomic_write_bytes, sha256_file
 from ..render.pages import NoStash, PageSpec, Stash
 from . import workers
 from .memo import Memo
@@ -131,8 +131,8 @@ class Writer:
         made = _Folders(os.fspath(self.tmp))
         return [self.make_one(pages[i].spec, made) for i in todo]
 
-    def make_one(self, spec: PageSpec, made: _Folders) -> Placed:
-        """Make one page into the new site."""
+    def make(self, spec: PageSpec) -> bytes:
+        """One page's bytes (its stash, if it keeps one, saved for the next build)."""
         memo = Memo(self.memo_dir / f"{spec.path}.json" if self.memo_dir else None, self.stamp) \
             if spec.stashes else None
         try:
@@ -141,6 +141,11 @@ class Writer:
             self.release()
         if memo is not None:
             memo.save()
+        return body
+
+    def make_one(self, spec: PageSpec, made: _Folders) -> Placed:
+        """Make one page into the new site."""
+        body = self.make(spec)
         sha = hashlib.sha256(body).hexdigest()
         fingerprint = page_fingerprint(body) if spec.path.endswith(".html") else ""
         dest = made.parent(spec.path) + "/" + spec.path.rpartition("/")[2]
@@ -182,6 +187,27 @@ class Writer:
 
 
 _NO_STASH: Stash = NoStash()
+
+
+def replace_pages(out: Path, specs: list[PageSpec], memo_dir: Path | None, stamp: str | None,
+                  release: Callable[[], None]) -> int:
+    """Make `specs` and replace each one's file in the published folder `out` whole (the preview's update);
+    how many files had other bytes.
+
+    Each file is renamed into place, never written through: the spare tree may hard-link the old one.
+    """
+    writer = Writer(out, out, {}, memo_dir, stamp, release)
+    replaced = 0
+    for spec in specs:
+        body, dest = writer.make(spec), out / spec.path
+        try:
+            if dest.stat().st_size == len(body) and dest.read_bytes() == body:
+                continue
+        except OSError:
+            pass
+        atomic_write_bytes(dest, body, durable=False)
+        replaced += 1
+    return replaced
 
 
 def _make_chunk(shared: tuple[Writer, list[KeyedPage]], indices: list[int]) -> tuple[list[Placed], int | None]:

@@ -33,6 +33,7 @@ import watchfiles
 
 from ..build import BuildResult, build
 from ..build.lock import project_lock
+from ..build.preview import Preview
 from ..editorial.config import Config, load_config
 from ..errors import DigestError, Locked, describe
 from ..render.theme import shown_path
@@ -42,13 +43,13 @@ KEEPALIVE_SECONDS = 15.0
 LOCK_RETRY_SECONDS = 0.5
 
 # Given the config just loaded, the output folder and the changed paths (None: everything), build the site.
-# Each change runs build(), which is incremental: it reads the last build's state from disk and redoes only
-# what changed. Nothing is kept in memory between rebuilds yet (issue 20).
+# The default is a build.preview.Preview: it keeps what it loaded, so saving an issue re-makes only that
+# issue's pages, and the browser reloads before the search index is brought up to date (its catch_up()).
 Builder = Callable[[Config, Path, "frozenset[Path] | None"], BuildResult]
 
 
 def full_build(config: Config, out: Path, changed: frozenset[Path] | None) -> BuildResult:
-    """Build the site with `build()`, as `digest build` does; `changed` is not needed, build() finds it."""
+    """Build the site with `build()`, as `digest build` does, keeping nothing between rebuilds."""
     return build(config, out)
 
 
@@ -136,7 +137,7 @@ class PreviewServer:
     """
 
     def __init__(self, config: Config, host: str = "127.0.0.1", port: int = 8000, *, reload: bool = True,
-                 log: Callable[[str], None] | None = None, builder: Builder = full_build,
+                 log: Callable[[str], None] | None = None, builder: Builder | None = None,
                  debounce_ms: int = 1000, step_ms: int = 100):
         if not 0 <= int(port) <= 65535:
             raise ServeError(f"port {port} is out of range (0 to 65535; 0 picks a free port)")
@@ -146,7 +147,7 @@ class PreviewServer:
         self._config = config
         self._out = config.root / "site"
         self._log = log or (lambda message: None)
-        self._builder = builder
+        self._builder = builder if builder is not None else Preview()
         self._debounce_ms = debounce_ms
         self._step_ms = step_ms
 
@@ -263,7 +264,26 @@ class PreviewServer:
                 self._pending_flag = False
                 changed = frozenset(self._pending_paths)
                 self._pending_paths.clear()
-            self.rebuild(changed)
+            if self.rebuild(changed).ok:
+                self._catch_up()
+
+    def _catch_up(self) -> None:
+        """After quick updates, once no change waits: the whole build that brings the search index and the
+        build state up to date. The pages are already what browsers reloaded, so none is told to reload."""
+        while getattr(self._builder, "behind", False) and not self._stopping.is_set():
+            with self._pending:
+                if self._pending_flag:
+                    return  # the next change first; this runs after it
+            with self._build_mutex:
+                try:
+                    result = self._locked_build(self._config, None, self._builder.catch_up)
+                except _Cancelled:
+                    return
+                except Exception as exc:  # noqa: BLE001 - the pages shown stay; the next save tries again
+                    problems = describe(exc, lambda filename: shown_path(filename, self._config.root))
+                    self._failed(problems, exc)
+                    return
+            self._log(f"search index and build state up to date in {result.seconds:.2f} s")
 
     def rebuild(self, changed: frozenset[Path] | None = None, *, initial: bool = False) -> RebuildOutcome:
         """Build now (waiting for another run's project lock if needed) and tell the browsers the outcome."""
@@ -282,13 +302,16 @@ class PreviewServer:
             self._succeeded(result, initial)
             return RebuildOutcome(ok=True, changed=result.changed, result=result)
 
-    def _locked_build(self, config: Config, changed: frozenset[Path] | None) -> BuildResult:
+    def _locked_build(self, config: Config, changed: frozenset[Path] | None,
+                      how: Callable[[Config, Path], BuildResult] | None = None) -> BuildResult:
         announced = False
         while True:
             entered = False
             try:
                 with project_lock(config.cache_dir, "digest serve"):
                     entered = True
+                    if how is not None:
+                        return how(config, self._out)
                     return self._builder(config, self._out, changed)
             except Locked as exc:
                 if entered:
@@ -312,7 +335,11 @@ class PreviewServer:
         verb = "built" if initial else "rebuilt"
         plural = "s" if result.issues != 1 else ""
         state = "" if result.changed else " (no change)"
-        self._log(f"{verb} {result.issues} issue{plural}, {result.pages} pages in {result.seconds:.2f} s{state}")
+        if getattr(self._builder, "behind", False):
+            self._log(f"updated {result.written} page{'s' if result.written != 1 else ''} in {result.seconds:.2f} s"
+                      f"{state}; the search index follows")
+        else:
+            self._log(f"{verb} {result.issues} issue{plural}, {result.pages} pages in {result.seconds:.2f} s{state}")
         if new_warnings:
             for line in warnings:
                 self._log(line)

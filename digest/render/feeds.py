@@ -16,6 +16,7 @@ from the site.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
@@ -30,7 +31,7 @@ from markupsafe import Markup, escape
 
 from ..editorial.config import Config
 from .i18n import lang
-from .pages import UNKNOWN, PageSpec, Stash
+from .pages import UNKNOWN, NoStash, PageSpec, Stash
 from .view import IssueView, PaperView
 
 __all__ = [
@@ -63,7 +64,6 @@ ISSUE_TEMPLATE = "_issue.html"
 # The templates whose macros feed entries are rendered with (their edits re-make the feeds).
 FEED_TEMPLATES: tuple[str, ...] = (ISSUE_TEMPLATE,)
 
-Absolutize = Callable[[str, str], str]  # (HTML fragment, base URL) -> the fragment with absolute links
 
 
 
@@ -346,16 +346,43 @@ def _latest(times: list[datetime]) -> str:
     return rfc3339(max(times)) if times else rfc3339(EPOCH)
 
 
+def _templates_fingerprint(env: jinja2.Environment) -> str:
+    """A hash of every template's source: entries kept in a stash are only reused under the same templates."""
+    h = hashlib.sha256()
+    for name in sorted(env.loader.list_templates()):
+        h.update(name.encode() + b"\0" + env.loader.get_source(env, name)[0].encode("utf-8", "surrogatepass") + b"\0")
+    return h.hexdigest()
+
+
+class _Entries:
+    """Feed entries' HTML with absolute links, kept in a stash under everything an entry is made from (the
+    templates, the issue's source_key, the paper pages its cards link to, its address), else made now."""
+
+    def __init__(self, env: jinja2.Environment, stash: Stash):
+        self.stash = stash
+        self.paper_page = env.globals.get("paper_page") or (lambda view, paper: None)
+        self.templates = _templates_fingerprint(env)
+
+    def get(self, kind: str, view: IssueView, base: str, render: Callable[[], str], *extra: str) -> str:
+        """The entry of `kind` for `view`: kept, or render()ed and made absolute against `base`."""
+        if not view.source_key:  # an issue that cannot be identified: nothing to keep it under
+            return absolutize(render(), base)
+        links = "\0".join(self.paper_page(view, p) or "-" for p in view.papers)
+        parts = (kind, self.templates, view.source_key, links, base, *extra)
+        return self.stash.get(parts, lambda: absolutize(render(), base))
+
+
 def issues_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
-                absolute: Absolutize = absolutize) -> bytes:
+                stash: Stash = NoStash()) -> bytes:
     """feed.xml: the latest MAX_ISSUES issues, newest first, each with its full text as the issue page shows it
     (ISSUE_TEMPLATE's issue_body macro).
 
-    `env`: the site's template environment (with its `paper_page` global); `absolute`: absolutize, or what
-    stands for it (the build passes one that keeps earlier builds' results).
+    `env`: the site's template environment (with its `paper_page` global); `stash`: where entries made by
+    earlier builds are kept (the build passes one; without it every entry is made).
     """
     site, ids = config.site, _Ids(config.site.base_url)
     macros = _entry_macros(config, env, FEED_PATH)
+    entries = _Entries(env, stash)
     chosen = _newest_first(views)[:MAX_ISSUES]
     times = [_published(v, config) for v in chosen]
     feed = _feed_root(config, self_path=FEED_PATH, updated=_latest(times))
@@ -368,18 +395,19 @@ def issues_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
         _el(entry, "published", rfc3339(when))
         _el(entry, "updated", rfc3339(when))
         _el(entry, "summary", view.dek)
-        body = str(macros.issue_body(view, 1, feed=True)).strip()
-        _el(entry, "content", absolute(body, url), type="html")
+        html = entries.get("issue", view, url, lambda: str(macros.issue_body(view, 1, feed=True)).strip())
+        _el(entry, "content", html, type="html")
     return _serialize(feed)
 
 
 def papers_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
-                absolute: Absolutize = absolutize) -> bytes:
+                stash: Stash = NoStash()) -> bytes:
     """papers.xml: every featured paper of the newest issues (rank order within one), MAX_PAPERS at most, each
     with its card as the issue page shows it (ISSUE_TEMPLATE's card macro; `env` and `absolute` as for
     issues_feed)."""
     site, ids = config.site, _Ids(config.site.base_url)
     macros = _entry_macros(config, env, PAPERS_PATH)
+    entries = _Entries(env, stash)
     rows: list[tuple[IssueView, PaperView, datetime]] = []
     for view in _newest_first(views):
         when = _published(view, config)
@@ -412,10 +440,12 @@ def papers_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
         summary = plain_text(p.reason) if p.reason else (p.abstract or "")
         if summary:
             _el(entry, "summary", summary)
-        lead = Markup('<p>#{} · <a href="{}">{}</a></p>').format(p.rank, issue_url, view.title)
-        # The entry's title names the paper, so the card comes without its heading (its sections are <h2>).
-        html = f"{lead}\n{str(macros.card(view, p, 1, heading=False)).strip()}"
-        _el(entry, "content", absolute(html, issue_url), type="html")
+        def card(view: IssueView = view, p: PaperView = p) -> str:
+            lead = Markup('<p>#{} · <a href="{}">{}</a></p>').format(p.rank, site.base_url + view.url, view.title)
+            # The entry's title names the paper, so the card comes without its heading (its sections are <h2>).
+            return f"{lead}\n{str(macros.card(view, p, 1, heading=False)).strip()}"
+
+        _el(entry, "content", entries.get("paper", view, issue_url, card, p.anchor), type="html")
     return _serialize(feed)
 
 
@@ -486,10 +516,7 @@ def feed_pages(config: Config, views: list[IssueView], env: jinja2.Environment,
         return [(v.source_key or UNKNOWN, [paper_page(v, p) or "-" for p in v.papers]) for v in chosen]
 
     def feed(make: Callable[..., bytes]) -> Callable[[Stash], bytes]:
-        def run(stash: Stash) -> bytes:
-            return make(config, views, env, lambda html, base: stash.get((str(html), base),
-                                                                         lambda: absolutize(html, base)))
-        return run
+        return lambda stash: make(config, views, env, stash)
 
     lastmod = sorted((v.url, _published(v, config).isoformat()) for v in views)
     return [

@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import jinja2
+
 from ..editorial.config import Config
 from ..files import walk
 from . import theme
@@ -17,13 +19,14 @@ from .view import IssueView
 RECENT = 10
 
 
-def plan_pages(config: Config, views: list[IssueView]) -> SitePlan:
+def plan_pages(config: Config, views: list[IssueView], env: jinja2.Environment | None = None) -> SitePlan:
     """Every page of the site, in a fixed order, each with what it shows (see pages.PageSpec).
 
     A page names each issue it shows by the view's `source_key` (a hash of the issue's files and
-    settings); a view built without one is UNKNOWN, and the page is always made.
+    settings); a view built without one is UNKNOWN, and the page is always made. `env`: the template
+    environment to make them with, when the caller keeps one (templates compiled once); else a new one.
     """
-    env = environment(config)
+    env = env if env is not None else environment(config)
     site = config.site
     lg = lang(site.language)
     pages: list[PageSpec] = []

@@ -1,0 +1,132 @@
+"""The editor's preview: builds that keep what they loaded, so saving an issue re-makes only the pages it changes.
+
+`digest serve` builds through a Preview. Its first build, and any build after a change to a template,
+digest.yaml, static files or the set of issue files, is a whole `build()` that also hands the Preview
+what it loaded: the views, the view cache, the pages' keys. After a save of existing issue files only,
+the Preview rebuilds just those issues' views (and the next issue's, whose window starts at their
+`published` time), plans the site again, and writes the pages whose key changed straight into the
+published folder, each replaced whole. The browser reloads then. The site is `behind` until
+`catch_up()`: a whole build that brings the search index and the build state up to date (and removes
+pages the edit left without a reason to exist), making the folder byte-identical to `digest build`.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..editorial.issues import issue_date_from_name
+from ..errors import Problem
+from . import build
+from . import state as st
+
+if TYPE_CHECKING:
+    from datetime import date
+
+    from ..editorial.config import Config
+    from . import BuildResult, Loaded
+
+
+@dataclass
+class _Kept:
+    """What the last whole build loaded (see build.Loaded), brought up to date by each quick update."""
+
+    loaded: Loaded
+    root: Path  # the project folder whose build this is
+
+
+class Preview:
+    """Builds for `digest serve`; call it as serve's builder: (config, out, changed paths or None)."""
+
+    def __init__(self) -> None:
+        self._kept: _Kept | None = None
+        self.behind = False  # pages were replaced in place; the search index and build state lag
+
+    def __call__(self, config: Config, out: Path, changed: frozenset[Path] | None) -> BuildResult:
+        """A quick update when only existing issue files changed since the last build, else a whole build."""
+        if changed and self._kept is not None and self._kept.root == config.root:
+            quick = self._quick(config, out, changed)
+            if quick is not None:
+                self.behind = True
+                return quick
+        return self.catch_up(config, out)
+
+    def catch_up(self, config: Config, out: Path) -> BuildResult:
+        """A whole build (incremental from what is on disk), keeping what it loaded for the next quick update."""
+        self._kept = None  # until this build succeeds, nothing kept can be trusted
+        result = build(config, out, checked=True, keep=lambda loaded: self._keep(config, loaded))
+        self.behind = False
+        return result
+
+    def _keep(self, config: Config, loaded: Loaded) -> None:
+        self._kept = _Kept(loaded, config.root)
+
+    def _quick(self, config: Config, out: Path, changed: frozenset[Path]) -> BuildResult | None:
+        """Re-make the pages that an edit of existing issue files changes; None when it needs a whole build."""
+        from ..render.site import plan_pages
+        from .keys import page_keys
+        from .views import reload_views
+        from .writer import replace_pages
+
+        started = time.perf_counter()
+        loaded = self._kept.loaded
+        dates = _changed_issues(config, changed, {v.issue.date for v in loaded.project.views})
+        if dates is None:
+            return None
+        views, warnings = reload_views(config, loaded.cache, loaded.project.views, dates)
+        try:
+            plan = plan_pages(config, views, loaded.env)
+            keys = dict(zip((spec.path for spec in plan.pages), page_keys(plan, loaded.stamp, loaded.template_keys)))
+            stale = [spec for spec in plan.pages if keys[spec.path] is None or loaded.keys.get(spec.path) != keys[spec.path]]
+            memo_dir = st.cache_root(self._kept.root) / "feeds"
+            written = replace_pages(out, stale, memo_dir, loaded.stamp, loaded.cache.prose.release)
+        except BaseException:
+            self._kept = None  # the views were relinked: the next build loads them all again
+            raise
+        loaded.project.views[:] = views
+        loaded.project.problems[:] = [p for p in loaded.project.problems if p.file not in _shown(config, dates)]
+        loaded.project.problems.extend(warnings)
+        loaded.keys = keys
+        warnings = sorted(p for p in loaded.project.problems if p.severity == "warning")
+        return _result(out, len(plan.pages), len(views), started, warnings, written)
+
+
+def _changed_issues(config: Config, changed: frozenset[Path], known: set[date]) -> set[date] | None:
+    """The dates of the issues whose files changed; None when anything else changed (or an issue came or went)."""
+    dates: set[date] = set()
+    folder = config.issues_dir.resolve()
+    for path in changed:
+        path = Path(path)
+        if path.parent.resolve() != folder:
+            return None
+        if path.name.startswith("."):
+            continue  # an editor's temporary file: no input of the site
+        if not path.is_file():
+            return None
+        name = path.name
+        if name.endswith(".candidates.json"):
+            name = name[: -len(".candidates.json")] + ".yaml"
+        day = issue_date_from_name(path.with_name(name))
+        if day is None or day not in known:
+            return None
+        dates.add(day)
+    return dates
+
+
+def _shown(config: Config, dates: set[date]) -> set[str]:
+    """How problems name the files of the issues of `dates` (their editor and candidates files)."""
+    from ..editorial.candidates import candidates_path
+
+    names = set()
+    for day in dates:
+        names.add(config.display(config.issues_dir / f"{day.isoformat()}.yaml"))
+        names.add(config.display(candidates_path(config.issues_dir, day)))
+    return names
+
+
+def _result(out: Path, pages: int, issues: int, started: float, warnings: list[Problem], written: int) -> BuildResult:
+    from . import BuildResult
+
+    return BuildResult(out=out, pages=pages, issues=issues, seconds=time.perf_counter() - started,
+                       warnings=warnings, changed=written > 0, written=written, unchanged=pages - written)
