@@ -1,6 +1,6 @@
 """Benchmark: what a reader's browser downloads to search a built site, by kind of file.
 
-The search index is split into shards (see digest/render/search.py), and the search box merges them
+The search index is split into shards (see digest/build/search_index.py), and the search box merges them
 in the browser. How many shards there are is a trade-off between build time (an edit re-indexes one
 shard) and what each search costs a reader. This script measures the second: it serves a built site
 on 127.0.0.1, opens its home page in headless Chromium (Debian's /usr/bin/chromium or
@@ -10,14 +10,16 @@ and metadata, index chunks and result fragments.
 
     python benchmarks/search_bytes.py [SITE] [--term WORD ...]
 
-SITE defaults to site/ (build it first with `digest build`); the benchmark archives built by
-benchmarks/archive.py are in WORK/n<N>/archive/site/. Needs the `test` extra (Playwright).
+SITE defaults to site/ (build it first with `digest build`); the sites benchmarks/archive.py builds are
+kept in WORK/n<N>/archive/site/ with --keep. Needs the `test` extra (Playwright). archive.py calls
+first_search() for its "first search" figure: opening the search box, then one term.
 """
 from __future__ import annotations
 
 import argparse
 import functools
 import http.server
+import json
 import os
 import sys
 import threading
@@ -93,6 +95,35 @@ def measure(site: Path, terms: list[str]) -> list[tuple[str, Counter, Counter]]:
     return rows
 
 
+def unavailable() -> str | None:
+    """Why this measurement cannot run here (no Chromium, no Playwright), or None when it can."""
+    if not CHROMIUM.is_file():
+        return f"Chromium not found at {CHROMIUM}; set DIGEST_CHROMIUM or apt-get install chromium"
+    try:
+        import playwright.sync_api  # noqa: F401 - only whether it is there
+    except ImportError:
+        return "Playwright is not installed (pip install -e '.[test]')"
+    return None
+
+
+def first_search(site: Path, term: str, later: str = "kernel") -> dict:
+    """What a reader's first search costs: the bytes and requests from typing `term` into the search box (the
+    page and the box's own scripts already loaded) to its results, by kind; also what loading the box took and
+    what a later search for a new word (`later`) costs. benchmarks/archive.py prints it beside its build figures."""
+    (_, opening, _), (_, size, count), (_, again, _) = measure(site, [term, later])
+    return {"term": term, "later_term": later, "shards": shard_count(site), "total": sum(size.values()),
+            "requests": sum(count.values()), "opening": sum(opening.values()), "later": sum(again.values()),
+            "by_kind": dict(size)}
+
+
+def shard_count(site: Path) -> int:
+    """How many Pagefind indexes the search box merges: the shards listed in pagefind/shards.json, else one."""
+    shards = site / "pagefind" / "shards.json"
+    if not shards.is_file():
+        return 1
+    return len(json.loads(shards.read_text(encoding="utf-8"))["shards"])
+
+
 def _tally(fetched: list[tuple[str, int]]) -> tuple[Counter, Counter]:
     size: Counter = Counter()
     count: Counter = Counter()
@@ -109,17 +140,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("site", nargs="?", type=Path, default=ROOT / "site")
     parser.add_argument("--term", action="append", dest="terms", help="a word to search for (repeatable)")
     args = parser.parse_args(argv)
-    shards = args.site / "pagefind" / "shards.json"
-    if not shards.is_file():
-        print(f"{shards}: not found; build the site first (digest build)", file=sys.stderr)
+    bundle = args.site / "pagefind"
+    if not bundle.is_dir():
+        print(f"{bundle}: not found; build the site first (digest build)", file=sys.stderr)
         return 2
-    if not CHROMIUM.is_file():
-        print(f"Chromium not found at {CHROMIUM}; set DIGEST_CHROMIUM or apt-get install chromium", file=sys.stderr)
+    reason = unavailable()
+    if reason is not None:
+        print(reason, file=sys.stderr)
         return 2
-    import json
-
-    count = len(json.loads(shards.read_text(encoding="utf-8"))["shards"])
-    print(f"{args.site}: {count} search shards")
+    count = shard_count(args.site)
+    print(f"{args.site}: {count} search shard{'s' if count != 1 else ''}")
     print(f"{'search':26s} {'total':>9s}  " + "  ".join(f"{k:>14s}" for k in KINDS))
     for term, size, requests in measure(args.site, args.terms or list(TERMS)):
         cells = "  ".join(f"{size[k] / 1024:7.0f} KB/{requests[k]:<3d}" for k in KINDS)
