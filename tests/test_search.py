@@ -1,15 +1,18 @@
-"""The search index: built by `digest build` with Pagefind, offline, from issue articles only, deterministically."""
+"""The search index: built by `digest build` with Pagefind, offline, from issue and paper articles only, each
+text once, deterministically."""
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import posixpath
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from htmlq import page
+from htmlq import page, text
 
 from digest.build import build
 from digest.build.search_index import BUNDLE_DIR, SearchIndexError, index_site
@@ -104,6 +107,84 @@ def test_a_missing_pagefind_fails_the_build_with_exit_5_and_keeps_the_site(proje
     assert code == 5
     assert "pagefind" in capsys.readouterr().err.lower()
     assert not [p for p in project.iterdir() if p.name.startswith(".site-build-")]
+
+
+# ---------------------------------------------------------------- what the index holds: each text once
+# Read from Pagefind's own output: a page's fragment holds the text it indexed (`content`) and the headings with
+# ids that split it into sub-results (`anchors`). Real searches of the same site: tests/browser/.
+
+def indexed(site: Path) -> dict[str, dict]:
+    """Pagefind's fragment of every indexed page, by site path ('papers/2411.18375/')."""
+    found = {}
+    for shard in shard_folders(site):
+        for path in (shard / "fragment").glob("*.pf_fragment"):
+            raw = gzip.decompress(path.read_bytes())
+            assert raw.startswith(b"pagefind_dcd"), path  # Pagefind 1.x's fragment: a tag, then JSON
+            data = json.loads(raw[len(b"pagefind_dcd"):])
+            found[data["url"].lstrip("/")] = data
+    return found
+
+
+def words(text: str) -> str:
+    """Lower-case words and numbers, one space apart, padded: the text as a phrase search sees it."""
+    return " " + " ".join(re.findall(r"[^\W_]+", text.lower())) + " "
+
+
+def plain(node) -> str | None:
+    """An element's text, or None when it holds math (indexed as MathML and TeX source, not as displayed)."""
+    return None if node is None or node.find("math") else text(node)
+
+
+def test_each_fact_about_a_paper_is_indexed_on_its_paper_page_only(project):
+    """Title, authors, first-read reason and abstract appear on the issue page (card, table, sources) and on the
+    paper page; the index keeps them on the paper page, so a search for one finds that page once."""
+    site = built(project)
+    index = indexed(site)
+    issues = {rel: words(d["content"]) for rel, d in index.items() if re.fullmatch(r"\d{4}/\d\d/\d\d/", rel)}
+    papers = sorted(rel for rel in index if rel.startswith("papers/"))
+    assert len(issues) == 2 and len(papers) == 13
+    issue_html = " ".join(words(text(page(site / rel / "index.html").select_one("article"))) for rel in issues)
+    checked = 0
+    for rel in papers:
+        doc = page(site / rel / "index.html")
+        # (A card's prose may name a single author; a list of them is the metadata's.)
+        facts = [plain(dd) for dt, dd in zip(doc.select("dl.paper-meta dt"), doc.select("dl.paper-meta dd"))
+                 if dt.get_text() == "Title" or (dt.get_text() == "Authors" and "," in dd.get_text())]
+        facts += [plain(doc.select_one("section[aria-labelledby=reason-h] p.prose")),
+                  plain(doc.select_one("blockquote.abstract"))]
+        for fact in filter(None, facts):
+            phrase = words(fact)
+            assert phrase in words(index[rel]["content"]), (rel, fact)
+            assert not any(phrase in content for content in issues.values()), (rel, fact)
+            checked += phrase in issue_html  # shown on an issue page, indexed on the paper page only
+    assert checked >= 20, checked  # the reasons, and most titles and author lists, are on an issue page too
+    # The paper's name is its result's title and its page's first text (a page with no reason and no
+    # abstract still has something to index: Pagefind refuses a shard without any).
+    assert index["papers/2411.18375/"]["meta"]["title"] == "VDMini"
+    assert words(index["papers/2411.18375/"]["content"]).startswith(" vdmini ")
+
+
+def test_an_issue_page_indexes_its_cards_each_under_a_heading_with_an_id(project):
+    """What only the issue page says stays in its index, and each card's heading (with its id) splits it, so a
+    search lands on the card (Pagefind's sub-results)."""
+    site = built(project)
+    index = indexed(site)
+    for rel in ("2024/11/29/", "2026/07/01/"):
+        doc = page(site / rel / "index.html")
+        content, anchors = words(index[rel]["content"]), index[rel]["anchors"]
+        cards = doc.select("section.card")
+        assert cards
+        for card in cards:
+            heading = card.select_one("h2[id]")
+            assert {"element": "h2", "id": heading["id"], "text": text(heading)} in \
+                   [{k: a[k] for k in ("element", "id", "text")} for a in anchors], (rel, heading["id"])
+            for section in card.select(".card-section .prose"):
+                if plain(section):
+                    assert words(plain(section)) in content, (rel, heading["id"])
+        for cell in doc.select("table.speed-read td[data-label=Evidence]"):
+            assert words(text(cell)) in content  # the evidence column is only on the issue page
+        for label in ("arXiv abstract", "About this paper"):
+            assert words(label) not in content, label  # links are not text to find
 
 
 def test_a_site_with_no_issue_has_no_index_and_still_builds(empty_project):

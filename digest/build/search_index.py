@@ -4,7 +4,9 @@ Pagefind (the PyPI package `pagefind[bin]`, whose wheel carries the binary) read
 a search bundle: the index fragments plus the UI script and stylesheet, so the search box loads nothing from
 another host. Only elements marked `data-pagefind-body` are indexed (the issue article on issue pages, the
 paper article on paper pages), so navigation, footers and the home page's copy of the latest issue stay out of
-the results.
+the results. Inside a body, elements marked `data-pagefind-ignore` are left out: the templates index each text
+once (a paper's facts, reason and abstract on its paper page; the cards' reads on the issue page), and leave
+out labels and links (see templates/_issue.html).
 
 Shards. Pagefind is single-threaded and reads every page on every run, so the index is split into shards,
 each a complete Pagefind bundle in `pagefind/<shard>/`, and the search box merges them in the browser
@@ -15,7 +17,8 @@ months of the newest year present are shards of their own (`2026-07`); each olde
 Editors edit recent issues, so an edit reindexes about a month of pages, and a ten-year archive has at most
 about 22 shards to merge. `pagefind/shards.json` lists the shard folders, newest first; the search box loads
 Pagefind's UI from the first one. The browser loads Pagefind's WebAssembly once, but each shard's metadata, and
-one index chunk of each shard for every word searched (about 22 KB: `benchmarks/search_bytes.py` measures it), so
+one index chunk of each shard for every word searched (about 22 KB: `benchmarks/search_bytes.py` measures it;
+Pagefind closes a chunk at a fixed 20,000 word locations, so a smaller shard does not make it smaller), so
 fewer, larger shards make searching cheaper for readers and an edit's re-index slower.
 
 What Pagefind reads of a page, and so what decides whether a shard must be rebuilt (`page_inputs`): the

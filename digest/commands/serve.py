@@ -138,7 +138,7 @@ class PreviewServer:
 
     def __init__(self, config: Config, host: str = "127.0.0.1", port: int = 8000, *, reload: bool = True,
                  log: Callable[[str], None] | None = None, builder: Builder | None = None,
-                 debounce_ms: int = 1000, step_ms: int = 100):
+                 debounce_ms: int = 1000, step_ms: int = 50):
         if not 0 <= int(port) <= 65535:
             raise ServeError(f"port {port} is out of range (0 to 65535; 0 picks a free port)")
         self.host = host

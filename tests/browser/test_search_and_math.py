@@ -1,6 +1,7 @@
 """Search (Pagefind, with a no-JavaScript fallback) and MathML layout, in headless Chromium."""
 from __future__ import annotations
 
+import itertools
 import json
 import re
 
@@ -20,33 +21,40 @@ def _url(site, server, rel: str) -> str:
     return server + site.url_path(rel)[len(site.prefix):]
 
 
+def _soup(site, rel: str) -> BeautifulSoup:
+    return BeautifulSoup((site.folder / rel).read_text(encoding="utf-8"), "html.parser")
+
+
+def _text(node) -> str:
+    return " ".join(node.get_text(" ").split())
+
+
 def _title_word(site) -> tuple[str, str, str]:
-    """(word, title, issue page) for a featured paper: the longest plain word of its title that no other
-    issue page contains, so the search has exactly one issue to find."""
-    issues = {rel: BeautifulSoup((site.folder / rel).read_text(encoding="utf-8"), "html.parser")
-              for rel in site.pages["issue"]}
-    texts = {rel: soup.get_text(" ").lower() for rel, soup in issues.items()}
-    for rel in sorted(issues, key=lambda r: r != REFERENCE_ISSUE):
-        for card in issues[rel].select("section.card"):
-            titles = [dd.get_text(" ") for dt, dd in zip(card.select("dt"), card.select("dd")) if dt.get_text() == "Title"]
-            title = titles[0] if titles else re.sub(r"^\d+\.\s*", "", card.find(re.compile("^h[1-6]$")).get_text(" "))
-            words = sorted({w for w in re.findall(r"[A-Za-z]{6,}", title) if w.lower() not in STOPWORDS},
-                           key=lambda w: (-len(w), w))
-            for word in words:
-                if not any(word.lower() in text for other, text in texts.items() if other != rel):
-                    return word, title, rel
-    pytest.fail("no featured paper has a title word found in only one issue")
+    """(word, title, paper page) for a paper: the longest plain word of its title that no other page's index
+    holds, so the search has exactly one page to find (the title is indexed on the paper page only)."""
+    indexed = _indexed(site)
+    for rel in sorted(site.pages["papers-item"]):
+        meta = _soup(site, rel).select_one("dl.paper-meta")
+        titles = [_text(dd) for dt, dd in zip(meta.select("dt"), meta.select("dd")) if dt.get_text() == "Title"]
+        if not titles:
+            continue
+        words = sorted({w for w in re.findall(r"[A-Za-z]{6,}", titles[0]) if w.lower() not in STOPWORDS},
+                       key=lambda w: (-len(w), w))
+        for word in words:
+            if not any(word.lower() in text for other, text in indexed.items() if other != rel):
+                return word, titles[0], rel
+    pytest.fail("no paper has a title word that only its page holds")
 
 
 def test_search_finds_a_paper_by_a_word_of_its_title(tab, site, server, axe_source):
-    word, title, issue = _title_word(site)
+    word, title, paper = _title_word(site)
     tab.open(_url(site, server, "index.html"), width=1280)
     page = tab.page
     box = page.locator("#site-search input")
     box.click()
     box.press_sequentially(word.lower(), delay=20)
-    issue_path = site.url_path(issue)
-    link = page.locator(f'#site-search a.pagefind-ui__result-link[href^="{issue_path}"]').first
+    paper_path = site.url_path(paper)
+    link = page.locator(f'#site-search a.pagefind-ui__result-link[href^="{paper_path}"]').first
     link.wait_for(state="visible", timeout=10_000)
     assert link.inner_text().strip(), "the result link has no text"
     tab.settle()
@@ -58,7 +66,7 @@ def test_search_finds_a_paper_by_a_word_of_its_title(tab, site, server, axe_sour
         assert not violations, f"axe-core on the search results ({scheme}):\n{describe(violations)}"
     link.click()
     page.wait_for_load_state("load")
-    assert page.url.split("#")[0].endswith(issue_path), page.url
+    assert page.url.split("#")[0].endswith(paper_path), page.url
     assert word.lower() in page.locator("main").inner_text().lower()
     tab.assert_clean()
 
@@ -71,7 +79,7 @@ def _shard_bundles(site) -> list[str]:
 
 def test_search_index_covers_only_issue_articles(tab, site, server):
     """The home page repeats the latest issue; only the issue page itself (and paper pages) can be a result."""
-    word, _, issue = _title_word(site)
+    word, _, paper = _title_word(site)
     tab.open(_url(site, server, "index.html"), width=1280)
     urls = tab.page.evaluate("""async ([bundles, word]) => {
         // A module instance of its own (the query), so nothing the search box set up is shared.
@@ -83,20 +91,23 @@ def test_search_index_covers_only_issue_articles(tab, site, server):
     }""", [_shard_bundles(site), word.lower()])
     # Pagefind stores root-relative URLs; the UI, if it already set the module up, prefixes the site's path.
     paths = {u[len(site.prefix):] if u.startswith(site.prefix) else u.lstrip("/") for u in urls}
-    assert issue[: -len("index.html")] in paths, urls
+    assert paper[: -len("index.html")] in paths, urls
     indexed = {rel[: -len("index.html")] if rel.endswith("index.html") else rel
                for kind in ("issue", "papers-item") for rel in site.pages.get(kind, [])}
     assert paths <= indexed, f"pages other than issue (and paper) pages are in the index: {paths - indexed}"
 
 
-def _indexed(site) -> dict[str, str]:
-    """The text of every page's `data-pagefind-body` article, by site path (the pages the index holds)."""
+def _indexed(site, *, as_indexed: bool = True) -> dict[str, str]:
+    """The lower-case text of every page's `data-pagefind-body` article, by site path (the pages the index
+    holds): without what it marks `data-pagefind-ignore` (what Pagefind reads), or all of it."""
     found = {}
     for path in sorted(site.folder.rglob("*.html")):
         rel = path.relative_to(site.folder).as_posix()
         body = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").select_one("[data-pagefind-body]")
         if body is not None and not rel.startswith("pagefind/"):
-            found[rel] = body.get_text(" ").lower()
+            for skipped in body.select("[data-pagefind-ignore]") if as_indexed else []:
+                skipped.decompose()
+            found[rel] = _text(body).lower()
     return found
 
 
@@ -129,6 +140,108 @@ def test_one_search_finds_issues_in_the_oldest_and_the_newest_shard(tab, site, s
     assert sorted(shown[:2]) == sorted([site.url_path(new), site.url_path(old)]), (word, shown)
     tab.settle()
     tab.assert_clean()
+
+
+# ---------------------------------------------------------------- each text indexed once, found where a reader wants it
+
+_probes = itertools.count()
+
+
+def _search(tab, site, query: str) -> list[dict]:
+    """Every result of `query` through Pagefind's API over all the shards (a module instance of its own): each
+    page's site path and the site paths (with #anchor) of its sub-results, the sections that hold a hit."""
+    data = tab.page.evaluate("""async ([bundles, query, probe]) => {
+        const pagefind = await import(bundles[0] + 'pagefind.js?probe=' + probe);
+        for (const bundle of bundles.slice(1)) await pagefind.mergeIndex(bundle);
+        const search = await pagefind.search(query);
+        const data = await Promise.all(search.results.map(r => r.data()));
+        return data.map(d => ({url: d.url, subs: d.sub_results.map(s => s.url)}));
+    }""", [_shard_bundles(site), query, next(_probes)])
+
+    def rel(url: str) -> str:
+        return url[len(site.prefix):] if url.startswith(site.prefix) else url.lstrip("/")
+    return [{"url": rel(d["url"]), "subs": [rel(s) for s in d["subs"]]} for d in data]
+
+
+def _phrase(text: str, page_text: str, elsewhere: list[str], n: int = 4) -> str | None:
+    """The first `n` consecutive plain words of `text` that its page's indexed text holds once and no other
+    page's text holds, as a phrase search sees them (letters only, nothing between them but a space)."""
+    tokens = text.split()
+    for i in range(len(tokens) - n + 1):
+        if all(re.fullmatch(r"[A-Za-z]+", w) for w in tokens[i:i + n]):
+            phrase = " ".join(tokens[i:i + n]).lower()
+            if page_text.count(phrase) == 1 and not any(phrase in other for other in elsewhere):
+                return phrase
+    return None
+
+
+def _path(rel: str) -> str:
+    """A site path as the index gives it: a folder's index.html is the folder."""
+    return rel[: -len("index.html")]
+
+
+def test_a_phrase_of_a_cards_technical_read_lands_on_that_card(tab, site, server):
+    """The issue page holds the card's text; the card's heading has an id, so the result links to the card."""
+    indexed = _indexed(site)
+    others = [text for rel, text in indexed.items() if rel != REFERENCE_ISSUE]
+    found = None
+    for card in _soup(site, REFERENCE_ISSUE).select("section.card"):
+        for section in card.select(".card-section"):
+            if section.find(re.compile("^h[1-6]$")).get_text() == "Technical read":
+                phrase = _phrase(_text(section.select_one(".prose")), indexed[REFERENCE_ISSUE], others)
+                found = found or (phrase and (phrase, card.find(re.compile("^h[1-6]$"), id=True)["id"]))
+    assert found, "no technical read has a phrase of its own"
+    phrase, heading = found
+    tab.open(_url(site, server, "index.html"), width=1280)
+    issue = _path(REFERENCE_ISSUE)
+    assert _search(tab, site, f'"{phrase}"') == [{"url": issue, "subs": [f"{issue}#{heading}"]}], phrase
+    # In the search box (sub-results on): a link to the card itself, which scrolls it into view.
+    page = tab.page
+    box = page.locator("#site-search input")
+    box.click()
+    box.press_sequentially(phrase, delay=10)
+    link = page.locator(f'#site-search a.pagefind-ui__result-link[href="{site.url_path(REFERENCE_ISSUE)}#{heading}"]')
+    link.first.wait_for(state="visible", timeout=10_000)
+    link.first.click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith(f"#{heading}"), page.url
+    top = page.locator(f"#{heading}").evaluate("h => h.getBoundingClientRect().top")
+    assert -1 <= top < page.viewport_size["height"], top  # scrolled to the card's heading (to a subpixel)
+    tab.assert_clean()
+
+
+def test_a_phrase_of_an_abstract_finds_the_paper_page(tab, site, server):
+    indexed = _indexed(site)
+    found = None
+    for rel in sorted(site.pages["papers-item"]):
+        abstract = _soup(site, rel).select_one("blockquote.abstract")
+        if abstract is not None and not found:
+            phrase = _phrase(_text(abstract), indexed[rel], [t for other, t in indexed.items() if other != rel])
+            found = phrase and (phrase, rel)
+    assert found, "no abstract has a phrase of its own"
+    phrase, rel = found
+    tab.open(_url(site, server, "index.html"), width=1280)
+    assert _search(tab, site, f'"{phrase}"') == [{"url": _path(rel), "subs": [f"{_path(rel)}#abstract-h"]}], phrase
+
+
+def test_a_reason_in_the_issue_table_and_on_the_paper_page_is_found_on_the_paper_page_only(tab, site, server):
+    """The speed-read table and the paper page both show the first-read reason; the index holds it once, on the
+    paper page, so a search for it has one result, which lands on the reason."""
+    shown, indexed = _indexed(site, as_indexed=False), _indexed(site)
+    found = None
+    for rel in sorted(site.pages["papers-item"]):
+        reason = _soup(site, rel).select_one("section[aria-labelledby=reason-h] .prose")
+        if reason is None or found:
+            continue
+        phrase = _phrase(_text(reason), indexed[rel], [])
+        # Shown on the paper page and on exactly one issue page, and on no other page.
+        pages = [other for other, text in shown.items() if phrase and phrase in text]
+        if len(pages) == 2 and rel in pages and any(re.fullmatch(r"\d{4}/\d\d/\d\d/index\.html", p) for p in pages):
+            found = phrase, rel
+    assert found, "no first-read reason is shown on its paper page and in one issue's table"
+    phrase, rel = found
+    tab.open(_url(site, server, "index.html"), width=1280)
+    assert _search(tab, site, f'"{phrase}"') == [{"url": _path(rel), "subs": [f"{_path(rel)}#reason-h"]}], phrase
 
 
 def test_without_javascript_the_search_box_is_a_link_to_the_archive(browser, site, server):
