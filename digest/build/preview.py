@@ -46,7 +46,11 @@ class Preview:
     def __call__(self, config: Config, out: Path, changed: frozenset[Path] | None) -> BuildResult:
         """A quick update when only existing issue files changed since the last build, else a whole build."""
         if changed and self._kept is not None and self._kept.root == config.root:
-            quick = self._quick(config, out, changed)
+            from .gc_policy import BuildHeap
+
+            # The collector paused: its full passes would walk every kept view (seconds at 3,650 issues).
+            with BuildHeap():
+                quick = self._quick(config, out, changed)
             if quick is not None:
                 self.behind = True
                 return quick
