@@ -365,11 +365,17 @@ class _Entries:
 
     def get(self, kind: str, view: IssueView, base: str, render: Callable[[], str], *extra: str) -> str:
         """The entry of `kind` for `view`: kept, or render()ed and made absolute against `base`."""
+
+        def made() -> str:
+            # Kept by its HTML too: after an edit of a template that does not change this entry's HTML (the
+            # page around the card), only the rendering is done again, not the HTML parser's pass.
+            html = render()
+            return self.stash.get(("absolute", html, base), lambda: absolutize(html, base))
+
         if not view.source_key:  # an issue that cannot be identified: nothing to keep it under
-            return absolutize(render(), base)
+            return made()
         links = "\0".join(self.paper_page(view, p) or "-" for p in view.papers)
-        parts = (kind, self.templates, view.source_key, links, base, *extra)
-        return self.stash.get(parts, lambda: absolutize(render(), base))
+        return self.stash.get((kind, self.templates, view.source_key, links, base, *extra), made)
 
 
 def issues_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
