@@ -204,16 +204,10 @@ def find_pagefind(explicit: str | None) -> Path | None:
     if explicit:
         found = shutil.which(explicit)
         return Path(found) if found else None
-    try:
-        from pagefind.service import get_executable
-    except ImportError:
-        found = os.environ.get("PAGEFIND_BINARY_PATH") or shutil.which("pagefind_extended") or shutil.which("pagefind")
-        return Path(found) if found else None
-    try:
-        found = get_executable()
-    except OSError:  # the wheel's lookup raises when its binary is missing
-        return None
-    return Path(found) if found and Path(found).is_file() else None
+    from digest.build.search_index import pagefind_binary
+
+    found = pagefind_binary()
+    return found if found is not None and found.is_file() else None
 
 
 def hugo_version(binary: Path) -> str:

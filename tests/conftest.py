@@ -56,19 +56,25 @@ def fork_ok(monkeypatch):
     monkeypatch.setattr(threading, "active_count", lambda: len(set(threading.enumerate()) - before) + 1)
 
 
-def synth_archive(tmp_path_factory, issues: int, seed: int, end=None) -> Path:
-    """A synthetic archive of `issues` daily issues made by benchmarks/synth.py (a script, loaded by path),
-    the newest on `end` (a date; synth.py's default when None)."""
+def benchmark_script(name: str):
+    """benchmarks/<name>.py loaded as a module (the scripts are not a package), once per test session."""
     import importlib.util
     import sys
 
-    name = "bench_synth_for_tests"
-    module = sys.modules.get(name)
+    module = sys.modules.get(f"bench_{name}")
     if module is None:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).resolve().parent.parent / "benchmarks" / "synth.py")
+        path = Path(__file__).resolve().parent.parent / "benchmarks" / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
         module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
+        sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
         spec.loader.exec_module(module)
+    return module
+
+
+def synth_archive(tmp_path_factory, issues: int, seed: int, end=None) -> Path:
+    """A synthetic archive of `issues` daily issues made by benchmarks/synth.py (a script, loaded by path),
+    the newest on `end` (a date; synth.py's default when None)."""
+    module = benchmark_script("synth")
     out = tmp_path_factory.mktemp("synth") / "archive"
     module.generate(out, issues, seed=seed, hugo=False, **({} if end is None else {"end": end}))
     return out

@@ -1,26 +1,16 @@
 """The pure parts of benchmarks/archive.py's serve phase: reading server-sent events, choosing the older issue."""
 from __future__ import annotations
 
-import importlib.util
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
+from conftest import benchmark_script
 
 
-archive = _load("archive")
+
+archive = benchmark_script("archive")
 
 
 def test_events_are_dispatched_at_the_blank_line_as_eventsource_does() -> None:

@@ -1,14 +1,13 @@
 """The synthetic-archive generator behind benchmarks/archive.py: deterministic, valid, buildable."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import benchmark_script
 
 from digest.cli import main
 
@@ -16,15 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ISSUES = 3
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
-synth = _load("synth")
+synth = benchmark_script("synth")
 
 
 def _files(folder: Path) -> dict[str, bytes]:
