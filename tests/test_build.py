@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import write
+from conftest import cold_site, write
 from htmlq import page, text
 
 from digest.build import build
@@ -315,3 +315,31 @@ def test_a_template_edited_during_a_build_does_not_reach_its_later_pages(project
     site = built(project)
     assert len([p for p in made if p.endswith(".html")]) > 5
     assert not [p for p in made if b"EDITED" in (site / p).read_bytes()]
+
+
+def test_a_template_edited_during_a_build_leaves_nothing_stale_for_the_next_one(project, monkeypatch, tmp_path):
+    # The feeds keep their entries between builds under the templates' sources: those must be the bytes the
+    # build rendered with, not the file as edited meanwhile, or the next build would reuse old entries.
+    from digest.build.writer import Writer
+
+    monkeypatch.setenv("DIGEST_JOBS", "1")
+    template = project / "templates" / "_issue.html"
+    real = Writer.make_one
+    made: list[str] = []
+
+    def render_then_edit(writer, spec, *args):
+        placed = real(writer, spec, *args)
+        made.append(spec.path)
+        if len(made) == 1:
+            text = template.read_text(encoding="utf-8")
+            template.write_text(text.replace('<section class="card"', '<section data-marker="m-8080" class="card"', 1),
+                                encoding="utf-8")
+        return placed
+
+    monkeypatch.setattr(Writer, "make_one", render_then_edit)
+    site = built(project)
+    assert "m-8080" not in (site / "feed.xml").read_text(encoding="utf-8")
+    monkeypatch.undo()
+    site = built(project)
+    assert "m-8080" in (site / "feed.xml").read_text(encoding="utf-8")
+    assert tree_digest(site) == tree_digest(cold_site(project, tmp_path))

@@ -347,7 +347,8 @@ def _latest(times: list[datetime]) -> str:
 
 
 def _templates_fingerprint(env: jinja2.Environment) -> str:
-    """A hash of every template's source: entries kept in a stash are only reused under the same templates."""
+    """A hash of every template's source, as the environment first read it (templating.SnapshotLoader: the
+    bytes the macros are compiled from): entries kept in a stash are only reused under the same templates."""
     h = hashlib.sha256()
     for name in sorted(env.loader.list_templates()):
         h.update(name.encode() + b"\0" + env.loader.get_source(env, name)[0].encode("utf-8", "surrogatepass") + b"\0")
