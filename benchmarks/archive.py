@@ -210,22 +210,14 @@ def find_pagefind(explicit: str | None) -> Path | None:
     return found if found is not None and found.is_file() else None
 
 
-def hugo_version(binary: Path) -> str:
+def tool_version(binary: Path, flag: str) -> str:
+    """The version `binary flag` prints ("v0.168.0" for Hugo, "1.5.2" for Pagefind), without build suffixes."""
     try:
-        out = subprocess.run([str(binary), "version"], capture_output=True, text=True, timeout=60).stdout
+        out = subprocess.run([str(binary), flag], capture_output=True, text=True, timeout=60).stdout
     except OSError as exc:
         return f"unusable ({exc})"
-    m = re.search(r"v\d+\.\d+\.\d+\S*", out)
+    m = re.search(r"v?\d+\.\d+\.\d+\S*", out)
     return m.group(0).split("-")[0] if m else out.strip()[:60]
-
-
-def pagefind_version(binary: Path) -> str:
-    try:
-        out = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=60).stdout
-    except OSError as exc:
-        return f"unusable ({exc})"
-    m = re.search(r"\d+\.\d+\.\d+\S*", out)
-    return m.group(0) if m else out.strip()[:60]
 
 
 def git_describe() -> str:
@@ -985,9 +977,9 @@ def main(argv: list[str] | None = None) -> int:
     print("digest: " + shlex.join([args.python, "-m", "digest", "--config", "ARCHIVE/digest.yaml", "build", "--out", "OUT"]))
     if hugo is not None:
         print(f"hugo:   {shlex.join([str(hugo), '--source', 'ARCHIVE/hugo', '--destination', 'OUT', '--quiet'])} "
-              f"({hugo_version(hugo)})")
+              f"({tool_version(hugo, 'version')})")
         if pagefind is not None:
-            print(f"pagefind: {shlex.join([str(pagefind), '--site', 'OUT', '--silent'])} ({pagefind_version(pagefind)}), "
+            print(f"pagefind: {shlex.join([str(pagefind), '--site', 'OUT', '--silent'])} ({tool_version(pagefind, '--version')}), "
                   "after each Hugo build; Hugo + Pagefind is the anchor (ratios digest/(hugo+pagefind))")
         else:
             what = f"{args.pagefind} was not found" if args.pagefind else "not found (pip install 'pagefind[bin]')"

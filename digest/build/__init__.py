@@ -149,10 +149,11 @@ def _build(config: Config, out: Path, clean: bool, started: float, heap: BuildHe
         writer = Writer(make_build_dir(out), out, tree.linkable, state.memo_dir, stamp, cache.prose.release)
         outcome = publish(writer, pages, static, previous, tree)
     summary = st.Summary(len(pages), len(project.views), project.warnings)
+    keys = {page.path: page.key for page in pages}
     state.record(inputs, outcome.hashes, summary=summary, stats=outcome.stats, search=outcome.search,
-                 page_keys={page.path: page.key for page in pages if page.key is not None})
+                 page_keys={path: key for path, key in keys.items() if key is not None})
     if keep is not None:
-        keep(Loaded(cache, project, stamp, {page.path: page.key for page in pages}, plan.env, tkeys))
+        keep(Loaded(cache, project, stamp, keys, plan.env, tkeys))
     return BuildResult(out=out, pages=summary.pages, issues=summary.issues, seconds=time.perf_counter() - started,
                        warnings=summary.warnings, changed=outcome.changed, written=outcome.written,
                        unchanged=outcome.unchanged)

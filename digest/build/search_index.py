@@ -393,9 +393,12 @@ def _reuse(src: Path, dest: Path, files: dict[str, str], trusted: dict[str, str]
     there: dict[str, int] = {}
     try:
         if inodes is not None:
+            def enter(rel: str) -> bool:
+                made.add(dest_dir + "/" + rel)  # visited, so removed below if left empty
+                return True
+
             made.add(dest_dir)
-            for rel, entry in walk(dest_dir, enter=lambda rel: made.add(dest_dir + "/" + rel) is None,
-                                   follow_symlinks=False):
+            for rel, entry in walk(dest_dir, enter=enter, follow_symlinks=False):
                 there[rel] = entry.inode()
         for rel, sha in sorted(files.items()):
             source, target = os.path.join(src_dir, rel), os.path.join(dest_dir, rel)
