@@ -6,8 +6,9 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
+import yaml
 from conftest import cold_site, synth_archive
+
 from digest.build.preview import Preview
 from digest.editorial.config import load_config
 from digest.errors import DigestError
@@ -119,3 +120,114 @@ def test_an_editors_temporary_file_is_no_change(previewed, archive):
     temp.write_text("x", encoding="utf-8")
     result = preview(config, site, frozenset({temp}))
     assert preview.behind and result.written == 0 and digests(site) == before
+
+
+# --- edits that move papers between pages: the quick update gathers only what they touch ------------------
+
+
+def edit_papers(path: Path, change) -> None:
+    """Rewrite an issue file's papers with `change(papers)` (a list of dicts, changed in place)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data["papers"])
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def papers_of(path: Path) -> list[dict]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["papers"]
+
+
+def reorder(papers: list[dict]) -> None:
+    papers[0]["scores"] = {"novelty": 1, "relevance": 1, "venue": 1, "evidence": 1}  # the first paper drops to last
+
+
+def move_topic(archive: Path):
+    other = next(area for i in range(ISSUES) for p in papers_of(issue(archive, i)) for area in p.get("areas", [])
+                 if area not in papers_of(issue(archive, 0))[0].get("areas", []))
+
+    def change(papers: list[dict]) -> None:
+        papers[0]["areas"] = [other.upper()]  # another topic, spelled otherwise (its name stays the majority's)
+    return change
+
+
+def relist(archive: Path):
+    """The newest issue's first paper listed again in the oldest issue, with a new tagline and another topic."""
+    again = dict(papers_of(issue(archive, -1))[0], tagline="listed again with a new tagline",
+                 areas=[papers_of(issue(archive, 1))[0]["areas"][0]])
+
+    def change(papers: list[dict]) -> None:
+        papers.append(again)
+    return change
+
+
+def new_topic(papers: list[dict]) -> None:
+    papers[0]["areas"] = ["a topic no issue had"]
+
+
+def new_paper(papers: list[dict]) -> None:
+    papers[-1]["arxiv"] = "2001.99999"  # a paper no issue had: a page of its own
+
+
+EDITS = {"reorder": lambda archive: reorder, "move a topic": move_topic, "list a paper again": relist,
+         "a new topic": lambda archive: new_topic, "a new paper": lambda archive: new_paper}
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_edits_that_move_papers_leave_every_page_as_a_cold_build_makes_it(previewed, archive, tmp_path, edit):
+    preview, config, site = previewed
+    edited = issue(archive, 0)
+    edit_papers(edited, EDITS[edit](archive))
+    result = preview(config, site, frozenset({edited}))
+    assert result.written > 0
+    cold = pages(cold_site(archive, tmp_path))
+    now = pages(site)
+    assert {rel: now.get(rel) for rel in cold} == cold  # a page the edit removed goes with catch_up()
+    preview.catch_up(config, site)
+    assert pages(site) == cold
+
+
+@pytest.mark.parametrize("edit, partial", [("reorder", True), ("move a topic", True), ("list a paper again", True),
+                                           ("a new topic", False), ("a new paper", False)])
+def test_replan_names_every_page_an_edit_changes_or_says_it_cannot(archive, edit, partial):
+    """site.replan(): the pages it plans include every page whose key differs after the edit, with that key;
+    None when the edit adds or removes a page."""
+    from digest.build import build
+    from digest.build.keys import page_keys
+    from digest.build.views import reload_views
+    from digest.render.site import plan_pages, replan
+
+    config = load_config(archive / "digest.yaml")
+    kept = []
+    build(config, archive / "site", keep=kept.append)
+    loaded = kept[0]
+    edited = issue(archive, 0)
+    edit_papers(edited, EDITS[edit](archive))
+    views, _ = reload_views(config, loaded.cache, loaded.project.views, {loaded.project.views[0].issue.date})
+    plan = replan(config, views, loaded.env, loaded.collections, list(loaded.keys))
+    assert (plan is not None) == partial
+    if plan is None:
+        return
+    fresh = plan_pages(config, views)
+    after = dict(zip((p.path for p in fresh.pages), page_keys(fresh, loaded.stamp)))
+    assert after.keys() == loaded.keys.keys()
+    planned = dict(zip((p.path for p in plan.pages), page_keys(plan, loaded.stamp, loaded.template_keys)))
+    changed = {path for path, key in after.items() if key != loaded.keys[path]}
+    assert changed and changed <= planned.keys()
+    assert all(planned[path] == after[path] for path in planned)
+    assert len(planned) < len(after) / 3
+
+
+def test_a_topic_page_follows_the_newest_issue_of_its_papers_even_under_another_topic(previewed, archive, tmp_path):
+    """A topic page shows each paper's newest name and tagline: an edit of the newest issue that had the paper
+    reaches the pages of topics it had only in an older issue."""
+    preview, config, site = previewed
+    oldest, newest = issue(archive, 0), issue(archive, -1)
+    edit_papers(oldest, relist(archive))
+    preview(config, site, frozenset({oldest}))
+    preview.catch_up(config, site)
+
+    def retag(papers: list[dict]) -> None:
+        papers[0]["tagline"] = "a tagline changed in the newest issue"
+    edit_papers(newest, retag)
+    preview(config, site, frozenset({newest}))
+    cold = pages(cold_site(archive, tmp_path))
+    assert pages(site) == cold

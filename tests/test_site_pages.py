@@ -198,16 +198,21 @@ def headings_in_order(doc: BeautifulSoup) -> None:
 # --- archive ------------------------------------------------------------------------------------
 
 
-def test_archive_lists_years_then_months_newest_first_with_linked_calendars(project):
+def test_archive_is_a_page_per_year_newest_first_with_linked_calendars(project):
     add_rich_issues(project)
     site = built(project)
     doc = page(site / "archive/index.html")
     headings_in_order(doc)
-    assert [text(h) for h in doc.find_all("h2")] == ["2026", "2024"]
-    assert [text(h) for h in doc.find_all("h3")] == ["September 2026", "July 2026", "June 2026", "November 2024"]
+    # The archive's own page is its newest year; each older year has a page of its own.
+    assert [text(h) for h in doc.find_all("h2")] == ["2026"]
+    assert [text(h) for h in doc.find_all("h3")] == ["September 2026", "July 2026", "June 2026"]
+    years = doc.select("nav.topic-years li")
+    assert [text(li.a) for li in years] == ["2026", "2024"]
+    assert years[0].a["aria-current"] == "page" and years[1].a["href"] == "2024/"
+    assert [text(li.select_one(".topic-count")) for li in years] == ["5 issues", "1 issue"]
     # Only months with an issue get a calendar; each is a real table with weekday column headers.
     tables = doc.select("table.cal")
-    assert len(tables) == 4
+    assert len(tables) == 3
     for table in tables:
         heads = table.select('thead th[scope="col"]')
         assert [text(th) for th in heads] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -224,8 +229,15 @@ def test_archive_lists_years_then_months_newest_first_with_linked_calendars(proj
     # The plain list under each calendar: the month's issues, newest first.
     july_list = doc.find(id="m-2026-07").find_parent("section").select("ul.issue-list a")
     assert [a["href"] for a in july_list] == ["../2026/07/02/", "../2026/07/01/"]
-    nov = calendar_cells(doc, "m-2024-11")
-    assert nov[29].find("a")["href"] == "../2024/11/29/"
+    older = page(site / "archive/2024/index.html")
+    headings_in_order(older)
+    assert text(older.find("h1")) == "Archive 2024"
+    assert [text(h) for h in older.find_all("h3")] == ["November 2024"]
+    nav = older.select("nav.topic-years li")
+    assert [a["href"] for li in nav for a in li.select("a")] == ["../", "./"]
+    assert not older.select(".topic-count")  # tonight's issue changes no older year's page
+    nov = calendar_cells(older, "m-2024-11")
+    assert nov[29].find("a")["href"] == "../../2024/11/29/"
     assert_links_resolve(site)
 
 
@@ -280,7 +292,8 @@ def test_korean_archive_has_korean_weekdays_and_labels(project):
     site = built(project)
     doc = page(site / "archive/index.html")
     assert doc.html["lang"] == "ko"
-    assert [text(h) for h in doc.find_all("h2")] == ["2026년", "2024년"]
+    assert [text(h) for h in doc.find_all("h2")] == ["2026년"]
+    assert [text(li.a) for li in doc.select("nav.topic-years li")] == ["2026년", "2024년"]
     assert text(doc.find("h3")) == "2026년 9월"
     heads = doc.select("table.cal")[0].select('thead th[scope="col"]')
     assert [text(th) for th in heads] == ["월", "화", "수", "목", "금", "토", "일"]

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from ..editorial.config import Config
+    from ..render.collections import Collections
     from .gc_policy import BuildHeap
     from .view_cache import ViewCache
     from .views import Project
@@ -60,6 +61,7 @@ class Loaded:
     keys: dict[str, str | None]  # every page's key, by site path
     env: jinja2.Environment  # the templates the pages were made with
     template_keys: dict[str, str | None]  # keys.template_keys of those the pages render
+    collections: Collections | None  # what the cross-issue pages were planned from (render.site.replan)
 
 
 def config_name(config_path: str | Path) -> tuple[Path, str]:
@@ -153,7 +155,7 @@ def _build(config: Config, out: Path, clean: bool, started: float, heap: BuildHe
     state.record(inputs, outcome.hashes, summary=summary, stats=outcome.stats, search=outcome.search,
                  page_keys={path: key for path, key in keys.items() if key is not None})
     if keep is not None:
-        keep(Loaded(cache, project, stamp, keys, plan.env, tkeys))
+        keep(Loaded(cache, project, stamp, keys, plan.env, tkeys, plan.collections))
     return BuildResult(out=out, pages=summary.pages, issues=summary.issues, seconds=time.perf_counter() - started,
                        warnings=summary.warnings, changed=outcome.changed, written=outcome.written,
                        unchanged=outcome.unchanged)

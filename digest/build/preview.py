@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from datetime import date
 
     from ..editorial.config import Config
+    from ..render.pages import SitePlan
+    from ..render.view import IssueView
     from . import BuildResult, Loaded
 
 
@@ -65,10 +67,12 @@ class Preview:
 
     def _keep(self, config: Config, loaded: Loaded) -> None:
         self._kept = _Kept(loaded, config.root)
+        # Compiled now, not on the first save: a build that hard-linked every page rendered none of them.
+        for name in loaded.template_keys:
+            loaded.env.get_template(name)
 
     def _quick(self, config: Config, out: Path, changed: frozenset[Path]) -> BuildResult | None:
         """Re-make the pages that an edit of existing issue files changes; None when it needs a whole build."""
-        from ..render.site import plan_pages
         from .keys import page_keys
         from .views import reload_views
         from .writer import replace_pages
@@ -80,9 +84,10 @@ class Preview:
             return None
         views, warnings = reload_views(config, loaded.cache, loaded.project.views, dates)
         try:
-            plan = plan_pages(config, views, loaded.env)
+            plan = self._plan(config, views)
             keys = dict(zip((spec.path for spec in plan.pages), page_keys(plan, loaded.stamp, loaded.template_keys)))
-            stale = [spec for spec in plan.pages if keys[spec.path] is None or loaded.keys.get(spec.path) != keys[spec.path]]
+            stale = [spec for spec in plan.pages
+                     if keys[spec.path] is None or loaded.keys.get(spec.path) != keys[spec.path]]
             memo_dir = st.cache_root(self._kept.root) / "feeds"
             written = replace_pages(out, stale, memo_dir, loaded.stamp, loaded.cache.prose.release)
         except BaseException:
@@ -91,9 +96,23 @@ class Preview:
         loaded.project.views[:] = views
         loaded.project.problems[:] = [p for p in loaded.project.problems if p.file not in _shown(config, dates)]
         loaded.project.problems.extend(warnings)
-        loaded.keys = keys
+        if plan.partial:
+            loaded.keys.update(keys)
+        else:
+            loaded.keys, loaded.collections = keys, plan.collections
         warnings = sorted(p for p in loaded.project.problems if p.severity == "warning")
-        return _result(out, len(plan.pages), len(views), started, warnings, written)
+        return _result(out, len(loaded.keys), len(views), started, warnings, written)
+
+    def _plan(self, config: Config, views: list[IssueView]) -> SitePlan:
+        """The pages the edit can change (site.replan), or every page when it reaches beyond those."""
+        from ..render.site import plan_pages, replan
+
+        loaded = self._kept.loaded
+        if loaded.collections is not None:
+            plan = replan(config, views, loaded.env, loaded.collections, list(loaded.keys))
+            if plan is not None:
+                return plan
+        return plan_pages(config, views, loaded.env)
 
 
 def _changed_issues(config: Config, changed: frozenset[Path], known: set[date]) -> set[date] | None:

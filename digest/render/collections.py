@@ -54,12 +54,22 @@ class Month:
 
 @dataclass
 class Year:
-    """A year and its months that have issues, newest first."""
+    """A year and its months that have issues, newest first: one page of the archive.
+
+    The newest year is the archive's own page (`archive/`); each older one has `archive/<year>/`, so an
+    archive page stays a year long however old the archive gets.
+    """
 
     year: int
     label: str
     id: str
     months: list[Month]
+    path: str  # the page's folder
+    span: tuple[date, date]  # the days of this year between the first and the latest issue (cells outside say nothing)
+
+    @property
+    def count(self) -> int:
+        return sum(len(m.issues) for m in self.months)
 
 
 @dataclass
@@ -68,6 +78,9 @@ class Archive:
 
     years: list[Year]
     weekdays: list[tuple[str, str]]
+
+
+ARCHIVE_PATH = "archive/"
 
 
 def day_state(day: date, config: Config) -> tuple[str, list[date]]:
@@ -89,6 +102,14 @@ def day_state(day: date, config: Config) -> tuple[str, list[date]]:
     return NONE, []
 
 
+def issue_day(view: IssueView) -> Day:
+    """The calendar cell of a day with an issue."""
+    label = view.title if view.date_text in view.title else f"{view.date_text}: {view.title}"
+    if view.note and not view.papers:  # a notice published on purpose (a holiday, a break): say it
+        return Day(view.issue.date, ISSUE, view, label=f"{label}. {view.note}", note=view.note)
+    return Day(view.issue.date, ISSUE, view, label=label, note=view.title)
+
+
 def build_archive(views: list[IssueView], config: Config, lg: Lang) -> Archive:
     """Years -> months -> calendar weeks, newest first; only months with at least one issue."""
     by_date = {v.issue.date: v for v in views}
@@ -107,10 +128,7 @@ def build_archive(views: list[IssueView], config: Config, lg: Lang) -> Archive:
     def cell(d: date) -> Day:
         view = by_date.get(d)
         if view is not None:
-            label = view.title if view.date_text in view.title else f"{view.date_text}: {view.title}"
-            if view.note and not view.papers:  # a notice published on purpose (a holiday, a break): say it
-                return Day(d, ISSUE, view, label=f"{label}. {view.note}", note=view.note)
-            return Day(d, ISSUE, view, label=label, note=view.title)
+            return issue_day(view)
         if not span_start <= d <= span_end:
             return Day(d, OUTSIDE)
         state, holidays = day_state(d, config)
@@ -127,9 +145,28 @@ def build_archive(views: list[IssueView], config: Config, lg: Lang) -> Archive:
         first = date(y, m, 1)
         years.setdefault(y, []).append(Month(first=first, label=lg.month_year(first), id=f"m-{y:04d}-{m:02d}",
                                              weeks=weeks, issues=months[(y, m)]))
-    out = [Year(year=y, label=year_label(y, lg), id=f"y-{y:04d}",
-                months=years[y]) for y in sorted(years, reverse=True)]
+    newest = max(years)
+    out = [Year(year=y, label=year_label(y, lg), id=f"y-{y:04d}", months=years[y],
+                path=ARCHIVE_PATH if y == newest else f"{ARCHIVE_PATH}{y:04d}/",
+                span=(max(span_start, date(y, 1, 1)), min(span_end, date(y, 12, 31))))
+           for y in sorted(years, reverse=True)]
     return Archive(out, weekdays)
+
+
+def refresh_days(archive: Archive, views: list[IssueView]) -> list[Year]:
+    """Put `views` (issues edited in place: their dates are in the archive) into its calendars; their years."""
+    years = {y.year: y for y in archive.years}
+    touched: list[Year] = []
+    for view in views:
+        day = view.issue.date
+        year = years[day.year]
+        month = next(m for m in year.months if m.first.month == day.month)
+        month.issues = [view if v.issue.date == day else v for v in month.issues]
+        month.weeks = [[issue_day(view) if cell is not None and cell.date == day else cell for cell in week]
+                       for week in month.weeks]
+        if year not in touched:
+            touched.append(year)
+    return touched
 
 
 # --- papers across issues ---------------------------------------------------------------------
@@ -336,6 +373,9 @@ class Topic:
     slug: str
     papers: list[TopicPaper]  # newest appearance first
     years: list[TopicYear] = field(default_factory=list)  # its pages, newest year first (topic_years)
+    # What its name and slug were chosen from, kept so that an edit can update them (render/regather.py):
+    spellings: dict[str, list[date]] = field(default_factory=dict, repr=False)  # spelling -> dates used
+    first: tuple[date, int] | None = field(default=None, repr=False)  # its oldest appearance: date, rank
 
     @property
     def path(self) -> str:
@@ -362,6 +402,45 @@ def area_key(area: str) -> str:
     return " ".join(area.split()).casefold()
 
 
+def area_spellings(paper: PaperView) -> dict[str, str]:
+    """The topics a paper is on in one issue: area_key -> the first spelling the editor gave it there."""
+    found: dict[str, str] = {}
+    for area in paper.areas:
+        key = area_key(area)
+        if key and key not in found:
+            found[key] = " ".join(area.split())
+    return found
+
+
+def topic_name(spellings: dict[str, list[date]]) -> str:
+    """A topic's name: its most used spelling (spelling -> the dates it was used), the newest winning a tie."""
+    return max(spellings.items(), key=lambda kv: (len(kv[1]), max(kv[1]), kv[0]))[0]
+
+
+def topic_entries(apps: list[Appearance], pages: dict[str, PaperPage]) -> list[TopicPaper]:
+    """A topic's papers, newest appearance first, from its appearances (see collect_topics)."""
+    by_paper: dict[str, list[Appearance]] = {}
+    for a in apps:
+        by_paper.setdefault(paper_key(a.paper), []).append(a)
+    entries = []
+    for pkey, found in by_paper.items():
+        if len(found) > 1:  # most papers appear once: sorting 18,000 one-item lists costs a second
+            found.sort(key=lambda a: (-a.date.toordinal(), a.paper.rank))
+        entries.append(TopicPaper(pages[pkey], found))
+    entries.sort(key=entry_order)
+    return entries
+
+
+def entry_order(entry: TopicPaper) -> tuple[int, int, str]:
+    """Where a paper sits on its topic's pages: newest appearance first, then by rank and path."""
+    return -entry.latest.date.toordinal(), entry.latest.paper.rank, entry.page.path
+
+
+def first_seen(apps: list[Appearance]) -> tuple[date, int]:
+    """When a topic first appeared (its oldest appearance's date and rank): it orders slug clashes."""
+    return min((a.date, a.paper.rank) for a in apps)
+
+
 def collect_topics(papers: list[PaperPage]) -> list[Topic]:
     """Every area any issue gave a paper, sorted by name; also fills each PaperPage.topics.
 
@@ -373,36 +452,33 @@ def collect_topics(papers: list[PaperPage]) -> list[Topic]:
     spellings: dict[str, dict[str, list[date]]] = {}
     for page in papers:
         for a in page.appearances:
-            seen: set[str] = set()
-            for area in a.paper.areas:
-                key = area_key(area)
-                if not key or key in seen:
-                    continue
-                seen.add(key)
+            for key, spelling in area_spellings(a.paper).items():
                 apps_by_key.setdefault(key, []).append(a)
-                spellings.setdefault(key, {}).setdefault(" ".join(area.split()), []).append(a.date)
-    used: set[str] = set()
+                spellings.setdefault(key, {}).setdefault(spelling, []).append(a.date)
     topics: dict[str, Topic] = {}
-    first_seen = {key: min((a.date, a.paper.rank) for a in apps) for key, apps in apps_by_key.items()}
+    first = {key: first_seen(apps) for key, apps in apps_by_key.items()}
+    names = {key: topic_name(spellings[key]) for key in apps_by_key}
     pages = {pg.key: pg for pg in papers}
-    for key in sorted(apps_by_key, key=lambda k: (first_seen[k], k)):
-        name = max(spellings[key].items(), key=lambda kv: (len(kv[1]), max(kv[1]), kv[0]))[0]
-        slug = _unique(_ascii_slug(name, "topic"), used)
-        by_paper: dict[str, list[Appearance]] = {}
-        for a in apps_by_key[key]:
-            by_paper.setdefault(paper_key(a.paper), []).append(a)
-        entries = []
-        for pkey, apps in by_paper.items():
-            if len(apps) > 1:  # most papers appear once: sorting 18,000 one-item lists costs a second
-                apps.sort(key=lambda a: (-a.date.toordinal(), a.paper.rank))
-            entries.append(TopicPaper(pages[pkey], apps))
-        entries.sort(key=lambda tp: (-tp.latest.date.toordinal(), tp.latest.paper.rank, tp.page.path))
-        topics[key] = Topic(key=key, name=name, slug=slug, papers=entries)
+    for key, slug in topic_slugs(names, first).items():
+        topics[key] = Topic(key=key, name=names[key], slug=slug, papers=topic_entries(apps_by_key[key], pages),
+                            spellings=spellings[key], first=first[key])
     ordered = sorted(topics.values(), key=lambda tp: (tp.name.casefold(), tp.name, tp.slug))
     for page in papers:
-        keys = {area_key(area) for a in page.appearances for area in a.paper.areas}
-        page.topics = [tp for tp in ordered if tp.key in keys]
+        page.topics = paper_topics(page, ordered)
     return ordered
+
+
+def topic_slugs(names: dict[str, str], first: dict[str, tuple[date, int]]) -> dict[str, str]:
+    """Each topic's slug (topic key -> slug), in the order they first appeared: on a clash the topic that
+    appeared first keeps the plain slug."""
+    used: set[str] = set()
+    return {key: _unique(_ascii_slug(names[key], "topic"), used) for key in sorted(names, key=lambda k: (first[k], k))}
+
+
+def paper_topics(page: PaperPage, ordered: list[Topic]) -> list[Topic]:
+    """The topics a paper is on in any of its issues, in the topics' order."""
+    keys = {area_key(area) for a in page.appearances for area in a.paper.areas}
+    return [tp for tp in ordered if tp.key in keys]
 
 
 # --- everything the cross-issue pages need -----------------------------------------------------
@@ -410,16 +486,18 @@ def collect_topics(papers: list[PaperPage]) -> list[Topic]:
 
 @dataclass
 class Collections:
-    """The archive, the papers and the topics of one build."""
+    """The archive, the papers and the topics of one build, and the views they were gathered from."""
 
     archive: Archive
     papers: list[PaperPage]
     topics: list[Topic]
-    _by_appearance: dict[tuple[date, int], PaperPage] = field(default_factory=dict, repr=False)
+    views: list[IssueView]
+    by_appearance: dict[tuple[date, int], PaperPage] = field(default_factory=dict, repr=False)
+    by_key: dict[str, PaperPage] = field(default_factory=dict, repr=False)
 
     def paper_page(self, view: IssueView, paper: PaperView) -> str | None:
         """The folder of `paper`'s own page ('papers/2606.32020/'), for links from issue pages."""
-        page = self._by_appearance.get((view.issue.date, paper.rank))
+        page = self.by_appearance.get((view.issue.date, paper.rank))
         return page.path if page else None
 
 
@@ -430,7 +508,8 @@ def build_collections(views: list[IssueView], config: Config, lg: Lang) -> Colle
     for topic in topics:
         topic.years = topic_years(topic, lg)
     index = {(a.date, a.paper.rank): pg for pg in papers for a in pg.appearances}
-    return Collections(build_archive(views, config, lg), papers, topics, index)
+    return Collections(build_archive(views, config, lg), papers, topics, list(views), index,
+                       {pg.key: pg for pg in papers})
 
 
 def year_label(year: int, lg: Lang) -> str:

@@ -355,28 +355,48 @@ def _templates_fingerprint(env: jinja2.Environment) -> str:
     return h.hexdigest()
 
 
+_Content = Callable[[Callable[[], str]], str]  # an entry's rendered HTML (made when called) -> its content
+
+
 class _Entries:
-    """Feed entries' HTML with absolute links, kept in a stash under everything an entry is made from (the
-    templates, the issue's source_key, the paper pages its cards link to, its address), else made now."""
+    """Feed entries as XML, kept in a stash under everything an entry is made from (the templates, the issue's
+    source_key, the paper pages its cards link to, its address), else made now."""
 
     def __init__(self, env: jinja2.Environment, stash: Stash):
         self.stash = stash
         self.paper_page = env.globals.get("paper_page") or (lambda view, paper: None)
         self.templates = _templates_fingerprint(env)
 
-    def get(self, kind: str, view: IssueView, base: str, render: Callable[[], str], *extra: str) -> str:
-        """The entry of `kind` for `view`: kept, or render()ed and made absolute against `base`."""
+    def xml(self, kind: str, view: IssueView, base: str, make: Callable[[_Content], ET.Element], *extra: str) -> str:
+        """The entry of `kind` for `view`, serialised: kept, or make()d. make() builds the <entry> element; it is
+        given a function that turns the entry's rendered HTML into its content, with links absolute against
+        `base`."""
 
-        def made() -> str:
+        def content(render: Callable[[], str]) -> str:
             # Kept by its HTML too: after an edit of a template that does not change this entry's HTML (the
             # page around the card), only the rendering is done again, not the HTML parser's pass.
             html = render()
             return self.stash.get(("absolute", html, base), lambda: absolutize(html, base))
 
+        def made() -> str:
+            entry = make(content)
+            ET.indent(entry, space="  ", level=1)
+            return ET.tostring(entry, encoding="unicode", short_empty_elements=True)
+
         if not view.source_key:  # an issue that cannot be identified: nothing to keep it under
             return made()
         links = "\0".join(self.paper_page(view, p) or "-" for p in view.papers)
         return self.stash.get((kind, self.templates, view.source_key, links, base, *extra), made)
+
+
+def _assemble(feed: ET.Element, entries: list[str]) -> bytes:
+    """The feed document: its head (`feed`, without entries) with the serialised entries after it."""
+    ET.indent(feed, space="  ")
+    head = ET.tostring(feed, encoding="unicode", short_empty_elements=True)
+    if entries:
+        close = head.rindex("\n</feed>")
+        head = head[:close] + "".join("\n  " + entry for entry in entries) + head[close:]
+    return ('<?xml version="1.0" encoding="utf-8"?>\n' + head + "\n").encode("utf-8")
 
 
 def issues_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
@@ -393,18 +413,23 @@ def issues_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
     chosen = _newest_first(views)[:MAX_ISSUES]
     times = [_published(v, config) for v in chosen]
     feed = _feed_root(config, self_path=FEED_PATH, updated=_latest(times))
+    made = []
     for view, when in zip(chosen, times):
         url = site.base_url + view.url
-        entry = _el(feed, "entry")
-        _el(entry, "id", ids.issue(view))
-        _el(entry, "title", view.title)
-        _el(entry, "link", rel="alternate", type="text/html", href=url)
-        _el(entry, "published", rfc3339(when))
-        _el(entry, "updated", rfc3339(when))
-        _el(entry, "summary", view.dek)
-        html = entries.get("issue", view, url, lambda: str(macros.issue_body(view, 1, feed=True)).strip())
-        _el(entry, "content", html, type="html")
-    return _serialize(feed)
+
+        def entry(content: _Content, view: IssueView = view, when: datetime = when, url: str = url) -> ET.Element:
+            el = _el(None, "entry")
+            _el(el, "id", ids.issue(view))
+            _el(el, "title", view.title)
+            _el(el, "link", rel="alternate", type="text/html", href=url)
+            _el(el, "published", rfc3339(when))
+            _el(el, "updated", rfc3339(when))
+            _el(el, "summary", view.dek)
+            _el(el, "content", content(lambda: str(macros.issue_body(view, 1, feed=True)).strip()), type="html")
+            return el
+
+        made.append(entries.xml("issue", view, url, entry))
+    return _assemble(feed, made)
 
 
 def papers_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
@@ -417,43 +442,54 @@ def papers_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
     entries = _Entries(env, stash)
     rows: list[tuple[IssueView, PaperView, datetime]] = []
     for view in _newest_first(views):
+        if len(rows) >= MAX_PAPERS:
+            break
         when = _published(view, config)
         for p in sorted(view.featured, key=lambda p: p.rank):
             rows.append((view, p, when))
     rows = rows[:MAX_PAPERS]
     feed = _feed_root(config, self_path=PAPERS_PATH, updated=_latest([when for _, _, when in rows]))
     seen: set[str] = set()
+    made = []
     for view, p, when in rows:
         issue_url = site.base_url + view.url
         ident = ids.paper(view, p.arxiv or p.anchor)
         if ident in seen:  # the same arXiv id twice in one issue: fall back to the anchor, unique per issue
             ident = ids.paper(view, p.anchor)
         seen.add(ident)
-        entry = _el(feed, "entry")
-        _el(entry, "id", ident)
-        _el(entry, "title", f"{p.name}: {p.tagline}" if p.tagline else p.name)
-        _el(entry, "link", rel="alternate", type="text/html", href=f"{issue_url}#{p.anchor}")
-        related = _absolute(p.primary_url, issue_url) if p.primary_url else None
-        if related:
-            _el(entry, "link", rel="related", type="text/html", href=related)
-        _el(entry, "published", rfc3339(when))
-        _el(entry, "updated", rfc3339(when))
-        for name in p.authors[:MAX_AUTHORS]:
-            if xml_text(name).strip():
-                _el(_el(entry, "author"), "name", name.strip())
-        for term in dict.fromkeys(p.categories):
-            if xml_text(term).strip():
-                _el(entry, "category", term=term.strip())
-        summary = plain_text(p.reason) if p.reason else (p.abstract or "")
-        if summary:
-            _el(entry, "summary", summary)
-        def card(view: IssueView = view, p: PaperView = p) -> str:
-            lead = Markup('<p>#{} · <a href="{}">{}</a></p>').format(p.rank, site.base_url + view.url, view.title)
-            # The entry's title names the paper, so the card comes without its heading (its sections are <h2>).
-            return f"{lead}\n{str(macros.card(view, p, 1, heading=False)).strip()}"
 
-        _el(entry, "content", entries.get("paper", view, issue_url, card, p.anchor), type="html")
-    return _serialize(feed)
+        def entry(content: _Content, view: IssueView = view, p: PaperView = p, when: datetime = when,
+                  issue_url: str = issue_url, ident: str = ident) -> ET.Element:
+            el = _el(None, "entry")
+            _el(el, "id", ident)
+            _el(el, "title", f"{p.name}: {p.tagline}" if p.tagline else p.name)
+            _el(el, "link", rel="alternate", type="text/html", href=f"{issue_url}#{p.anchor}")
+            related = _absolute(p.primary_url, issue_url) if p.primary_url else None
+            if related:
+                _el(el, "link", rel="related", type="text/html", href=related)
+            _el(el, "published", rfc3339(when))
+            _el(el, "updated", rfc3339(when))
+            for name in p.authors[:MAX_AUTHORS]:
+                if xml_text(name).strip():
+                    _el(_el(el, "author"), "name", name.strip())
+            for term in dict.fromkeys(p.categories):
+                if xml_text(term).strip():
+                    _el(el, "category", term=term.strip())
+            summary = plain_text(p.reason) if p.reason else (p.abstract or "")
+            if summary:
+                _el(el, "summary", summary)
+
+            def card() -> str:
+                lead = Markup('<p>#{} · <a href="{}">{}</a></p>').format(p.rank, site.base_url + view.url, view.title)
+                # The entry's title names the paper, so the card comes without its heading (its sections are <h2>).
+                return f"{lead}\n{str(macros.card(view, p, 1, heading=False)).strip()}"
+
+            _el(el, "content", content(card), type="html")
+            return el
+
+        # The entry's id depends on the issue's other papers (a repeated arXiv id): it is part of the key.
+        made.append(entries.xml("paper", view, issue_url, entry, p.anchor, ident))
+    return _assemble(feed, made)
 
 
 # --------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Callable, Protocol
 if TYPE_CHECKING:
     import jinja2
 
+    from .collections import Collections
+
 
 class Unknown:
     """Stands for an input that cannot be identified (a view without source_key): such a page is always made."""
@@ -53,7 +55,10 @@ class PageSpec:
 
 @dataclass
 class SitePlan:
-    """Every page of the site in a fixed order, and the template environment they are made with."""
+    """Every page of the site in a fixed order (or, `partial`, those an edit can change: site.replan), the
+    template environment they are made with, and the collections the cross-issue pages were planned from."""
 
     pages: list[PageSpec]
     env: jinja2.Environment  # only a type here: `digest build` decides there is nothing to do without Jinja2
+    collections: Collections | None = None
+    partial: bool = False

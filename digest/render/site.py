@@ -9,10 +9,11 @@ import jinja2
 from ..editorial.config import Config
 from ..files import walk
 from . import theme
-from .collections import build_collections
+from .collections import ARCHIVE_PATH, Appearance, Collections, PaperPage, Topic, TopicYear, Year, build_collections
 from .feeds import feed_pages
 from .i18n import lang
 from .pages import UNKNOWN, PageSpec, SitePlan, Stash, Unknown
+from .regather import regather
 from .templating import environment, relative_url
 from .view import IssueView
 
@@ -27,17 +28,55 @@ def plan_pages(config: Config, views: list[IssueView], env: jinja2.Environment |
     environment to make them with, when the caller keeps one (templates compiled once); else a new one.
     """
     env = env if env is not None else environment(config)
-    site = config.site
-    lg = lang(site.language)
-    pages: list[PageSpec] = []
-    root_path = urlsplit(site.base_url).path or "/"
+    cols = build_collections(views, config, lang(config.site.language))
+    planner = _Planner(config, views, env, cols)
+    pages = [planner.index(), *(planner.issue(view) for view in views), *planner.archive(), planner.topic_list()]
+    for topic in cols.topics:
+        pages += planner.topic(topic)
+    pages += [planner.paper(paper) for paper in cols.papers]
+    pages.append(planner.not_found())
+    pages += feed_pages(config, views, env, [page.path for page in pages])
+    return SitePlan(pages, env, cols)
 
-    def skey(view: IssueView | None) -> str | Unknown:
-        if view is None:
-            return "-"
-        return view.source_key or UNKNOWN
 
-    def add(template: str, path: str, shows: tuple, *, absolute: bool = False, **ctx) -> None:
+def replan(config: Config, views: list[IssueView], env: jinja2.Environment, cols: Collections,
+           paths: list[str]) -> SitePlan | None:
+    """The pages that can differ now that some issues' views were replaced in `views`, planned again.
+
+    `env`, `cols`: the last plan's (its collections are brought up to date in place); `paths`: every page
+    path it had, in order. None when the edit adds or removes a page, renames a topic or moves a page to
+    another path: plan_pages() then.
+    """
+    if len(views) != len(cols.views):
+        return None
+    replaced = [i for i, (before, now) in enumerate(zip(cols.views, views)) if before is not now]
+    touched = regather(cols, views, lang(config.site.language))
+    if touched is None:
+        return None
+    planner = _Planner(config, views, env, cols)
+    neighbours = sorted({j for i in replaced for j in (i - 1, i, i + 1) if 0 <= j < len(views)})
+    pages = [planner.index(), *(planner.issue(views[j]) for j in neighbours), *planner.archive(touched.years),
+             planner.topic_list()]
+    for topic, years in touched.topics:
+        pages += planner.topic(topic, years)
+    pages += [planner.paper(paper) for paper in touched.papers]
+    pages += feed_pages(config, views, env, [path for path in paths if path.endswith(".html")])
+    return SitePlan(pages, env, cols, partial=True)
+
+
+class _Planner:
+    """Plans the pages of one site, a family at a time: the whole plan, or the pages an edit can change."""
+
+    def __init__(self, config: Config, views: list[IssueView], env: jinja2.Environment, cols: Collections):
+        self.config, self.views, self.env, self.cols = config, views, env, cols
+        self.site = config.site
+        self.lg = lang(self.site.language)
+        self.root_path = urlsplit(self.site.base_url).path or "/"
+        env.globals["paper_page"] = cols.paper_page  # issue cards link to paper pages
+
+    def _page(self, template: str, path: str, shows: tuple, *, absolute: bool = False, **ctx) -> PageSpec:
+        site, env, lg, root_path = self.site, self.env, self.lg, self.root_path
+
         def make(stash: Stash) -> bytes:
             def url(target: str) -> str:
                 # The 404 page is served at any depth, so its links start from the site root.
@@ -48,64 +87,108 @@ def plan_pages(config: Config, views: list[IssueView], env: jinja2.Environment |
             html = env.get_template(template).render(site=site, url=url, canonical=canonical, page_path=path,
                                                      t=lg.t, lang=lg, **ctx)
             return html.encode("utf-8")
-        pages.append(PageSpec(path, (template,), shows, make))
+        return PageSpec(path, (template,), shows, make)
 
-    newest_first = sorted(views, key=lambda v: v.issue.date, reverse=True)
-    latest = newest_first[0] if newest_first else None
-
-    def cover_url(view: IssueView | None) -> str | None:
-        return site.base_url + view.cover["src"] if view and view.cover else None
-
-    # Archive calendar, topic and paper pages (render/collections.py); issue cards link to paper pages.
-    cols = build_collections(views, config, lg)
-    env.globals["paper_page"] = cols.paper_page
-
-    def shown(view: IssueView) -> tuple:
+    def _shown(self, view: IssueView) -> tuple:
         """An issue as a page shows it: its own inputs and the paper pages its cards link to."""
-        return (skey(view), [cols.paper_page(view, p) or "-" for p in view.papers])
+        return (_skey(view), [self.cols.paper_page(view, p) or "-" for p in view.papers])
 
-    recent = newest_first[1 : RECENT + 1]
-    add("index.html", "index.html", ("latest", shown(latest) if latest else "-", [skey(v) for v in recent]),
-        latest=latest, recent=recent, title=site.title, description=latest.description if latest else site.title,
-        og_image=cover_url(latest))
-    for view in views:
-        add("issue.html", view.url + "index.html", (shown(view), skey(view.prev), skey(view.next)),
-            view=view, title=view.title, description=view.description, og_image=cover_url(view), og_type="article")
-    everyone = [skey(v) for v in views]
-    add("archive.html", "archive/index.html", ("all", everyone), archive=cols.archive,
-        title=f"{lg.t('archive_title')} · {site.title}", description=lg.t("archive_desc", site=site.title))
-    add("topics.html", "topics/index.html", ("topics", [(t.path, t.name, t.count) for t in cols.topics]),
-        topics=cols.topics, title=f"{lg.t('topics_title')} · {site.title}",
-        description=lg.t("topics_desc", site=site.title))
+    def _cover_url(self, view: IssueView | None) -> str | None:
+        return self.site.base_url + view.cover["src"] if view and view.cover else None
 
-    def appearances(apps) -> list:
-        return [(skey(a.view), a.paper.rank) for a in apps]
+    def index(self) -> PageSpec:
+        """The home page: the latest issue in full and the RECENT before it."""
+        newest_first = sorted(self.views, key=lambda v: v.issue.date, reverse=True)
+        latest = newest_first[0] if newest_first else None
+        recent = newest_first[1 : RECENT + 1]
+        return self._page("index.html", "index.html",
+                          ("latest", self._shown(latest) if latest else "-", [_skey(v) for v in recent]),
+                          latest=latest, recent=recent, title=self.site.title,
+                          description=latest.description if latest else self.site.title,
+                          og_image=self._cover_url(latest))
 
-    def papers_n(n: int) -> str:
-        return lg.t("papers_one" if n == 1 else "papers_many", n=n)
+    def issue(self, view: IssueView) -> PageSpec:
+        """One issue's page; it links to the issues before and after it."""
+        shows = (self._shown(view), _skey(view.prev), _skey(view.next))
+        return self._page("issue.html", view.url + "index.html", shows,
+                          view=view, title=view.title, description=view.description,
+                          og_image=self._cover_url(view), og_type="article")
 
-    for topic in cols.topics:
-        # Every page of a topic lists its years; only the topic's own page (its newest year) gives their counts.
+    def archive(self, years: list[Year] | None = None) -> list[PageSpec]:
+        """The archive's pages, one per year (or those of `years`): calendars of the issues. Only its own page
+        (the newest year) gives every year's count; with no issue yet, that page says so."""
+        t, title, archive = self.lg.t, self.site.title, self.cols.archive
+        if not archive.years:
+            return [self._page("archive.html", ARCHIVE_PATH + "index.html", ("archive", "empty"), archive=archive,
+                               year=None, title=f"{t('archive_title')} · {title}",
+                               description=t("archive_desc", site=title))]
+        listing = [(y.year, y.path, y.count) for y in archive.years]
+        paths = [(y.year, y.path) for y in archive.years]
+        specs = []
+        for year in archive.years if years is None else years:
+            own = year.path == ARCHIVE_PATH
+            shows = ("archive", listing if own else paths, year.year, [d.isoformat() for d in year.span],
+                     [_skey(v) for month in year.months for v in month.issues])
+            specs.append(self._page(
+                "archive.html", year.path + "index.html", shows, archive=archive, year=year,
+                title=f"{t('archive_title')}{'' if own else ' · ' + year.label} · {title}",
+                description=t("archive_desc", site=title) if own else t("archive_year_desc", site=title,
+                                                                         year=year.label)))
+        return specs
+
+    def topic_list(self) -> PageSpec:
+        """The list of topics with their counts."""
+        t, title = self.lg.t, self.site.title
+        return self._page("topics.html", "topics/index.html",
+                          ("topics", [(tp.path, tp.name, tp.count) for tp in self.cols.topics]),
+                          topics=self.cols.topics, title=f"{t('topics_title')} · {title}",
+                          description=t("topics_desc", site=title))
+
+    def topic(self, topic: Topic, years: list[TopicYear] | None = None) -> list[PageSpec]:
+        """A topic's pages, one per year (or those of `years`); only its own page (its newest year) gives every
+        year's count."""
+        t, title = self.lg.t, self.site.title
         listing = [(ty.year, ty.path, ty.count) for ty in topic.years]
-        years = [(ty.year, ty.path) for ty in topic.years]
-        for ty in topic.years:
+        paths = [(ty.year, ty.path) for ty in topic.years]
+        specs = []
+        for ty in topic.years if years is None else years:
             own = ty.path == topic.path
-            add("topic.html", ty.path + "index.html",
-                (topic.name, listing if own else years, ty.year,
-                 [(e.page.path, appearances(e.appearances)) for e in ty.papers]),
-                topic=topic, year=ty,
-                title=f"{topic.name}{'' if own else ' · ' + ty.label} · {lg.t('topics_title')} · {site.title}",
-                description=(lg.t("topic_desc", count=papers_n(topic.count), topic=topic.name, site=site.title) if own
-                             else lg.t("topic_year_desc", count=papers_n(ty.count), topic=topic.name,
-                                       site=site.title, year=ty.label)))
-    for paper in cols.papers:
-        add("paper.html", paper.path + "index.html",
-            (appearances(paper.appearances), [(t.path, t.name) for t in paper.topics]),
-            paper=paper, title=f"{paper.name} · {site.title}", description=paper.description, og_type="article")
-    add("404.html", "404.html", ("404",), absolute=True, title=f"{lg.t('not_found')} · {site.title}",
-        description=site.title)
-    pages += feed_pages(config, views, env, [page.path for page in pages])
-    return SitePlan(pages, env)
+            # An entry shows its paper page's merged facts (name, tagline, venue): every issue that had the paper.
+            shows = (topic.name, listing if own else paths, ty.year,
+                     [(e.page.path, _appearances(e.page.appearances)) for e in ty.papers])
+            description = (t("topic_desc", count=self._papers_n(topic.count), topic=topic.name, site=title) if own
+                           else t("topic_year_desc", count=self._papers_n(ty.count), topic=topic.name, site=title,
+                                  year=ty.label))
+            specs.append(self._page(
+                "topic.html", ty.path + "index.html", shows, topic=topic, year=ty, description=description,
+                title=f"{topic.name}{'' if own else ' · ' + ty.label} · {t('topics_title')} · {title}"))
+        return specs
+
+    def paper(self, paper: PaperPage) -> PageSpec:
+        """A paper's own page: every issue that had it, and its topics."""
+        return self._page("paper.html", paper.path + "index.html",
+                          (_appearances(paper.appearances), [(t.path, t.name) for t in paper.topics]),
+                          paper=paper, title=f"{paper.name} · {self.site.title}", description=paper.description,
+                          og_type="article")
+
+    def not_found(self) -> PageSpec:
+        """The 404 page, whose links start from the site root."""
+        return self._page("404.html", "404.html", ("404",), absolute=True,
+                          title=f"{self.lg.t('not_found')} · {self.site.title}", description=self.site.title)
+
+    def _papers_n(self, n: int) -> str:
+        return self.lg.t("papers_one" if n == 1 else "papers_many", n=n)
+
+
+def _skey(view: IssueView | None) -> str | Unknown:
+    """How a page names an issue it shows: its view's source_key ('-' for none, UNKNOWN when unidentified)."""
+    if view is None:
+        return "-"
+    return view.source_key or UNKNOWN
+
+
+def _appearances(apps: list[Appearance]) -> list:
+    return [(_skey(a.view), a.paper.rank) for a in apps]
 
 
 def static_files(config: Config) -> list[tuple[Path, str]]:
