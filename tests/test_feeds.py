@@ -575,3 +575,14 @@ def test_plain_text_drops_citations_and_keeps_tex():
 
 def test_xml_text():
     assert xml_text("a\x00b\x0bc\td\r\ne\rf\ud800g\u202eh\U0001F600") == "abc\td\ne\nfg\u202eh\U0001F600"
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(st.text(min_size=1, max_size=12), min_size=0, max_size=6))
+def test_sitemap_lists_any_page_path_once_as_well_formed_xml(shipped, names):
+    config, views = shipped
+    paths = [f"topics/{name}/index.html" for name in names] + ["404.html"]
+    root = _xml(_pages(config, views, paths)["sitemap.xml"])
+    locs = [u.find(f"{SM}loc").text for u in root.findall(f"{SM}url")]
+    assert locs == sorted(set(locs)) and len(locs) == len(set(names))
+    assert all(loc.startswith(BASE + "topics/") for loc in locs)
