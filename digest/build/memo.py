@@ -55,7 +55,7 @@ class Memo:
                           separators=(",", ":")).encode()
         try:
             clean_stale_tmp(self.path)  # what a build killed while writing it left (builds hold the project lock)
-            atomic_write_bytes(self.path, data)
+            atomic_write_bytes(self.path, data, durable=False)  # a cache: a lost or torn file is only ignored
         except OSError:
             pass  # a memo that cannot be written only costs the next build time
 

@@ -22,7 +22,7 @@ from ..editorial.config import Config
 from ..editorial.window import announcements_in, is_announcement_day
 from .i18n import Lang
 from .templating import relative_url
-from .view import ARXIV_ABS, ARXIV_PDF, IssueView, Link, PaperView, slugify
+from .view import ARXIV_ABS, ARXIV_PDF, IssueView, Link, PaperView, newest_first, slugify
 
 # --- archive: years, months, calendar days ----------------------------------------------------
 
@@ -313,7 +313,7 @@ def collect_papers(views: list[IssueView]) -> list[PaperPage]:
     moves an existing page.
     """
     found: dict[str, list[Appearance]] = {}
-    for view in sorted(views, key=lambda v: v.issue.date, reverse=True):
+    for view in newest_first(views):
         for p in sorted(view.papers, key=lambda p: p.rank):
             found.setdefault(paper_key(p), []).append(Appearance(view, p, view.issue.date))
     used = {key.split("/")[0] for key, apps in found.items() if apps[0].paper.arxiv and "/" in key}

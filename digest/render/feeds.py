@@ -33,7 +33,7 @@ from markupsafe import Markup, escape
 from ..editorial.config import Config
 from .i18n import lang
 from .pages import UNKNOWN, NoStash, PageSpec, Stash
-from .view import IssueView, PaperView
+from .view import IssueView, PaperView, newest_first
 
 __all__ = [
     "FEED_PATH",
@@ -339,10 +339,6 @@ def _feed_root(config: Config, *, self_path: str, updated: str) -> ET.Element:
     return feed
 
 
-def _newest_first(views: list[IssueView]) -> list[IssueView]:
-    return sorted(views, key=lambda v: v.issue.date, reverse=True)
-
-
 def _latest(times: list[datetime]) -> str:
     return rfc3339(max(times)) if times else rfc3339(EPOCH)
 
@@ -411,7 +407,7 @@ def issues_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
     site, ids = config.site, _Ids(config.site.base_url)
     macros = _entry_macros(config, env, FEED_PATH)
     entries = _Entries(env, stash)
-    chosen = _newest_first(views)[:MAX_ISSUES]
+    chosen = newest_first(views)[:MAX_ISSUES]
     times = [_published(v, config) for v in chosen]
     feed = _feed_root(config, self_path=FEED_PATH, updated=_latest(times))
     made = []
@@ -442,7 +438,7 @@ def papers_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
     macros = _entry_macros(config, env, PAPERS_PATH)
     entries = _Entries(env, stash)
     rows: list[tuple[IssueView, PaperView, datetime]] = []
-    for view in _newest_first(views):
+    for view in newest_first(views):
         if len(rows) >= MAX_PAPERS:
             break
         when = _published(view, config)
@@ -548,7 +544,7 @@ def feed_pages(config: Config, views: list[IssueView], env: jinja2.Environment,
     page is left out of the sitemap. The two feeds make their entries' links absolute through the stash they
     are given, so a build can keep that work for the next one.
     """
-    newest = _newest_first(views)
+    newest = newest_first(views)
     in_papers: list[IssueView] = []
     count = 0
     for view in newest:

@@ -15,7 +15,7 @@ from .i18n import lang
 from .pages import UNKNOWN, PageSpec, SitePlan, Stash, Unknown
 from .regather import regather
 from .templating import environment, relative_url
-from .view import IssueView
+from .view import IssueView, newest_first
 
 RECENT = 10
 
@@ -98,9 +98,9 @@ class _Planner:
 
     def index(self) -> PageSpec:
         """The home page: the latest issue in full and the RECENT before it."""
-        newest_first = sorted(self.views, key=lambda v: v.issue.date, reverse=True)
-        latest = newest_first[0] if newest_first else None
-        recent = newest_first[1 : RECENT + 1]
+        views = newest_first(self.views)
+        latest = views[0] if views else None
+        recent = views[1 : RECENT + 1]
         return self._page("index.html", "index.html",
                           ("latest", self._shown(latest) if latest else "-", [_skey(v) for v in recent]),
                           latest=latest, recent=recent, title=self.site.title,

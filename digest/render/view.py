@@ -103,6 +103,14 @@ class IssueView(Lazy):
     source_key: str | None = None  # the view-cache key it was built or loaded under; None: not cacheable
 
 
+def newest_first(views: list[IssueView]) -> list[IssueView]:
+    """The views by issue date, newest first; views already in date order (as builds load them) are reversed."""
+    dates = [v.issue.date for v in views]
+    if all(a < b for a, b in zip(dates, dates[1:])):
+        return views[::-1]
+    return sorted(views, key=lambda v: v.issue.date, reverse=True)
+
+
 def slugify(text: str) -> str:
     """A readable, ASCII anchor/URL slug."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
