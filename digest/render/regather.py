@@ -138,7 +138,7 @@ def _topics(cols: Collections, papers: dict[str, list[Appearance]], lg: Lang) ->
 
 def _topic(topic: Topic, papers: dict[str, list[Appearance]], pages: dict[str, PaperPage],
            lg: Lang) -> _TopicUpdate | None:
-    """One topic with the appearances of `papers` replaced; None when its name, slug order or pages change."""
+    """One topic with the appearances of `papers` replaced; None when its name or its year pages change."""
     kept, gone = [], []
     for entry in topic.papers:
         (gone if entry.page.key in papers else kept).append(entry)
