@@ -293,13 +293,12 @@ def test_pages_carry_social_and_feed_metadata(project):
     assert (project / "site" / "assets" / "favicon.svg").is_file()
 
 
-def test_a_template_edited_during_a_build_does_not_reach_its_later_pages(project, monkeypatch):
-    # Every page of one build is made with the templates as they were first loaded: a build never mixes
-    # two versions of a template (and does not stat the templates again for every page).
+def edit_after_first_page(monkeypatch, template: Path, old: str, new: str) -> list[str]:
+    """Make the next build (in one process) replace `old` by `new` in `template` once it has made its first
+    page; the site paths it makes, in order, are appended to the list returned."""
     from digest.build.writer import Writer
 
     monkeypatch.setenv("DIGEST_JOBS", "1")
-    template = project / "templates" / "base.html"
     real = Writer.make_one
     made: list[str] = []
 
@@ -307,11 +306,17 @@ def test_a_template_edited_during_a_build_does_not_reach_its_later_pages(project
         placed = real(writer, spec, *args)
         made.append(spec.path)
         if len(made) == 1:
-            template.write_text(template.read_text(encoding="utf-8").replace("</body>", "<p>EDITED</p></body>"),
-                                encoding="utf-8")
+            template.write_text(template.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
         return placed
 
     monkeypatch.setattr(Writer, "make_one", render_then_edit)
+    return made
+
+
+def test_a_template_edited_during_a_build_does_not_reach_its_later_pages(project, monkeypatch):
+    # Every page of one build is made with the templates as they were first loaded: a build never mixes
+    # two versions of a template (and does not stat the templates again for every page).
+    made = edit_after_first_page(monkeypatch, project / "templates" / "base.html", "</body>", "<p>EDITED</p></body>")
     site = built(project)
     assert len([p for p in made if p.endswith(".html")]) > 5
     assert not [p for p in made if b"EDITED" in (site / p).read_bytes()]
@@ -320,23 +325,8 @@ def test_a_template_edited_during_a_build_does_not_reach_its_later_pages(project
 def test_a_template_edited_during_a_build_leaves_nothing_stale_for_the_next_one(project, monkeypatch, tmp_path):
     # The feeds keep their entries between builds under the templates' sources: those must be the bytes the
     # build rendered with, not the file as edited meanwhile, or the next build would reuse old entries.
-    from digest.build.writer import Writer
-
-    monkeypatch.setenv("DIGEST_JOBS", "1")
-    template = project / "templates" / "_issue.html"
-    real = Writer.make_one
-    made: list[str] = []
-
-    def render_then_edit(writer, spec, *args):
-        placed = real(writer, spec, *args)
-        made.append(spec.path)
-        if len(made) == 1:
-            text = template.read_text(encoding="utf-8")
-            template.write_text(text.replace('<section class="card"', '<section data-marker="m-8080" class="card"', 1),
-                                encoding="utf-8")
-        return placed
-
-    monkeypatch.setattr(Writer, "make_one", render_then_edit)
+    edit_after_first_page(monkeypatch, project / "templates" / "_issue.html", '<section class="card"',
+                          '<section data-marker="m-8080" class="card"')
     site = built(project)
     assert "m-8080" not in (site / "feed.xml").read_text(encoding="utf-8")
     monkeypatch.undo()
