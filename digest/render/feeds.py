@@ -67,7 +67,6 @@ FEED_TEMPLATES: tuple[str, ...] = (ISSUE_TEMPLATE,)
 
 
 
-
 # --------------------------------------------------------------------------
 # Text that XML 1.0 can carry
 # --------------------------------------------------------------------------
@@ -432,7 +431,7 @@ def issues_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
 def papers_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
                 stash: Stash = NoStash()) -> bytes:
     """papers.xml: every featured paper of the newest issues (rank order within one), MAX_PAPERS at most, each
-    with its card as the issue page shows it (ISSUE_TEMPLATE's card macro; `env` and `absolute` as for
+    with its card as the issue page shows it (ISSUE_TEMPLATE's card macro; `env` and `stash` as for
     issues_feed)."""
     site, ids = config.site, _Ids(config.site.base_url)
     macros = _entry_macros(config, env, PAPERS_PATH)

@@ -39,6 +39,7 @@ from .view import IssueView
 class Regathered:
     """What an edit changed in the collections: the paper pages and topic pages whose pages can differ."""
 
+    issues: list[int]  # the positions of the replaced views
     papers: list[PaperPage]  # in the collections' (path) order
     topics: list[tuple[Topic, list[TopicYear]]]  # in the collections' (name) order, each with its pages that can differ
     years: list[Year]  # the archive's pages that show an edited issue, newest first
@@ -59,8 +60,8 @@ def regather(cols: Collections, views: list[IssueView], lg: Lang) -> Regathered 
     unchanged) when the edit adds, removes, moves or renames a page (see the module's docstring)."""
     if len(views) != len(cols.views):
         return None
-    old = [before for before, now in zip(cols.views, views) if before is not now]
-    new = [now for before, now in zip(cols.views, views) if before is not now]
+    replaced = [i for i, (before, now) in enumerate(zip(cols.views, views)) if before is not now]
+    old, new = [cols.views[i] for i in replaced], [views[i] for i in replaced]
     if [v.issue.date for v in old] != [v.issue.date for v in new]:
         return None
     papers = _papers(cols, old, new)
@@ -72,7 +73,7 @@ def regather(cols: Collections, views: list[IssueView], lg: Lang) -> Regathered 
     _commit(cols, views, old, papers, topics)
     changed = {update.topic.key: update.changed for update in topics}
     years = refresh_days(cols.archive, new)
-    return Regathered([pg for pg in cols.papers if pg.key in papers],
+    return Regathered(replaced, [pg for pg in cols.papers if pg.key in papers],
                       [(tp, [y for y in tp.years if y.year in changed[tp.key]])
                        for tp in cols.topics if tp.key in changed],
                       sorted(years, key=lambda y: -y.year))

@@ -47,14 +47,11 @@ def replan(config: Config, views: list[IssueView], env: jinja2.Environment, cols
     path it had, in order. None when the edit adds or removes a page, renames a topic or moves a page to
     another path: plan_pages() then.
     """
-    if len(views) != len(cols.views):
-        return None
-    replaced = [i for i, (before, now) in enumerate(zip(cols.views, views)) if before is not now]
     touched = regather(cols, views, lang(config.site.language))
     if touched is None:
         return None
     planner = _Planner(config, views, env, cols)
-    neighbours = sorted({j for i in replaced for j in (i - 1, i, i + 1) if 0 <= j < len(views)})
+    neighbours = sorted({j for i in touched.issues for j in (i - 1, i, i + 1) if 0 <= j < len(views)})
     pages = [planner.index(), *(planner.issue(views[j]) for j in neighbours), *planner.archive(touched.years),
              planner.topic_list()]
     for topic, years in touched.topics:
