@@ -3,12 +3,14 @@ the bytes `digest build` gives them; catch_up() then makes the whole folder what
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import cold_site, synth_archive
 
+from digest.build import build
 from digest.build.preview import Preview
 from digest.editorial.config import load_config
 from digest.errors import DigestError
@@ -190,7 +192,6 @@ def test_edits_that_move_papers_leave_every_page_as_a_cold_build_makes_it(previe
 def test_replan_names_every_page_an_edit_changes_or_says_it_cannot(archive, edit, partial):
     """site.replan(): the pages it plans include every page whose key differs after the edit, with that key;
     None when the edit adds or removes a page."""
-    from digest.build import build
     from digest.build.keys import page_keys
     from digest.build.views import reload_views
     from digest.render.site import plan_pages, replan
@@ -231,3 +232,19 @@ def test_a_topic_page_follows_the_newest_issue_of_its_papers_even_under_another_
     preview(config, site, frozenset({newest}))
     cold = pages(cold_site(archive, tmp_path))
     assert pages(site) == cold
+
+
+def test_the_next_issue_reloaded_with_an_edit_keeps_its_warnings_once(previewed, archive, tmp_path):
+    preview, config, site = previewed
+    edited, following = issue(archive, 3), issue(archive, 4)
+    bad = "    technical: |\n      $\\frac{a}$ is shown as TeX.\n"  # a formula warning in the next issue
+    following.write_text(following.read_text(encoding="utf-8").replace("    technical: |\n", bad, 1), encoding="utf-8")
+    preview.catch_up(config, site)
+    text = edited.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("published:"))
+    edited.write_text(text.replace(line, line[:-6] + "+03:00"), encoding="utf-8")  # the next issue is reloaded too
+    result = preview(config, site, frozenset({edited}))
+    cold = tmp_path / "cold"
+    shutil.copytree(archive, cold, ignore=shutil.ignore_patterns("site", ".digest-cache", ".site-*"))
+    expected = build(load_config(cold / "digest.yaml"), clean=True).warnings
+    assert [str(w) for w in result.warnings] == [str(w) for w in expected] != []

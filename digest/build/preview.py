@@ -93,8 +93,11 @@ class Preview:
         except BaseException:
             self._kept = None  # the views were relinked: the next build loads them all again
             raise
+        # Every reloaded issue's problems are replaced: those of `dates`, and the next issue's when it came along.
+        reloaded = {now.issue.date for before, now in zip(loaded.project.views, views) if before is not now}
+        shown = _shown(config, reloaded)
         loaded.project.views[:] = views
-        loaded.project.problems[:] = [p for p in loaded.project.problems if p.file not in _shown(config, dates)]
+        loaded.project.problems[:] = [p for p in loaded.project.problems if p.file not in shown]
         loaded.project.problems.extend(warnings)
         if plan.partial:
             loaded.keys.update(keys)
