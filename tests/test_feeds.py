@@ -23,6 +23,7 @@ from digest.render.feeds import (FEED_TEMPLATES, MAX_ISSUES, MAX_PAPERS, absolut
                                  papers_feed, plain_text, xml_text)
 from digest.render.pages import NoStash
 from digest.render.site import plan_pages
+from digest.render.view import newest_first
 
 A = "{http://www.w3.org/2005/Atom}"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -50,7 +51,7 @@ def _env(config, views):
 
 
 def _pages(config, views, paths=HTML_PATHS) -> dict[str, bytes]:
-    return {p.path: p.make(NoStash()) for p in feed_pages(config, views, _env(config, views), list(paths))}
+    return {p.path: p.make(NoStash()) for p in feed_pages(config, newest_first(views), _env(config, views), list(paths))}
 
 
 def _xml(body: bytes) -> ET.Element:
@@ -82,7 +83,7 @@ def _by_date(views):
 
 def test_pages_and_paths(shipped):
     config, views = shipped
-    pages = feed_pages(config, views, _env(config, views), HTML_PATHS)
+    pages = feed_pages(config, newest_first(views), _env(config, views), HTML_PATHS)
     assert [p.path for p in pages] == ["feed.xml", "papers.xml", "sitemap.xml", "robots.txt"]
     assert all(isinstance(p.make(NoStash()), bytes) for p in pages)
     # The feeds are rendered with the issue page's template, so its edits re-make them.

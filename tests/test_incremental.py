@@ -478,6 +478,24 @@ def test_pagefind_index_is_reused_when_the_html_is_unchanged(archive: Path, tmp_
     assert_same_site(archive / "site", cold_site(archive, tmp_path))
 
 
+def test_pages_made_again_with_the_same_bytes_keep_their_search_shards(archive: Path, tmp_path: Path,
+                                                                        monkeypatch) -> None:
+    assert cli_build(archive) == 0
+    p = archive / "templates" / "_issue.html"
+    # Other tokens, the same output: every page that shows an issue is made again, and comes out the same.
+    p.write_text(p.read_text(encoding="utf-8").replace("<article ", '{{ "" }}<article ', 1), encoding="utf-8")
+    rendered = Rendered(monkeypatch)
+
+    def no_pagefind(binary, source, output):
+        raise AssertionError("Pagefind ran")
+
+    monkeypatch.setattr(search_module, "run_pagefind", no_pagefind)
+    assert cli_build(archive) == 0
+    assert sum(bool(re.fullmatch(r"\d{4}/\d{2}/\d{2}/index\.html", path)) for path in rendered.paths) == ISSUES
+    monkeypatch.undo()
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
 def test_pagefind_runs_again_when_its_previous_output_is_damaged(archive: Path, tmp_path: Path) -> None:
     assert cli_build(archive) == 0
     ui = _pagefind_ui(archive / "site")

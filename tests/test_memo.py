@@ -57,6 +57,20 @@ def test_only_the_results_a_build_used_are_kept(tmp_path: Path) -> None:
     assert sorted(json.loads(path.read_text())["results"].values()) == ["KEPT", "NEW"]
 
 
+def test_a_memo_kept_in_memory_is_taken_instead_of_the_file_and_only_for_its_own_stamp(tmp_path: Path) -> None:
+    path, f = tmp_path / "m.json", Counting()
+    first = Memo(path, "s")
+    first.get(("a",), f.of(("a",)))  # not saved: the file does not exist
+    after = Memo(path, "s", after=first)
+    assert after.get(("a",), f.of(("a",))) == "A" and f.calls == 1
+    assert not path.exists()
+    Memo(path, "other", after=first).get(("a",), f.of(("a",)))
+    Memo(tmp_path / "n.json", "s", after=first).get(("a",), f.of(("a",)))
+    assert f.calls == 3
+    after.save()
+    assert Memo(path, "s").get(("a",), f.of(("a",))) == "A" and f.calls == 3
+
+
 def test_without_a_stamp_nothing_is_read_or_written(tmp_path: Path) -> None:
     path, f = tmp_path / "m.json", Counting()
     for stamp in (None, ""):

@@ -248,3 +248,27 @@ def test_the_next_issue_reloaded_with_an_edit_keeps_its_warnings_once(previewed,
     shutil.copytree(archive, cold, ignore=shutil.ignore_patterns("site", ".digest-cache", ".site-*"))
     expected = build(load_config(cold / "digest.yaml"), clean=True).warnings
     assert [str(w) for w in result.warnings] == [str(w) for w in expected] != []
+
+
+def test_the_feeds_entries_stay_in_memory_between_saves_and_reach_the_disk_before_the_whole_build(
+        previewed, archive, tmp_path, monkeypatch):
+    import digest.render.feeds as feeds
+
+    preview, config, site = previewed
+    kept = sorted((archive / ".digest-cache").rglob("feed*.xml.json")) + \
+        sorted((archive / ".digest-cache").rglob("papers.xml.json"))
+    assert kept
+    before = {path: path.read_bytes() for path in kept}
+    newest = issue(archive, -1)
+    retitle(newest, "A first title")
+    preview(config, site, frozenset({newest}))
+    newest.write_text(newest.read_text(encoding="utf-8").replace("A first title", "A second"), encoding="utf-8")
+    preview(config, site, frozenset({newest}))
+    assert {path: path.read_bytes() for path in kept} == before  # nothing written while the editor waits
+    assert pages(site) == pages(cold_site(archive, tmp_path))
+    calls = []
+    real = feeds.absolutize
+    monkeypatch.setattr(feeds, "absolutize", lambda html, base: calls.append(base) or real(html, base))
+    preview.catch_up(config, site)
+    assert calls == []  # the entries the saves made were found by the whole build
+    assert {path: path.read_bytes() for path in kept} != before

@@ -23,13 +23,19 @@ FORMAT = 1
 class Memo:
     """str results of one pure function, by the sha256 of their inputs, read from and saved to `path`."""
 
-    def __init__(self, path: Path | None, stamp: str | None):
+    def __init__(self, path: Path | None, stamp: str | None, after: Memo | None = None):
+        """`after`: a memo of the same file and stamp still in memory; the results it last used (or, used for
+        nothing yet, those it read) are taken instead of reading the file (the preview keeps the feeds' memos
+        between its quick updates)."""
         self.path = path if stamp else None  # without a stamp nothing says whose results a file holds
         self.stamp = stamp
         self.known: dict[str, str] = {}
         self.used: dict[str, str] = {}
-        if self.path is not None:
-            self.known = _read(self.path, stamp)
+        self.stored: dict[str, str] | None = None  # what the file holds, when it was read
+        if after is not None and after.path == self.path and after.stamp == stamp:
+            self.known = after.used or after.known
+        elif self.path is not None:
+            self.known = self.stored = _read(self.path, stamp)
 
     def get(self, parts: tuple[str, ...], compute: Callable[[], str]) -> str:
         """The result for the inputs `parts`: the stored one, or compute()'s."""
@@ -46,8 +52,8 @@ class Memo:
         return found
 
     def save(self) -> None:
-        """Write back the results used since loading, unless they are what the file holds already."""
-        if self.path is None or self.used == self.known:
+        """Write back the results used since loading, unless they are what the file was read holding."""
+        if self.path is None or self.used == self.stored:
             return
         from ..files import atomic_write_bytes, clean_stale_tmp
 

@@ -12,7 +12,7 @@ pages the edit left without a reason to exist), making the folder byte-identical
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ..render.pages import SitePlan
     from ..render.view import IssueView
     from . import BuildResult, Loaded
+    from .memo import Memo
 
 
 @dataclass
@@ -36,6 +37,10 @@ class _Kept:
 
     loaded: Loaded
     root: Path  # the project folder whose build this is
+    dates: set[date]  # of the issues loaded (a quick update never adds or removes one)
+    # The feeds' stashes by page path: read after the whole build, then those the quick updates made (which
+    # catch_up() saves).
+    memos: dict[str, Memo] = field(default_factory=dict)
 
 
 class Preview:
@@ -60,13 +65,25 @@ class Preview:
 
     def catch_up(self, config: Config, out: Path) -> BuildResult:
         """A whole build (incremental from what is on disk), keeping what it loaded for the next quick update."""
+        if self._kept is not None:
+            for memo in self._kept.memos.values():
+                if memo.used:  # made by a quick update: saved for the whole build to find
+                    memo.save()
         self._kept = None  # until this build succeeds, nothing kept can be trusted
         result = build(config, out, checked=True, keep=lambda loaded: self._keep(config, loaded))
         self.behind = False
         return result
 
     def _keep(self, config: Config, loaded: Loaded) -> None:
-        self._kept = _Kept(loaded, config.root)
+        from .memo import Memo
+
+        self._kept = _Kept(loaded, config.root, {v.issue.date for v in loaded.project.views})
+        # The feeds' kept entries are read now rather than on the next save (3 MB of JSON at 3,650 issues).
+        folder = st.memo_dir(config.root)
+        for memo_file in sorted(folder.rglob("*.json")) if folder.is_dir() else ():
+            path = memo_file.relative_to(folder).as_posix()[: -len(".json")]
+            if path in loaded.keys:
+                self._kept.memos[path] = Memo(memo_file, loaded.stamp)
         # Compiled now, not on the first save: a build that hard-linked every page rendered none of them.
         for name in loaded.template_keys:
             loaded.env.get_template(name)
@@ -79,7 +96,7 @@ class Preview:
 
         started = time.perf_counter()
         loaded = self._kept.loaded
-        dates = _changed_issues(config, changed, {v.issue.date for v in loaded.project.views})
+        dates = _changed_issues(config, changed, self._kept.dates)
         if dates is None:
             return None
         views, warnings = reload_views(config, loaded.cache, loaded.project.views, dates)
@@ -88,8 +105,8 @@ class Preview:
             keys = dict(zip((spec.path for spec in plan.pages), page_keys(plan, loaded.stamp, loaded.template_keys)))
             stale = [spec for spec in plan.pages
                      if keys[spec.path] is None or loaded.keys.get(spec.path) != keys[spec.path]]
-            memo_dir = st.cache_root(self._kept.root) / "feeds"
-            written = replace_pages(out, stale, memo_dir, loaded.stamp, loaded.cache.prose.release)
+            written = replace_pages(out, stale, st.memo_dir(config.root), loaded.stamp, loaded.cache.prose.release,
+                                    self._kept.memos)
         except BaseException:
             self._kept = None  # the views were relinked: the next build loads them all again
             raise

@@ -58,6 +58,11 @@ def cache_root(root: Path) -> Path:
     return Path(root) / CACHE_DIR_NAME / "build"
 
 
+def memo_dir(root: Path) -> Path:
+    """Where the pages that keep work between builds (the feeds, see memo.py) keep it."""
+    return cache_root(root) / "feeds"
+
+
 def manifest_path(root: Path) -> Path:
     """The manifest of the project in `root`."""
     return cache_root(root) / "manifest.json"
@@ -496,7 +501,7 @@ class BuildState:
     def __init__(self, root: Path, config_name: str, out: Path, *, clean: bool = False):
         self.root, self.config_name, self.out = Path(root), config_name, Path(out)
         self.views_dir = cache_root(root) / "views"
-        self.memo_dir = cache_root(root) / "feeds"
+        self.memo_dir = memo_dir(root)
         previous = None if clean else load(root)
         if previous is not None and (previous.out != str(self.out.resolve()) or previous.code != code_fingerprint()):
             previous = None

@@ -44,7 +44,9 @@ class Placed(NamedTuple):
     path: str
     sha256: str
     same: bool  # the published file already had these bytes (it was linked, not written)
-    fingerprint: str  # what the search index reads of it (search_index.page_fingerprint); "" for non-HTML
+    # What the search index reads of it (search_index.page_fingerprint); "" for non-HTML; None when the page
+    # is the published file: the search index takes that one's from its record.
+    fingerprint: str | None
 
 
 @dataclass
@@ -54,7 +56,7 @@ class Written:
     hashes: dict[str, str]
     written: int = 0
     unchanged: int = 0
-    fingerprints: dict[str, str] = field(default_factory=dict)  # of the pages made in this build
+    fingerprints: dict[str, str] = field(default_factory=dict)  # of the pages written in this build (not linked)
 
 
 @dataclass
@@ -64,7 +66,8 @@ class Writer:
     `linkable`: published files still exactly as recorded (path -> sha256), safe to hard-link.
     `memo_dir` / `stamp`: where the pages that keep work for the next build (PageSpec.stashes) keep it, and
     the build's base key that such work is valid for. `release`: called after each page is made (the view
-    cache leaves the prose that page read back to its file).
+    cache leaves the prose that page read back to its file). `kept_memos`: when given, the stashes are kept
+    there (by page path) and taken from there by the next make, instead of saved and read again.
     """
 
     tmp: Path
@@ -73,6 +76,7 @@ class Writer:
     memo_dir: Path | None = None
     stamp: str | None = None
     release: Callable[[], None] = lambda: None
+    kept_memos: dict[str, Memo] | None = None  # page path -> its stash, kept in memory instead of saved
 
     def write_pages(self, pages: list[KeyedPage], old_keys: dict[str, str], present: dict[str, int],
                     inodes: dict[str, int]) -> Written:
@@ -102,7 +106,8 @@ class Writer:
         result.unchanged = len(in_place) + len(reuse) - len(failed)
         for page in placed:
             result.hashes[page.path] = page.sha256
-            result.fingerprints[page.path] = page.fingerprint
+            if page.fingerprint is not None:
+                result.fingerprints[page.path] = page.fingerprint
             if page.same:
                 result.unchanged += 1
             else:
@@ -132,29 +137,35 @@ class Writer:
         return [self.make_one(pages[i].spec, made) for i in todo]
 
     def make(self, spec: PageSpec) -> bytes:
-        """One page's bytes (its stash, if it keeps one, saved for the next build)."""
-        memo = Memo(self.memo_dir / f"{spec.path}.json" if self.memo_dir else None, self.stamp) \
-            if spec.stashes else None
+        """One page's bytes (its stash, if it keeps one, saved for the next build, or kept in `kept_memos`)."""
+        memo = None
+        if spec.stashes:
+            path = self.memo_dir / f"{spec.path}.json" if self.memo_dir else None
+            kept = self.kept_memos.get(spec.path) if self.kept_memos is not None else None
+            memo = Memo(path, self.stamp, after=kept)
         try:
             body = spec.make(memo if memo is not None else _NO_STASH)
         finally:
             self.release()
         if memo is not None:
-            memo.save()
+            if self.kept_memos is not None:
+                self.kept_memos[spec.path] = memo  # saved by whoever keeps them (Preview.catch_up)
+            else:
+                memo.save()
         return body
 
     def make_one(self, spec: PageSpec, made: _Folders) -> Placed:
         """Make one page into the new site."""
         body = self.make(spec)
         sha = hashlib.sha256(body).hexdigest()
-        fingerprint = page_fingerprint(body) if spec.path.endswith(".html") else ""
         dest = made.parent(spec.path) + "/" + spec.path.rpartition("/")[2]
         if self.linkable.get(spec.path) == sha:
             try:
                 os.link(os.fspath(self.out) + "/" + spec.path, dest)
-                return Placed(spec.path, sha, True, fingerprint)
+                return Placed(spec.path, sha, True, None)
             except OSError:
                 pass
+        fingerprint = page_fingerprint(body) if spec.path.endswith(".html") else ""
         with open(dest, "wb") as fh:
             fh.write(body)
         return Placed(spec.path, sha, False, fingerprint)
@@ -190,13 +201,13 @@ _NO_STASH: Stash = NoStash()
 
 
 def replace_pages(out: Path, specs: list[PageSpec], memo_dir: Path | None, stamp: str | None,
-                  release: Callable[[], None]) -> int:
+                  release: Callable[[], None], kept_memos: dict[str, Memo] | None = None) -> int:
     """Make `specs` and replace each one's file in the published folder `out` whole (the preview's update);
-    how many files had other bytes.
+    how many files had other bytes. `kept_memos`: see Writer.
 
     Each file is renamed into place, never written through: the spare tree may hard-link the old one.
     """
-    writer = Writer(out, out, {}, memo_dir, stamp, release)
+    writer = Writer(out, out, {}, memo_dir, stamp, release, kept_memos)
     replaced = 0
     for spec in specs:
         body, dest = writer.make(spec), out / spec.path

@@ -33,7 +33,7 @@ from markupsafe import Markup, escape
 from ..editorial.config import Config
 from .i18n import lang
 from .pages import UNKNOWN, NoStash, PageSpec, Stash
-from .view import IssueView, PaperView, newest_first
+from .view import IssueView, PaperView
 
 __all__ = [
     "FEED_PATH",
@@ -400,13 +400,14 @@ def issues_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
     """feed.xml: the latest MAX_ISSUES issues, newest first, each with its full text as the issue page shows it
     (ISSUE_TEMPLATE's issue_body macro).
 
-    `env`: the site's template environment (with its `paper_page` global); `stash`: where entries made by
-    earlier builds are kept (the build passes one; without it every entry is made).
+    `views`: newest first (as feed_pages orders them; sorting them here again would cost a pass over every
+    view for each feed). `env`: the site's template environment (with its `paper_page` global); `stash`:
+    where entries made by earlier builds are kept (the build passes one; without it every entry is made).
     """
     site, ids = config.site, _Ids(config.site.base_url)
     macros = _entry_macros(config, env, FEED_PATH)
     entries = _Entries(env, stash)
-    chosen = newest_first(views)[:MAX_ISSUES]
+    chosen = views[:MAX_ISSUES]
     times = [_published(v, config) for v in chosen]
     feed = _feed_root(config, self_path=FEED_PATH, updated=_latest(times))
     made = []
@@ -431,13 +432,13 @@ def issues_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
 def papers_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
                 stash: Stash = NoStash()) -> bytes:
     """papers.xml: every featured paper of the newest issues (rank order within one), MAX_PAPERS at most, each
-    with its card as the issue page shows it (ISSUE_TEMPLATE's card macro; `env` and `stash` as for
+    with its card as the issue page shows it (ISSUE_TEMPLATE's card macro; `views`, `env` and `stash` as for
     issues_feed)."""
     site, ids = config.site, _Ids(config.site.base_url)
     macros = _entry_macros(config, env, PAPERS_PATH)
     entries = _Entries(env, stash)
     rows: list[tuple[IssueView, PaperView, datetime]] = []
-    for view in newest_first(views):
+    for view in views:
         if len(rows) >= MAX_PAPERS:
             break
         when = _published(view, config)
@@ -535,15 +536,16 @@ def robots(config: Config) -> bytes:
 # --------------------------------------------------------------------------
 
 
-def feed_pages(config: Config, views: list[IssueView], env: jinja2.Environment,
+def feed_pages(config: Config, newest: list[IssueView], env: jinja2.Environment,
                html_paths: list[str]) -> list[PageSpec]:
     """feed.xml, papers.xml, sitemap.xml and robots.txt, each naming the issues it shows (see pages.PageSpec).
 
-    `html_paths`: the site paths of the HTML pages ("index.html", "2026/07/01/index.html", ...); the 404
-    page is left out of the sitemap. The two feeds make their entries' links absolute through the stash they
-    are given, so a build can keep that work for the next one.
+    `newest`: every issue's view, newest first (view.newest_first; the page plan has them so already: each
+    pass over 3,650 views costs milliseconds an editor's preview waits for). `html_paths`: the site paths of
+    the HTML pages ("index.html", "2026/07/01/index.html", ...); the 404 page is left out of the sitemap. The
+    two feeds make their entries' links absolute through the stash they are given, so a build can keep that
+    work for the next one.
     """
-    newest = newest_first(views)
     in_papers: list[IssueView] = []
     count = 0
     for view in newest:
@@ -559,12 +561,14 @@ def feed_pages(config: Config, views: list[IssueView], env: jinja2.Environment,
         return [(v.source_key or UNKNOWN, [paper_page(v, p) or "-" for p in v.papers]) for v in chosen]
 
     def feed(make: Callable[..., bytes]) -> Callable[[Stash], bytes]:
-        return lambda stash: make(config, views, env, stash)
+        return lambda stash: make(config, newest, env, stash)
 
-    lastmod = sorted((v.url, _published(v, config).isoformat()) for v in views)
+    # The sitemap is keyed by the dates it shows, not by the issues' source keys: most edits leave the dates
+    # alone, and making the sitemap of a ten-year archive (80 ms) costs more than the rest of a preview's update.
+    lastmod = [(v.url, _published(v, config).isoformat()) for v in newest]
     return [
         PageSpec(FEED_PATH, FEED_TEMPLATES, (skeys(newest[:MAX_ISSUES]),), feed(issues_feed), stashes=True),
         PageSpec(PAPERS_PATH, FEED_TEMPLATES, (skeys(in_papers),), feed(papers_feed), stashes=True),
-        PageSpec(SITEMAP_PATH, (), (sorted(html_paths), lastmod), lambda stash: sitemap(config, views, html_paths)),
+        PageSpec(SITEMAP_PATH, (), (sorted(html_paths), lastmod), lambda stash: sitemap(config, newest, html_paths)),
         PageSpec(ROBOTS_PATH, (), (), lambda stash: robots(config)),  # base_url only
     ]

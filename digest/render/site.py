@@ -35,7 +35,7 @@ def plan_pages(config: Config, views: list[IssueView], env: jinja2.Environment |
         pages += planner.topic(topic)
     pages += [planner.paper(paper) for paper in cols.papers]
     pages.append(planner.not_found())
-    pages += feed_pages(config, views, env, [page.path for page in pages])
+    pages += feed_pages(config, planner.newest, env, [page.path for page in pages])
     return SitePlan(pages, env, cols)
 
 
@@ -57,7 +57,7 @@ def replan(config: Config, views: list[IssueView], env: jinja2.Environment, cols
     for topic, years in touched.topics:
         pages += planner.topic(topic, years)
     pages += [planner.paper(paper) for paper in touched.papers]
-    pages += feed_pages(config, views, env, [path for path in paths if path.endswith(".html")])
+    pages += feed_pages(config, planner.newest, env, [path for path in paths if path.endswith(".html")])
     return SitePlan(pages, env, cols, partial=True)
 
 
@@ -66,6 +66,7 @@ class _Planner:
 
     def __init__(self, config: Config, views: list[IssueView], env: jinja2.Environment, cols: Collections):
         self.config, self.views, self.env, self.cols = config, views, env, cols
+        self.newest = newest_first(views)
         self.site = config.site
         self.lg = lang(self.site.language)
         self.root_path = urlsplit(self.site.base_url).path or "/"
@@ -95,7 +96,7 @@ class _Planner:
 
     def index(self) -> PageSpec:
         """The home page: the latest issue in full and the RECENT before it."""
-        views = newest_first(self.views)
+        views = self.newest
         latest = views[0] if views else None
         recent = views[1 : RECENT + 1]
         return self._page("index.html", "index.html",
