@@ -463,15 +463,25 @@ def _pagefind_ui(site: Path) -> Path:
     return site / "pagefind" / newest / "pagefind-ui.js"
 
 
-def test_pagefind_index_is_reused_when_the_html_is_unchanged(archive: Path, tmp_path: Path, monkeypatch) -> None:
-    assert cli_build(archive) == 0
-    assert _pagefind_ui(archive / "site").is_file()
-    _change_static(archive)  # the HTML Pagefind reads stays the same
-
+def _forbid_pagefind(monkeypatch) -> None:
+    """Make any Pagefind run fail the test: every shard must be reused."""
     def no_pagefind(binary, source, output):
         raise AssertionError("Pagefind ran")
 
     monkeypatch.setattr(search_module, "run_pagefind", no_pagefind)
+
+
+def _edit_article_tag(archive: Path, replacement: str) -> None:
+    """Replace the start of the issue template's <article> tag (a change every issue page is made with)."""
+    p = archive / "templates" / "_issue.html"
+    p.write_text(p.read_text(encoding="utf-8").replace("<article ", replacement, 1), encoding="utf-8")
+
+
+def test_pagefind_index_is_reused_when_the_html_is_unchanged(archive: Path, tmp_path: Path, monkeypatch) -> None:
+    assert cli_build(archive) == 0
+    assert _pagefind_ui(archive / "site").is_file()
+    _change_static(archive)  # the HTML Pagefind reads stays the same
+    _forbid_pagefind(monkeypatch)
     assert cli_build(archive) == 0
     monkeypatch.undo()
     # Byte-identical to a fresh Pagefind run over the same pages.
@@ -481,15 +491,10 @@ def test_pagefind_index_is_reused_when_the_html_is_unchanged(archive: Path, tmp_
 def test_pages_made_again_with_the_same_bytes_keep_their_search_shards(archive: Path, tmp_path: Path,
                                                                         monkeypatch) -> None:
     assert cli_build(archive) == 0
-    p = archive / "templates" / "_issue.html"
     # Other tokens, the same output: every page that shows an issue is made again, and comes out the same.
-    p.write_text(p.read_text(encoding="utf-8").replace("<article ", '{{ "" }}<article ', 1), encoding="utf-8")
+    _edit_article_tag(archive, '{{ "" }}<article ')
     rendered = Rendered(monkeypatch)
-
-    def no_pagefind(binary, source, output):
-        raise AssertionError("Pagefind ran")
-
-    monkeypatch.setattr(search_module, "run_pagefind", no_pagefind)
+    _forbid_pagefind(monkeypatch)
     assert cli_build(archive) == 0
     assert sum(bool(re.fullmatch(r"\d{4}/\d{2}/\d{2}/index\.html", path)) for path in rendered.paths) == ISSUES
     monkeypatch.undo()
@@ -569,8 +574,7 @@ def test_an_issue_edit_renders_only_the_pages_that_show_it(archive: Path, tmp_pa
 def test_a_template_change_renders_only_the_pages_made_with_that_template(archive: Path, tmp_path: Path,
                                                                             monkeypatch) -> None:
     assert cli_build(archive) == 0
-    p = archive / "templates" / "_issue.html"
-    p.write_text(p.read_text(encoding="utf-8").replace("<article ", "<article data-edited ", 1), encoding="utf-8")
+    _edit_article_tag(archive, "<article data-edited ")
     rendered = Rendered(monkeypatch)
     assert cli_build(archive) == 0
     paths = set(rendered.paths)
