@@ -425,10 +425,15 @@ def topic_entries(apps: list[Appearance], pages: dict[str, PaperPage]) -> list[T
     entries = []
     for pkey, found in by_paper.items():
         if len(found) > 1:  # most papers appear once: sorting 18,000 one-item lists costs a second
-            found.sort(key=lambda a: (-a.date.toordinal(), a.paper.rank))
+            found.sort(key=appearance_order)
         entries.append(TopicPaper(pages[pkey], found))
     entries.sort(key=entry_order)
     return entries
+
+
+def appearance_order(a: Appearance) -> tuple[int, int]:
+    """The order of a paper's appearances: newest issue first, then by rank."""
+    return -a.date.toordinal(), a.paper.rank
 
 
 def entry_order(entry: TopicPaper) -> tuple[int, int, str]:

@@ -92,10 +92,18 @@ def _el(parent: ET.Element | None, tag: str, text: object = None, **attrs: objec
     return el
 
 
-def _serialize(root: ET.Element) -> bytes:
+_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>'
+
+
+def _serialize(root: ET.Element, entries: list[str] | None = None) -> bytes:
+    """The document `root`, indented, with `entries` (elements serialised at depth 1, see _Entries.xml) spliced
+    in after its own children."""
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
-    return ('<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n").encode("utf-8")
+    if entries:
+        close = body.rindex(f"\n</{root.tag}>")
+        body = body[:close] + "".join("\n  " + entry for entry in entries) + body[close:]
+    return (_DECLARATION + "\n" + body + "\n").encode("utf-8")
 
 
 # --------------------------------------------------------------------------
@@ -385,16 +393,6 @@ class _Entries:
         return self.stash.get((kind, self.templates, view.source_key, links, base, *extra), made)
 
 
-def _assemble(feed: ET.Element, entries: list[str]) -> bytes:
-    """The feed document: its head (`feed`, without entries) with the serialised entries after it."""
-    ET.indent(feed, space="  ")
-    head = ET.tostring(feed, encoding="unicode", short_empty_elements=True)
-    if entries:
-        close = head.rindex("\n</feed>")
-        head = head[:close] + "".join("\n  " + entry for entry in entries) + head[close:]
-    return ('<?xml version="1.0" encoding="utf-8"?>\n' + head + "\n").encode("utf-8")
-
-
 def issues_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
                 stash: Stash = NoStash()) -> bytes:
     """feed.xml: the latest MAX_ISSUES issues, newest first, each with its full text as the issue page shows it
@@ -426,7 +424,7 @@ def issues_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
             return el
 
         made.append(entries.xml("issue", view, url, entry))
-    return _assemble(feed, made)
+    return _serialize(feed, made)
 
 
 def papers_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
@@ -486,7 +484,7 @@ def papers_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
 
         # The entry's id depends on the issue's other papers (a repeated arXiv id): it is part of the key.
         made.append(entries.xml("paper", view, issue_url, entry, p.anchor, ident))
-    return _assemble(feed, made)
+    return _serialize(feed, made)
 
 
 # --------------------------------------------------------------------------
@@ -516,7 +514,7 @@ def sitemap(config: Config, views: list[IssueView], html_paths: list[str]) -> by
     if not urls:
         return _serialize(_el(None, "urlset", xmlns=SITEMAP_NS))
     # Written as text, as ElementTree would indent it: a ten-year archive has 22,000 URLs.
-    out = ['<?xml version="1.0" encoding="utf-8"?>', f'<urlset xmlns="{SITEMAP_NS}">']
+    out = [_DECLARATION, f'<urlset xmlns="{SITEMAP_NS}">']
     for url in sorted(urls):
         out.append(f"  <url>\n    <loc>{xml_escape(xml_text(url))}</loc>")
         if urls[url]:

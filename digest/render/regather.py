@@ -21,6 +21,7 @@ from .collections import (
     TopicPaper,
     TopicYear,
     Year,
+    appearance_order,
     area_spellings,
     entry_order,
     first_seen,
@@ -96,7 +97,7 @@ def _papers(cols: Collections, old: list[IssueView], new: list[IssueView]) -> di
         apps = [a for a in page.appearances if a.date not in dates] + fresh.get(key, [])
         if not apps:
             return None  # its page would go
-        apps.sort(key=lambda a: (-a.date.toordinal(), a.paper.rank))
+        apps.sort(key=appearance_order)
         if not _same_path(page, apps):
             return None
         found[key] = apps

@@ -65,7 +65,7 @@ class _Planner:
     """Plans the pages of one site, a family at a time: the whole plan, or the pages an edit can change."""
 
     def __init__(self, config: Config, views: list[IssueView], env: jinja2.Environment, cols: Collections):
-        self.config, self.views, self.env, self.cols = config, views, env, cols
+        self.env, self.cols = env, cols
         self.newest = newest_first(views)
         self.site = config.site
         self.lg = lang(self.site.language)
