@@ -27,8 +27,9 @@ tool is run as a black box in a fresh subprocess, `--runs` times:
                         archive). Each edit is undone (a save too, untimed) and the server left to go idle
                         before the next save; `--serve-runs` saves of each, medians printed
     first search        what a reader's browser downloads for its first search, from typing one typical
-                        term into the search box to its results, measured with benchmarks/search_bytes.py in
-                        headless Chromium on digest's site of the archive as generated; skipped without Chromium
+                        term into the search box to its results, on the wire (text gzipped as static hosts
+                        send it), measured with benchmarks/search_bytes.py in headless Chromium on digest's
+                        site of the archive as generated; skipped without Chromium
 
 The anchor is Hugo plus Pagefind, as a Hugo site gets full-text search: after each Hugo build the
 Pagefind binary digest itself uses (the `pagefind[bin]` wheel) indexes Hugo's output, and the two
@@ -907,10 +908,13 @@ def table(b: Bench, runs: int) -> str:
     if b.search and "total" in b.search:
         s = b.search
         kinds = ", ".join(f"{kind} {n / 1024:.0f}" for kind, n in sorted(s["by_kind"].items(), key=lambda kv: -kv[1]))
-        notes.append(f"first search: from typing {s['term']!r} to its results, {s['requests']} requests, KB by kind: "
-                     f"{kinds}; {s['shards']} search shard{'s' if s['shards'] != 1 else ''}. Before it, the page "
-                     f"loads the search box's script and stylesheet ({s['opening'] / 1024:.0f} KB); after it, a search "
-                     f"for a new word ({s['later_term']!r}) costs {s['later'] / 1024:.0f} KB (benchmarks/search_bytes.py)")
+        notes.append(f"first search: from typing {s['term']!r} to its results, {s['requests']} requests, KB on the "
+                     f"wire (gzip for text, as static hosts send it; {s['stored'] / 1024:.0f} KB as stored) by kind: "
+                     f"{kinds}; it reads {s['first_shards']} of {s['shards']} search shard"
+                     f"{'s' if s['shards'] != 1 else ''}. Opening the page loads {s['opening'] / 1024:.0f} KB of the "
+                     f"search box's files; after it, a search for a new word ({s['later_term']!r}) costs "
+                     f"{s['later'] / 1024:.0f} KB, and widening that one to every issue {s['all_issues'] / 1024:.0f} KB "
+                     f"(benchmarks/search_bytes.py)")
     elif b.search:
         notes.append("first search: " + (f"skipped: {b.search['skipped']}" if "skipped" in b.search
                                          else f"error: {b.search['error']}"))

@@ -5,8 +5,13 @@ in the browser. How many shards there are is a trade-off between build time (an 
 shard) and what each search costs a reader. This script measures the second: it serves a built site
 on 127.0.0.1, opens its home page in headless Chromium (Debian's /usr/bin/chromium or
 $DIGEST_CHROMIUM, through Playwright, as the browser tests do), types each term into the search box
-and prints the requests and bytes each search made, split into Pagefind's WebAssembly, shard entries
-and metadata, index chunks and result fragments.
+and prints the requests and bytes each search made, split into Pagefind's scripts, its WebAssembly,
+shard entries and metadata, index chunks and result fragments.
+
+Bytes are counted two ways. "Wire" is what the reader downloads: the server gzips text files (scripts,
+JSON, HTML, CSS) for a browser that accepts it, as static hosts (GitHub Pages, Netlify, Cloudflare
+Pages) do; Pagefind's own index files are compressed already and go as they are. "Stored" is the
+files' size on disk, what a host that compresses nothing would send.
 
     python benchmarks/search_bytes.py [SITE] [--term WORD ...]
 
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gzip
 import http.server
 import json
 import os
@@ -25,6 +31,7 @@ import sys
 import threading
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path(os.environ.get("DIGEST_CHROMIUM", "/usr/bin/chromium"))
@@ -50,19 +57,54 @@ def kind(path: str) -> str | None:
     return "ui"  # the scripts, stylesheet and shards.json
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
+COMPRESSED = {".html", ".js", ".css", ".json", ".xml", ".svg"}  # what static hosts gzip on the way
+
+
+def _gzip(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=6, mtime=0)
+
+
+class _Host(http.server.SimpleHTTPRequestHandler):
+    """A static host: text files gzipped for a browser that accepts it, everything else as stored."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript",
+                      ".pagefind": "application/wasm"}
+
+    def do_GET(self) -> None:  # noqa: N802 - the base class's name
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if path.suffix not in COMPRESSED or "gzip" not in self.headers.get("Accept-Encoding", "") \
+                or not path.is_file():
+            return super().do_GET()
+        body = _gzip(path.read_bytes())
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
 
 
-def measure(site: Path, terms: list[str]) -> list[tuple[str, Counter, Counter]]:
-    """(term, bytes by kind, requests by kind) for opening the search and each search after it."""
+class Tally(NamedTuple):
+    """What one step (opening the search box, or one search) fetched from the bundle, by kind of file."""
+    wire: Counter
+    stored: Counter
+    requests: Counter
+
+
+def measure(site: Path, terms: list[str]) -> list[tuple[str, Tally]]:
+    """(step, what it fetched) for opening the search, each search after it, and (when the first search reads
+    only the newest shards) the last one widened to every issue with the box's button."""
     from playwright.sync_api import sync_playwright
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Host, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     origin = f"http://127.0.0.1:{server.server_address[1]}"
-    fetched: list[tuple[str, int]] = []
+    fetched: list[tuple[str, int, int]] = []
     rows = []
     try:
         with sync_playwright() as pw:
@@ -72,23 +114,35 @@ def measure(site: Path, terms: list[str]) -> list[tuple[str, Counter, Counter]]:
             def finished(request) -> None:
                 response = request.response()
                 try:
-                    size = len(response.body()) if response else 0
+                    body = response.body() if response else b""
                 except Exception:  # noqa: BLE001 - a body the browser dropped counts as nothing
-                    size = 0
-                fetched.append((request.url[len(origin):], size))
+                    body = b""
+                # The browser does not report the encoded size of every request (a worker's script), so the
+                # wire size is the server's own: the same gzip of the same bytes.
+                gzipped = response is not None and response.headers.get("content-encoding") == "gzip"
+                wire = len(_gzip(body)) if gzipped else len(body)
+                fetched.append((request.url[len(origin):], wire, len(body)))
 
             page.on("requestfinished", finished)
             page.goto(origin + "/")
-            page.wait_for_selector(".pagefind-ui__search-input", timeout=30_000)
+            page.wait_for_selector(".search-input", timeout=30_000)
             page.wait_for_load_state("networkidle")
-            rows.append(("(opening the search box)", *_tally(fetched)))
+            rows.append(("(opening the search box)", _tally(fetched)))
             for term in terms:
                 fetched.clear()
-                page.fill(".pagefind-ui__search-input", term)
-                page.wait_for_selector(".pagefind-ui__result", timeout=60_000)
+                page.fill(".search-input", term)
+                page.wait_for_selector(".search-result", timeout=60_000)
                 page.wait_for_load_state("networkidle")
                 page.wait_for_timeout(1_000)  # the UI fetches sub-result fragments after the first paint
-                rows.append((term, *_tally(fetched)))
+                rows.append((term, _tally(fetched)))
+            widen = page.locator("button.search-all")
+            if terms and widen.is_visible():
+                fetched.clear()
+                widen.click()
+                page.wait_for_selector("button.search-all", state="hidden")
+                page.wait_for_load_state("networkidle")
+                page.wait_for_timeout(1_000)
+                rows.append((f"{terms[-1]}, all issues", _tally(fetched)))
             browser.close()
     finally:
         server.shutdown()
@@ -107,13 +161,15 @@ def unavailable() -> str | None:
 
 
 def first_search(site: Path, term: str, later: str = "kernel") -> dict:
-    """What a reader's first search costs: the bytes and requests from typing `term` into the search box (the
-    page and the box's own scripts already loaded) to its results, by kind; also what loading the box took and
-    what a later search for a new word (`later`) costs. benchmarks/archive.py prints it beside its build figures."""
-    (_, opening, _), (_, size, count), (_, again, _) = measure(site, [term, later])
-    return {"term": term, "later_term": later, "shards": shard_count(site), "total": sum(size.values()),
-            "requests": sum(count.values()), "opening": sum(opening.values()), "later": sum(again.values()),
-            "by_kind": dict(size)}
+    """What a reader's first search costs: the bytes (on the wire; `stored`: as stored) and requests from typing
+    `term` into the search box (the page already loaded) to its results, by kind; also what loading the box
+    took and what a later search for a new word (`later`) costs. benchmarks/archive.py prints it beside its
+    build figures."""
+    (_, opening), (_, first), (_, again), *widened = measure(site, [term, later])
+    return {"all_issues": sum(widened[0][1].wire.values()) if widened else 0,"term": term, "later_term": later, "shards": shard_count(site), "first_shards": first_count(site),
+            "total": sum(first.wire.values()), "stored": sum(first.stored.values()),
+            "requests": sum(first.requests.values()), "opening": sum(opening.wire.values()),
+            "later": sum(again.wire.values()), "by_kind": dict(first.wire)}
 
 
 def shard_count(site: Path) -> int:
@@ -124,15 +180,24 @@ def shard_count(site: Path) -> int:
     return len(json.loads(shards.read_text(encoding="utf-8"))["shards"])
 
 
-def _tally(fetched: list[tuple[str, int]]) -> tuple[Counter, Counter]:
-    size: Counter = Counter()
-    count: Counter = Counter()
-    for path, n in fetched:
+def first_count(site: Path) -> int:
+    """How many of them the first search reads (`first` in pagefind/shards.json; all when it is absent)."""
+    shards = site / "pagefind" / "shards.json"
+    if not shards.is_file():
+        return 1
+    listing = json.loads(shards.read_text(encoding="utf-8"))
+    return listing.get("first", len(listing["shards"]))
+
+
+def _tally(fetched: list[tuple[str, int, int]]) -> Tally:
+    tally = Tally(Counter(), Counter(), Counter())
+    for path, wire, stored in fetched:
         k = kind(path)
         if k is not None:
-            size[k] += n
-            count[k] += 1
-    return size, count
+            tally.wire[k] += wire
+            tally.stored[k] += stored
+            tally.requests[k] += 1
+    return tally
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,12 +214,14 @@ def main(argv: list[str] | None = None) -> int:
         print(reason, file=sys.stderr)
         return 2
     count = shard_count(args.site)
-    print(f"{args.site}: {count} search shard{'s' if count != 1 else ''}")
-    print(f"{'search':26s} {'total':>9s}  " + "  ".join(f"{k:>14s}" for k in KINDS))
-    for term, size, requests in measure(args.site, args.terms or list(TERMS)):
-        cells = "  ".join(f"{size[k] / 1024:7.0f} KB/{requests[k]:<3d}" for k in KINDS)
-        print(f"{term:26s} {sum(size.values()) / 1024:6.0f} KB  {cells}")
-    print("each cell: kilobytes / requests; 'ui' is Pagefind's scripts and stylesheet and shards.json")
+    print(f"{args.site}: {count} search shard{'s' if count != 1 else ''}, "
+          f"the first search reads {first_count(args.site)}")
+    print(f"{'search':26s} {'wire':>9s} {'stored':>9s}  " + "  ".join(f"{k:>14s}" for k in KINDS))
+    for term, tally in measure(args.site, args.terms or list(TERMS)):
+        cells = "  ".join(f"{tally.wire[k] / 1024:7.0f} KB/{tally.requests[k]:<3d}" for k in KINDS)
+        print(f"{term:26s} {sum(tally.wire.values()) / 1024:6.0f} KB {sum(tally.stored.values()) / 1024:6.0f} KB  "
+              f"{cells}")
+    print("each cell: kilobytes on the wire / requests; 'ui' is Pagefind's scripts and pagefind/shards.json")
     return 0
 
 

@@ -457,10 +457,10 @@ def test_news_warnings_follow_the_issue_files_mtime(archive: Path, capsys) -> No
 
 # ---------------------------------------------------------------- Pagefind reuse and hard links
 
-def _pagefind_ui(site: Path) -> Path:
-    """pagefind-ui.js of the newest index shard (the one the search box loads)."""
+def _pagefind_script(site: Path) -> Path:
+    """pagefind.js of the newest index shard (the one the search box loads)."""
     newest = json.loads((site / "pagefind" / "shards.json").read_text(encoding="utf-8"))["shards"][0]
-    return site / "pagefind" / newest / "pagefind-ui.js"
+    return site / "pagefind" / newest / "pagefind.js"
 
 
 def _forbid_pagefind(monkeypatch) -> None:
@@ -479,7 +479,7 @@ def _edit_article_tag(archive: Path, replacement: str) -> None:
 
 def test_pagefind_index_is_reused_when_the_html_is_unchanged(archive: Path, tmp_path: Path, monkeypatch) -> None:
     assert cli_build(archive) == 0
-    assert _pagefind_ui(archive / "site").is_file()
+    assert _pagefind_script(archive / "site").is_file()
     _change_static(archive)  # the HTML Pagefind reads stays the same
     _forbid_pagefind(monkeypatch)
     assert cli_build(archive) == 0
@@ -503,7 +503,7 @@ def test_pages_made_again_with_the_same_bytes_keep_their_search_shards(archive: 
 
 def test_pagefind_runs_again_when_its_previous_output_is_damaged(archive: Path, tmp_path: Path) -> None:
     assert cli_build(archive) == 0
-    ui = _pagefind_ui(archive / "site")
+    ui = _pagefind_script(archive / "site")
     ui.write_bytes(ui.read_bytes() + b"//")
     _change_static(archive)
     assert cli_build(archive) == 0

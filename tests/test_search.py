@@ -43,8 +43,8 @@ def test_build_writes_the_index_and_the_ui_into_the_site(project):
     # The shipped issues are from 2024 and 2026: one shard for 2024, one per month of 2026 with pages.
     assert [s.name for s in shards][0] == "2026-07" and "2024" in [s.name for s in shards]
     assert sorted(p.name for p in (site / BUNDLE_DIR).iterdir()) == sorted([s.name for s in shards] + ["shards.json"])
-    for shard in shards:  # each a complete bundle: any of them can be the one the UI is loaded from
-        for name in ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css", "pagefind-entry.json"):
+    for shard in shards:  # each a complete bundle: any of them can be the one the search box loads Pagefind from
+        for name in ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json"):
             assert (shard / name).is_file(), (shard.name, name)
         assert list((shard / "fragment").glob("*.pf_fragment")), shard.name
 

@@ -20,9 +20,11 @@ import digest.build.search_index as search
 from digest.build import build
 from digest.build.search_index import (
     BUNDLE_DIR,
+    OTHER,
     SearchIndexError,
     assign_shards,
     bundle_hashes,
+    first_scope,
     index_site,
     page_fingerprint,
     shard_key,
@@ -275,12 +277,50 @@ def test_markup_before_the_body_does_not_change_the_pagefind_shard(first, tmp_pa
     assert different and all(k.startswith("2026-02/") for k in different), different
 
 
+# ---------------------------------------------------------------- what a reader's first search reads
+
+def _shard_of(bundle: Path, name: str, meta: int, chunks: list[int]) -> None:
+    """A shard folder with a metadata file and index chunks of these sizes (what first_scope weighs)."""
+    (bundle / name / "index").mkdir(parents=True)
+    (bundle / name / f"pagefind.en_{name}.pf_meta").write_bytes(b"m" * meta)
+    for i, size in enumerate(chunks):
+        (bundle / name / "index" / f"en_{i}.pf_index").write_bytes(b"i" * size)
+
+
+def test_the_first_search_reads_the_newest_shards_whose_metadata_and_median_chunk_fit_the_budget(tmp_path):
+    kb = 1024
+    _shard_of(tmp_path, "2026-07", 1 * kb, [16 * kb])                    # 17 KB
+    _shard_of(tmp_path, "2026-06", 2 * kb, [30 * kb, 22 * kb, 1 * kb])   # the median chunk: 24 KB in all
+    _shard_of(tmp_path, "2026-05", 2 * kb, [25 * kb, 24 * kb])           # 27 KB: 68 KB so far
+    _shard_of(tmp_path, "2025", 15 * kb, [26 * kb] * 100)                # 41 KB: over 72 KB
+    _shard_of(tmp_path, "2024", 50 * kb, [30 * kb])                      # 80 KB: over it alone
+    _shard_of(tmp_path, OTHER, 1 * kb, [2 * kb])
+    names = ["2026-07", "2026-06", "2026-05", "2025", OTHER]
+    assert search.FIRST_SEARCH_BYTES == 72 * kb
+    assert first_scope(tmp_path, names) == 3
+    assert first_scope(tmp_path, names[:3]) == 3  # all of them fit: the box searches everything at once
+    assert first_scope(tmp_path, ["2024", "2026-07"]) == 1  # one shard over the budget is still searched
+    assert first_scope(tmp_path, [OTHER, "2026-07"]) == 2
+
+
+def test_the_shard_list_says_how_many_shards_the_first_search_reads_and_the_record_knows_it(first, tmp_path,
+                                                                                            monkeypatch):
+    site, _ = first
+    monkeypatch.setattr(search, "FIRST_SEARCH_BYTES", 1)  # every shard is over it: only the newest
+    again = copy_pages(site, tmp_path / "again")
+    record = index_site(again)
+    assert json.loads((again / BUNDLE_DIR / "shards.json").read_text()) == {"format": 1, "shards": SHARDS,
+                                                                             "first": 1}
+    assert record["first"] == 1
+    assert bundle_hashes(record) == {f"{BUNDLE_DIR}/{k}": v for k, v in bundle(again).items()}
+
+
 # ---------------------------------------------------------------- reuse
 
 def test_the_index_has_one_bundle_per_shard_and_a_list_newest_first(first):
     site, record = first
     listing = json.loads((site / BUNDLE_DIR / "shards.json").read_text())
-    assert listing == {"format": 1, "shards": SHARDS}
+    assert listing == {"format": 1, "shards": SHARDS, "first": len(SHARDS)}  # small shards: all searched first
     assert sorted(p.name for p in (site / BUNDLE_DIR).iterdir()) == sorted(SHARDS + ["shards.json"])
     for name in SHARDS:
         entry = json.loads((site / BUNDLE_DIR / name / "pagefind-entry.json").read_text())

@@ -10,16 +10,18 @@ out labels and links (see templates/_issue.html).
 
 Shards. Pagefind is single-threaded and reads every page on every run, so the index is split into shards,
 each a complete Pagefind bundle in `pagefind/<shard>/`, and the search box merges them in the browser
-(Pagefind UI's `mergeIndex`). A page's shard is a function of its path (`shard_key`): an issue page
+(Pagefind's `mergeIndex`). A page's shard is a function of its path (`shard_key`): an issue page
 `YYYY/MM/DD/...` belongs to (year, month), a paper page `papers/YYMM.NNNNN/...` (a new-style arXiv id) to
 (20YY, MM), anything else (old-style ids such as `papers/astro-ph/0601001/`, slug pages) to `other`. The
 months of the newest year present are shards of their own (`2026-07`); each older year is one shard (`2025`).
 Editors edit recent issues, so an edit reindexes about a month of pages, and a ten-year archive has at most
 about 22 shards to merge. `pagefind/shards.json` lists the shard folders, newest first; the search box loads
-Pagefind's UI from the first one. The browser loads Pagefind's WebAssembly once, but each shard's metadata, and
-one index chunk of each shard for every word searched (about 22 KB: `benchmarks/search_bytes.py` measures it;
-Pagefind closes a chunk at a fixed 20,000 word locations, so a smaller shard does not make it smaller), so
-fewer, larger shards make searching cheaper for readers and an edit's re-index slower.
+Pagefind's script from the first one. The browser loads Pagefind's WebAssembly once, but each shard's
+metadata, and one index chunk of each shard for every word searched (about 22 KB: `benchmarks/search_bytes.py`
+measures it; Pagefind closes a chunk at a fixed 20,000 word locations, so a smaller shard does not make it
+smaller), so fewer, larger shards make searching cheaper for readers and an edit's re-index slower. The
+list's `first` (`first_scope`) says how many of the newest shards the box searches before the reader asks
+for every issue: as many as fit FIRST_SEARCH_BYTES of metadata and index.
 
 What Pagefind reads of a page, and so what decides whether a shard must be rebuilt (`page_inputs`): the
 page's site path, its `<html ...>` tag (the `lang` attribute picks the index language), its `<title>` (the
@@ -75,6 +77,10 @@ BUNDLE_DIR = "pagefind"
 SHARDS_FILE = "shards.json"
 OTHER = "other"
 TIMEOUT_SECONDS = 300
+# What a reader's first search may read of the index (shard metadata and one index chunk a shard), so that
+# with Pagefind's scripts and WebAssembly (about 96 KB over the wire) it stays under 200 KB. The other shards
+# are searched when the reader asks, or when the first ones find nothing (templates/_search.html).
+FIRST_SEARCH_BYTES = 72 * 1024
 FORMAT = 1  # of the record index_site returns: another value means no reuse
 _STAGING = ".pagefind-staging-"  # temporary folders of links to a shard's pages, inside the site
 SPARE_DIR = ".pagefind-spare"  # an earlier build's bundle, inside the site being built (see index_site)
@@ -147,9 +153,31 @@ def assign_shards(paths: Iterable[str]) -> dict[str, list[str]]:
     return shards
 
 
-def shard_list(names: Iterable[str]) -> bytes:
-    """The bytes of `pagefind/shards.json`: the shard folders in the order given (newest first)."""
-    return json.dumps({"format": 1, "shards": list(names)}, separators=(",", ":")).encode() + b"\n"
+def shard_list(names: Iterable[str], first: int | None = None) -> bytes:
+    """The bytes of `pagefind/shards.json`: the shard folders in the order given (newest first), and how many
+    of them the search box searches first (`first_scope`; absent: all)."""
+    listing: dict = {"format": 1, "shards": list(names)}
+    if first is not None:
+        listing["first"] = first
+    return json.dumps(listing, separators=(",", ":")).encode() + b"\n"
+
+
+def first_scope(bundle: Path, names: list[str]) -> int:
+    """How many of the shards `names` (newest first) a reader's first search reads: the newest ones whose
+    metadata and typical index chunk fit in FIRST_SEARCH_BYTES together, and at least one."""
+    total = 0
+    for count, name in enumerate(names):
+        total += _search_cost(bundle / name)
+        if total > FIRST_SEARCH_BYTES:
+            return max(count, 1)
+    return len(names)
+
+
+def _search_cost(shard: Path) -> int:
+    """The bytes a one-word search reads of a shard: its metadata and its median index chunk."""
+    meta = sum(path.stat().st_size for path in shard.glob("*.pf_meta"))
+    chunks = sorted(path.stat().st_size for path in (shard / "index").glob("*.pf_index"))
+    return meta + (chunks[len(chunks) // 2] if chunks else 0)
 
 
 # ---------------------------------------------------------------- what Pagefind reads
@@ -281,7 +309,8 @@ def _index(site: Path, bundle: Path, spare: Path, html_hashes, previous, previou
                 runs.start([name])
     for name in runs.built:
         files[name] = _hash_tree(bundle / name)
-    (bundle / SHARDS_FILE).write_bytes(shard_list(groups))
+    record["first"] = first_scope(bundle, list(groups))
+    (bundle / SHARDS_FILE).write_bytes(shard_list(groups, record["first"]))
     record["shards"] = {name: {"inputs": inputs[name], "files": files[name]} for name in groups}
     return record
 
@@ -297,7 +326,8 @@ def bundle_hashes(record: dict) -> dict[str, str]:
     shards = record.get("shards") or {}
     if not shards:
         return {}
-    found = {f"{BUNDLE_DIR}/{SHARDS_FILE}": hashlib.sha256(shard_list(shards)).hexdigest()}
+    listing = shard_list(shards, record.get("first"))
+    found = {f"{BUNDLE_DIR}/{SHARDS_FILE}": hashlib.sha256(listing).hexdigest()}
     for name, shard in shards.items():
         for rel, sha in shard["files"].items():
             found[f"{BUNDLE_DIR}/{name}/{rel}"] = sha

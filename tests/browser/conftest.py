@@ -256,7 +256,7 @@ class Tab:
         response = page.goto(url, wait_until="load")
         assert response is not None and response.status == status, f"{url}: HTTP {response and response.status}"
         if search:
-            page.wait_for_selector("#site-search .pagefind-ui__search-input", timeout=10_000)
+            page.wait_for_selector("#site-search input.search-input", timeout=10_000)
         self.settle()
         return response
 

@@ -54,7 +54,7 @@ def test_search_finds_a_paper_by_a_word_of_its_title(tab, site, server, axe_sour
     box.click()
     box.press_sequentially(word.lower(), delay=20)
     paper_path = site.url_path(paper)
-    link = page.locator(f'#site-search a.pagefind-ui__result-link[href^="{paper_path}"]').first
+    link = page.locator(f'#site-search a.search-result-link[href^="{paper_path}"]').first
     link.wait_for(state="visible", timeout=10_000)
     assert link.inner_text().strip(), "the result link has no text"
     tab.settle()
@@ -111,35 +111,131 @@ def _indexed(site, *, as_indexed: bool = True) -> dict[str, str]:
     return found
 
 
-def test_one_search_finds_issues_in_the_oldest_and_the_newest_shard(tab, site, server):
-    """The index is split into shards merged in the browser: one query in the search box finds an issue whose
-    shard is the newest (the one the UI is loaded from) and one whose shard is an older, merged one."""
+def _oldest_and_newest_issue(site) -> tuple[str, str, str, dict[str, str]]:
+    """(oldest issue page, newest issue page, a word only they hold, the indexed text by page)."""
     indexed = _indexed(site)
     issues = sorted(rel for rel in indexed if re.fullmatch(r"\d{4}/\d{2}/\d{2}/index\.html", rel))
     old, new = issues[0], issues[-1]
-    shards = assign_shards(indexed)
-    shard_of = {rel: name for name, rels in shards.items() for rel in rels}
-    names = [b.rstrip("/").rsplit("/", 1)[-1] for b in _shard_bundles(site)]
-    assert names == list(shards) and shard_of[new] == names[0] and shard_of[old] != names[0], (names, shard_of)
     # A word of both articles whose first five letters are in no other indexed page (Pagefind matches
     # prefixes and stems), so these two are the only full matches (looser ones rank below them).
     words = set(re.findall(r"[a-z]{6,}", indexed[old])) & set(re.findall(r"[a-z]{6,}", indexed[new]))
     word = next((w for w in sorted(words, key=lambda w: (-len(w), w))
                  if not any(w[:5] in text for rel, text in indexed.items() if rel not in (old, new))), None)
     assert word, "the two issues share no word that only they contain"
+    return old, new, word, indexed
+
+
+def _result_link(page, site, rel: str):
+    return page.locator(f'#site-search a.search-result-link[href^="{site.url_path(rel)}"]').first
+
+
+def test_one_search_finds_issues_in_the_oldest_and_the_newest_shard(tab, site, server):
+    """The index is split into shards merged in the browser: one query in the search box finds an issue whose
+    shard is the newest (the one Pagefind is loaded from) and one whose shard is an older, merged one."""
+    old, new, word, indexed = _oldest_and_newest_issue(site)
+    shards = assign_shards(indexed)
+    shard_of = {rel: name for name, rels in shards.items() for rel in rels}
+    names = [b.rstrip("/").rsplit("/", 1)[-1] for b in _shard_bundles(site)]
+    assert names == list(shards) and shard_of[new] == names[0] and shard_of[old] != names[0], (names, shard_of)
     tab.open(_url(site, server, "index.html"), width=1280)
     page = tab.page
     box = page.locator("#site-search input")
     box.click()
     box.press_sequentially(word, delay=20)
     for rel in (new, old):
-        link = page.locator(f'#site-search a.pagefind-ui__result-link[href^="{site.url_path(rel)}"]').first
-        link.wait_for(state="visible", timeout=10_000)
-    shown = page.locator("#site-search a.pagefind-ui__result-link").evaluate_all(
+        _result_link(page, site, rel).wait_for(state="visible", timeout=10_000)
+    shown = page.locator("#site-search a.search-result-link").evaluate_all(
         "links => [...new Set(links.map(a => a.pathname))]")  # a page's sub-results link to it again
     assert sorted(shown[:2]) == sorted([site.url_path(new), site.url_path(old)]), (word, shown)
+    # The shipped issues' shards all fit the first search's budget: nothing is left to widen it to.
+    assert re.fullmatch(rf"\d+ results for {word}", page.locator("#site-search .search-message").inner_text())
+    assert page.locator("#site-search button.search-all").is_hidden()
     tab.settle()
     tab.assert_clean()
+
+
+def _first_search_reads(tab, site, first: int) -> list[str]:
+    """Serve pagefind/shards.json saying the first search reads the newest `first` shards (what the build
+    writes for an archive whose shards are over the budget; the shipped issues' shards all fit it); returns
+    the list, which gathers the shard of every index file the page fetches from now on."""
+    listing = json.loads((site.folder / "pagefind" / "shards.json").read_text(encoding="utf-8"))
+    body = json.dumps({**listing, "first": first})
+    tab.page.route("**/pagefind/shards.json", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=body))
+    fetched: list[str] = []
+    tab.page.on("request", lambda request: fetched.extend(
+        re.findall(r"/pagefind/([^/]+)/(?:index|fragment)/", request.url)))
+    return fetched
+
+
+def test_the_first_search_reads_the_newest_shards_says_so_and_widens_to_every_issue_when_asked(tab, site, server,
+                                                                                             axe_source):
+    old, new, word, _ = _oldest_and_newest_issue(site)
+    newest = _shard_bundles(site)[0].rstrip("/").rsplit("/", 1)[-1]
+    fetched = _first_search_reads(tab, site, 1)
+    try:
+        tab.open(_url(site, server, "index.html"), width=1280)
+        page = tab.page
+        box = page.locator("#site-search input")
+        box.click()
+        box.press_sequentially(word, delay=20)
+        _result_link(page, site, new).wait_for(state="visible", timeout=10_000)
+        tab.settle()
+        message = page.locator("#site-search .search-message")
+        assert re.fullmatch(rf"\d+ results? for {word} in issues since July 2026", message.inner_text())
+        assert _result_link(page, site, old).count() == 0
+        assert set(fetched) == {newest}, fetched  # no other shard's index was read
+        widen = page.locator("#site-search button.search-all")
+        assert widen.is_visible() and widen.inner_text() == "Search all issues"
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            violations = axe_violations(page, axe_source)
+            assert not violations, f"axe-core on the first search's results ({scheme}):\n{describe(violations)}"
+        page.emulate_media(color_scheme="light")
+        widen.click()
+        _result_link(page, site, old).wait_for(state="visible", timeout=10_000)
+        assert re.fullmatch(rf"\d+ results for {word}", message.inner_text())
+        assert widen.is_hidden()
+        assert box.evaluate("input => document.activeElement === input")  # the reader types on
+        assert len(set(fetched)) > 1, fetched
+        tab.settle()
+        tab.assert_clean()
+    finally:
+        tab.page.unroute("**/pagefind/shards.json")
+
+
+def test_a_search_with_no_match_in_the_newest_shards_says_where_it_looked(tab, site, server):
+    old, _, _, indexed = _oldest_and_newest_issue(site)
+    word = next(w for w in sorted(set(re.findall(r"[a-z]{7,}", indexed[old])), key=lambda w: (-len(w), w))
+                if not any(w[:5] in text for rel, text in indexed.items() if rel != old))
+    _first_search_reads(tab, site, 1)
+    try:
+        tab.open(_url(site, server, "index.html"), width=1280)
+        page = tab.page
+        page.locator("#site-search input").fill(word)
+        message = page.locator("#site-search .search-message")
+        message.filter(has_text="No results").wait_for(timeout=10_000)
+        assert message.inner_text() == f"No results for {word} in issues since July 2026"
+        page.locator("#site-search button.search-all").click()
+        _result_link(page, site, old).wait_for(state="visible", timeout=10_000)
+        tab.settle()
+        tab.assert_clean()
+    finally:
+        tab.page.unroute("**/pagefind/shards.json")
+
+
+def test_the_box_turns_back_into_the_link_to_the_archive_when_pagefind_cannot_load(tab, site, server):
+    tab.page.route("**/pagefind.js", lambda route: route.abort())
+    try:
+        tab.open(_url(site, server, "index.html"), width=1280)
+        page = tab.page
+        page.locator("#site-search input").click()
+        link = page.locator("#site-search a.search-fallback")
+        link.wait_for(state="visible", timeout=10_000)
+        assert link.evaluate("a => a.pathname") == site.url_path("archive/index.html")
+        assert page.locator("#site-search input").count() == 0
+    finally:
+        tab.page.unroute("**/pagefind.js")
 
 
 # ---------------------------------------------------------------- each text indexed once, found where a reader wants it
@@ -200,7 +296,7 @@ def test_a_phrase_of_a_cards_technical_read_lands_on_that_card(tab, site, server
     box = page.locator("#site-search input")
     box.click()
     box.press_sequentially(phrase, delay=10)
-    link = page.locator(f'#site-search a.pagefind-ui__result-link[href="{site.url_path(REFERENCE_ISSUE)}#{heading}"]')
+    link = page.locator(f'#site-search a.search-result-link[href="{site.url_path(REFERENCE_ISSUE)}#{heading}"]')
     link.first.wait_for(state="visible", timeout=10_000)
     link.first.click()
     page.wait_for_load_state("load")

@@ -61,12 +61,12 @@ def test_every_hostile_page_runs_no_injected_script(xss_tab):
 def test_search_results_for_hostile_text_are_inert(xss_tab):
     tab, dialogs, site, root = xss_tab
     tab.open(root + "2026/07/02/")
-    box = tab.page.locator("#site-search .pagefind-ui__search-input")
+    box = tab.page.locator("#site-search input.search-input")
     for query in (MARK, "script alert", "svg onload", "javascript"):
         box.fill(query)
         tab.page.wait_for_timeout(600)
         tab.settle()
-    assert tab.page.locator(".pagefind-ui__result").count() > 0, "the search found the hostile issue"
+    assert tab.page.locator(".search-result").count() > 0, "the search found the hostile issue"
     injected = tab.page.evaluate("""() => [...document.querySelectorAll('#site-search *')].filter(e =>
         ['SCRIPT', 'IFRAME', 'OBJECT', 'EMBED', 'svg'].includes(e.tagName) && !e.closest('button') ||
         [...e.attributes].some(a => a.name.startsWith('on'))).map(e => e.outerHTML.slice(0, 120))""")
