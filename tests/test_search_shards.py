@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import stat
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -194,17 +195,20 @@ def test_anything_else_is_filed_under_other(path):
     st.builds(lambda y, m, d: f"{y}/{m:02d}/{d:02d}/index.html", st.integers(2015, 2026), months, days),
     st.builds(lambda yy, m, n: f"papers/{yy}{m:02d}.{n:05d}/index.html", st.integers(15, 26), months,
               st.integers(0, 99999)),
-    other_paths), unique=True, max_size=60), st.randoms())
+    other_paths), unique=True, max_size=60), st.randoms(), st.integers(0, 8))
 @settings(max_examples=150)
-def test_shards_group_the_newest_years_months_and_each_older_year(paths, rnd):
-    shards = assign_shards(paths)
+def test_shards_group_the_newest_years_months_and_each_older_year_whole_or_in_halves(paths, rnd, split):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "SPLIT_YEAR", split)  # with at most 60 pages, both kinds of older year
+        shards = assign_shards(paths)
+        shuffled = list(paths)
+        rnd.shuffle(shuffled)
+        assert list(assign_shards(shuffled).items()) == list(shards.items())
     # Every page is in exactly one shard, and the grouping depends on the set of pages, not their order.
     assert sorted(p for group in shards.values() for p in group) == sorted(paths)
-    shuffled = list(paths)
-    rnd.shuffle(shuffled)
-    assert list(assign_shards(shuffled).items()) == list(shards.items())
     keys = {p: shard_key(p) for p in paths}
     newest = max((k[0] for k in keys.values() if k), default=None)
+    per_year = Counter(k[0] for k in keys.values() if k)
     for name, group in shards.items():
         assert group == sorted(group)
         for p in group:
@@ -213,14 +217,28 @@ def test_shards_group_the_newest_years_months_and_each_older_year(paths, rnd):
                 assert name == "other"
             elif key[0] == newest:
                 assert name == f"{key[0]:04d}-{key[1]:02d}"
+            elif per_year[key[0]] > split:
+                assert name == f"{key[0]:04d}-h{1 if key[1] <= 6 else 2}"
             else:
                 assert name == f"{key[0]:04d}"
-    # Newest first, `other` last; at most 12 months + one per older year + other.
+    # Newest first, `other` last; at most 12 months + two per older year + other.
     names = [n for n in shards if n != "other"]
     assert names == sorted(names, reverse=True)
     assert "other" not in shards or list(shards)[-1] == "other"
     older = {k[0] for k in keys.values() if k and k[0] != newest}
-    assert len(shards) <= 12 + len(older) + 1
+    assert len(shards) <= 12 + 2 * len(older) + 1
+
+
+def test_an_older_year_of_a_daily_digest_is_two_shards_and_a_sparse_one_stays_whole():
+    """A year of daily issues with five papers each is 2,196 pages, over SPLIT_YEAR; a weekly digest's is not."""
+    daily = [f"2025/{m:02d}/{d:02d}/index.html" for m in range(1, 13) for d in range(1, 29)]
+    daily += [f"papers/25{m:02d}.{n:05d}/index.html" for m in range(1, 13) for n in range(150)]
+    weekly = [f"2024/{m:02d}/{d:02d}/index.html" for m in range(1, 13) for d in (1, 8, 15, 22)]
+    shards = assign_shards(daily + weekly + ["2026/01/05/index.html"])
+    assert list(shards) == ["2026-01", "2025-h2", "2025-h1", "2024"]
+    assert len(daily) > search.SPLIT_YEAR >= len(weekly)
+    assert shards["2025-h1"] == sorted(p for p in daily if shard_key(p)[1] <= 6)
+    assert len(shards["2024"]) == len(weekly)
 
 
 # ---------------------------------------------------------------- what Pagefind reads

@@ -10,18 +10,20 @@ out labels and links (see templates/_issue.html).
 
 Shards. Pagefind is single-threaded and reads every page on every run, so the index is split into shards,
 each a complete Pagefind bundle in `pagefind/<shard>/`, and the search box merges them in the browser
-(Pagefind's `mergeIndex`). A page's shard is a function of its path (`shard_key`): an issue page
-`YYYY/MM/DD/...` belongs to (year, month), a paper page `papers/YYMM.NNNNN/...` (a new-style arXiv id) to
-(20YY, MM), anything else (old-style ids such as `papers/astro-ph/0601001/`, slug pages) to `other`. The
-months of the newest year present are shards of their own (`2026-07`); each older year is one shard (`2025`).
-Editors edit recent issues, so an edit reindexes about a month of pages, and a ten-year archive has at most
-about 22 shards to merge. `pagefind/shards.json` lists the shard folders, newest first; the search box loads
-Pagefind's script from the first one. The browser loads Pagefind's WebAssembly once, but each shard's
-metadata, and one index chunk of each shard for every word searched (about 22 KB: `benchmarks/search_bytes.py`
-measures it; Pagefind closes a chunk at a fixed 20,000 word locations, so a smaller shard does not make it
-smaller), so fewer, larger shards make searching cheaper for readers and an edit's re-index slower. The
-list's `first` (`first_scope`) says how many of the newest shards the box searches before the reader asks
-for every issue: as many as fit FIRST_SEARCH_BYTES of metadata and index.
+(Pagefind's `mergeIndex`). A page's shard follows from its path (`shard_key`): an issue page `YYYY/MM/DD/...`
+belongs to (year, month), a paper page `papers/YYMM.NNNNN/...` (a new-style arXiv id) to (20YY, MM), anything
+else (old-style ids such as `papers/astro-ph/0601001/`, slug pages) to `other`. The months of the newest year
+present are shards of their own (`2026-07`); each older year is one shard (`2025`), or two, its halves
+(`2025-h2`, `2025-h1`), when it has more than SPLIT_YEAR pages. Editors edit recent issues, so an edit
+reindexes about a month of pages, and an edit of an older issue at most about half a year's; a ten-year
+archive has at most about 32 shards. `pagefind/shards.json` lists the shard folders, newest first; the search
+box loads Pagefind's script from the first one. The browser loads Pagefind's WebAssembly once, but each
+shard's metadata, and one index chunk of each shard for every word searched (about 22 KB:
+`benchmarks/search_bytes.py` measures it; Pagefind closes a chunk at a fixed 20,000 word locations, so a
+smaller shard does not make it smaller), so fewer, larger shards make searching cheaper for readers and an
+edit's re-index slower. The list's `first` (`first_scope`) says how many of the newest shards the box
+searches before the reader asks for every issue: as many as fit FIRST_SEARCH_BYTES of metadata and index, so
+a reader's first search costs the same however many older shards there are.
 
 What Pagefind reads of a page, and so what decides whether a shard must be rebuilt (`page_inputs`): the
 page's site path, its `<html ...>` tag (the `lang` attribute picks the index language), its `<title>` (the
@@ -65,6 +67,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
@@ -81,13 +84,17 @@ TIMEOUT_SECONDS = 300
 # with Pagefind's scripts and WebAssembly (about 96 KB over the wire) it stays under 200 KB. The other shards
 # are searched when the reader asks, or when the first ones find nothing (templates/_search.html).
 FIRST_SEARCH_BYTES = 72 * 1024
+# An older year with more pages than this is indexed as two shards, its halves: Pagefind's memory and time grow
+# with a shard's pages (a year of a daily digest with five papers an issue, 2,196 pages: 486 MB and 4.7 s; half
+# of it 245 MB and 2.3 s), and a year of few pages split would be shards too small to rank well (see below).
+SPLIT_YEAR = 1_200
 FORMAT = 1  # of the record index_site returns: another value means no reuse
 _STAGING = ".pagefind-staging-"  # temporary folders of links to a shard's pages, inside the site
 SPARE_DIR = ".pagefind-spare"  # an earlier build's bundle, inside the site being built (see index_site)
 
 _ISSUE = re.compile(r"(\d{4})/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])/")
 _PAPER = re.compile(r"papers/([^/]+)/")  # a paper page: its folder is its arXiv id, or a slug
-_SHARD_NAME = re.compile(r"\d{4}(-(0[1-9]|1[0-2]))?|" + OTHER)
+_SHARD_NAME = re.compile(r"\d{4}(-(0[1-9]|1[0-2]|h[12]))?|" + OTHER)
 _HEX = re.compile(r"[0-9a-f]{64}")
 _BODY = b"data-pagefind-body"
 # Before the body, only these reach the index: the language, the fallback title, the decoding.
@@ -131,24 +138,32 @@ def shard_key(path: str) -> tuple[int, int] | None:
 def assign_shards(paths: Iterable[str]) -> dict[str, list[str]]:
     """Group indexed pages into shards: shard name -> sorted paths, newest shard first, `other` last.
 
-    The newest year present gets one shard per month (`YYYY-MM`), every older year one shard (`YYYY`).
+    The newest year present gets one shard per month (`YYYY-MM`). An older year is one shard (`YYYY`), or
+    two, its halves (`YYYY-h2` for July to December, `YYYY-h1`), when it has more than SPLIT_YEAR pages.
     """
     keyed = [(shard_key(p), p) for p in paths]
-    years = [key[0] for key, _ in keyed if key is not None]
-    newest = max(years, default=None)
+    per_year = Counter(key[0] for key, _ in keyed if key is not None)
+    newest = max(per_year, default=None)
     groups: dict[tuple[int, int], list[str]] = {}
     for key, path in keyed:
         if key is None:
             rank = (-1, 0)  # sorts after every dated shard
         elif key[0] == newest:
             rank = key
+        elif per_year[key[0]] > SPLIT_YEAR:
+            rank = (key[0], 1 if key[1] <= 6 else 2)
         else:
             rank = (key[0], 0)
         groups.setdefault(rank, []).append(path)
     shards: dict[str, list[str]] = {}
     for rank in sorted(groups, reverse=True):
-        year, month = rank
-        name = OTHER if year < 0 else f"{year:04d}-{month:02d}" if month else f"{year:04d}"
+        year, part = rank
+        if year < 0:
+            name = OTHER
+        elif year == newest:
+            name = f"{year:04d}-{part:02d}"
+        else:
+            name = f"{year:04d}-h{part}" if part else f"{year:04d}"
         shards[name] = sorted(groups[rank])
     return shards
 
