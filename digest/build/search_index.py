@@ -46,10 +46,11 @@ folder, a shard whose inputs are unchanged is hard-linked from that folder (neve
 checked against its recorded hash, and only the other shards run Pagefind, at most `jobs` at once.
 
 Ranking differs from a single index's: Pagefind scores each page against its own shard's statistics (how
-rare a word is, the average page length) and the UI sorts the merged list by those scores, so a small shard
+rare a word is, the average page length) and Pagefind sorts the merged list by those scores, so a small shard
 (the current month, early in the month) ranks its pages higher for common words; and a shard without any
-exact match for a word returns its near matches (`KernelCache` for `kernelmixer`), which one index holding
-the exact word would not have shown, sometimes above exact matches from other shards.
+exact match for a word returns its near matches (`KernelCache` for `kernelmixer`; in a one-page shard, `a`
+for `announcements`), which one index holding the exact word would not have shown, sometimes above exact
+matches from other shards. The smaller the shard, the worse this is, hence SPLIT_YEAR.
 
 Pagefind's output depends only on the pages it reads (checked: repeated runs over the same pages, in
 differently named folders, in any order, give byte-identical files), so a shard is the same whether reused
@@ -82,11 +83,12 @@ OTHER = "other"
 TIMEOUT_SECONDS = 300
 # What a reader's first search may read of the index (shard metadata and one index chunk a shard), so that
 # with Pagefind's scripts and WebAssembly (about 96 KB over the wire) it stays under 200 KB. The other shards
-# are searched when the reader asks, or when the first ones find nothing (templates/_search.html).
+# are searched when the reader asks for every issue (the button under the results, templates/_search.html).
 FIRST_SEARCH_BYTES = 72 * 1024
 # An older year with more pages than this is indexed as two shards, its halves: Pagefind's memory and time grow
 # with a shard's pages (a year of a daily digest with five papers an issue, 2,196 pages: 486 MB and 4.7 s; half
-# of it 245 MB and 2.3 s), and a year of few pages split would be shards too small to rank well (see below).
+# of it 245 MB and 2.3 s), and a year of few pages split would be shards too small to rank well (the module
+# docstring's "Ranking").
 SPLIT_YEAR = 1_200
 FORMAT = 1  # of the record index_site returns: another value means no reuse
 _STAGING = ".pagefind-staging-"  # temporary folders of links to a shard's pages, inside the site
