@@ -62,6 +62,19 @@ def test_only_issue_articles_are_indexed(project):
     assert sum(lang["page_count"] for entry in entries for lang in entry["languages"].values()) == len(marked)
 
 
+def test_the_search_box_speaks_the_sites_language(project):
+    """Its messages come from the site's wording (the script fills in the term, the count and the month)."""
+    english = json.loads(page(built(project) / "index.html").select_one("#site-search")["data-text"])
+    assert english["many_scoped"] == "[COUNT] results for [SEARCH_TERM] in issues since [SINCE]"
+    assert english["all"] == "Search all issues" and english["label"] == "Search"
+    cfg = project / "digest.yaml"
+    cfg.write_text(cfg.read_text().replace("language: en", "language: ko"))
+    korean = json.loads(page(built(project) / "index.html").select_one("#site-search")["data-text"])
+    assert korean["all"] == "모든 호에서 검색" and korean["label"] == "검색"
+    assert korean["zero_scoped"] == "[SINCE] 이후 호에서 [SEARCH_TERM] 검색 결과 없음"
+    assert set(korean) == set(english)
+
+
 def test_every_page_has_a_search_box_that_is_a_link_to_the_archive_without_javascript(project):
     site = built(project)
     root = urlsplit(load_config(project / "digest.yaml").site.base_url).path  # the 404 page's links start here
