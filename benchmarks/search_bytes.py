@@ -54,7 +54,7 @@ def kind(path: str) -> str | None:
         return "index"
     if name.endswith(".pf_fragment"):
         return "fragment"
-    return "ui"  # the scripts, stylesheet and shards.json
+    return "ui"  # Pagefind's scripts and shards.json
 
 
 COMPRESSED = {".html", ".js", ".css", ".json", ".xml", ".svg"}  # what static hosts gzip on the way
@@ -133,7 +133,7 @@ def measure(site: Path, terms: list[str]) -> list[tuple[str, Tally]]:
                 page.fill(".search-input", term)
                 page.wait_for_selector(".search-result", timeout=60_000)
                 page.wait_for_load_state("networkidle")
-                page.wait_for_timeout(1_000)  # the UI fetches sub-result fragments after the first paint
+                page.wait_for_timeout(1_000)  # anything the page fetches after the first results are shown
                 rows.append((term, _tally(fetched)))
             widen = page.locator("button.search-all")
             if terms and widen.is_visible():
@@ -163,30 +163,26 @@ def unavailable() -> str | None:
 def first_search(site: Path, term: str, later: str = "kernel") -> dict:
     """What a reader's first search costs: the bytes (on the wire; `stored`: as stored) and requests from typing
     `term` into the search box (the page already loaded) to its results, by kind; also what loading the box
-    took and what a later search for a new word (`later`) costs. benchmarks/archive.py prints it beside its
-    build figures."""
+    took, what a later search for a new word (`later`) costs, and what widening that one to every issue costs.
+    benchmarks/archive.py prints it beside its build figures."""
     (_, opening), (_, first), (_, again), *widened = measure(site, [term, later])
-    return {"all_issues": sum(widened[0][1].wire.values()) if widened else 0,"term": term, "later_term": later, "shards": shard_count(site), "first_shards": first_count(site),
+    shards, first_shards = shard_counts(site)
+    return {"term": term, "later_term": later, "shards": shards, "first_shards": first_shards,
             "total": sum(first.wire.values()), "stored": sum(first.stored.values()),
             "requests": sum(first.requests.values()), "opening": sum(opening.wire.values()),
-            "later": sum(again.wire.values()), "by_kind": dict(first.wire)}
+            "later": sum(again.wire.values()), "all_issues": sum(widened[0][1].wire.values()) if widened else 0,
+            "by_kind": dict(first.wire)}
 
 
-def shard_count(site: Path) -> int:
-    """How many Pagefind indexes the search box merges: the shards listed in pagefind/shards.json, else one."""
-    shards = site / "pagefind" / "shards.json"
-    if not shards.is_file():
-        return 1
-    return len(json.loads(shards.read_text(encoding="utf-8"))["shards"])
-
-
-def first_count(site: Path) -> int:
-    """How many of them the first search reads (`first` in pagefind/shards.json; all when it is absent)."""
-    shards = site / "pagefind" / "shards.json"
-    if not shards.is_file():
-        return 1
-    listing = json.loads(shards.read_text(encoding="utf-8"))
-    return listing.get("first", len(listing["shards"]))
+def shard_counts(site: Path) -> tuple[int, int]:
+    """How many Pagefind indexes the search box merges (the shards in pagefind/shards.json, else one), and how
+    many of them its first search reads (`first` there; all when it is absent)."""
+    path = site / "pagefind" / "shards.json"
+    if not path.is_file():
+        return 1, 1
+    listing = json.loads(path.read_text(encoding="utf-8"))
+    count = len(listing["shards"])
+    return count, listing.get("first", count)
 
 
 def _tally(fetched: list[tuple[str, int, int]]) -> Tally:
@@ -213,9 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     if reason is not None:
         print(reason, file=sys.stderr)
         return 2
-    count = shard_count(args.site)
-    print(f"{args.site}: {count} search shard{'s' if count != 1 else ''}, "
-          f"the first search reads {first_count(args.site)}")
+    count, first = shard_counts(args.site)
+    print(f"{args.site}: {count} search shard{'s' if count != 1 else ''}, the first search reads {first}")
     print(f"{'search':26s} {'wire':>9s} {'stored':>9s}  " + "  ".join(f"{k:>14s}" for k in KINDS))
     for term, tally in measure(args.site, args.terms or list(TERMS)):
         cells = "  ".join(f"{tally.wire[k] / 1024:7.0f} KB/{tally.requests[k]:<3d}" for k in KINDS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from contextlib import contextmanager
 
 import pytest
 from bs4 import BeautifulSoup
@@ -154,26 +155,33 @@ def test_one_search_finds_issues_in_the_oldest_and_the_newest_shard(tab, site, s
     tab.assert_clean()
 
 
-def _first_search_reads(tab, site, first: int) -> list[str]:
+@contextmanager
+def _first_search_reads(tab, site, first: int):
     """Serve pagefind/shards.json saying the first search reads the newest `first` shards (what the build
-    writes for an archive whose shards are over the budget; the shipped issues' shards all fit it); returns
-    the list, which gathers the shard of every index file the page fetches from now on."""
+    writes for an archive whose shards are over the budget; the shipped issues' shards all fit it); yields the
+    list of the shard of every index file the page fetches meanwhile."""
     listing = json.loads((site.folder / "pagefind" / "shards.json").read_text(encoding="utf-8"))
     body = json.dumps({**listing, "first": first})
+    fetched: list[str] = []
+
+    def note(request) -> None:
+        fetched.extend(re.findall(r"/pagefind/([^/]+)/(?:index|fragment)/", request.url))
+
     tab.page.route("**/pagefind/shards.json", lambda route: route.fulfill(
         status=200, content_type="application/json", body=body))
-    fetched: list[str] = []
-    tab.page.on("request", lambda request: fetched.extend(
-        re.findall(r"/pagefind/([^/]+)/(?:index|fragment)/", request.url)))
-    return fetched
+    tab.page.on("request", note)
+    try:
+        yield fetched
+    finally:
+        tab.page.remove_listener("request", note)
+        tab.page.unroute("**/pagefind/shards.json")
 
 
 def test_the_first_search_reads_the_newest_shards_says_so_and_widens_to_every_issue_when_asked(tab, site, server,
                                                                                              axe_source):
     old, new, word, _ = _oldest_and_newest_issue(site)
     newest = _shard_bundles(site)[0].rstrip("/").rsplit("/", 1)[-1]
-    fetched = _first_search_reads(tab, site, 1)
-    try:
+    with _first_search_reads(tab, site, 1) as fetched:
         tab.open(_url(site, server, "index.html"), width=1280)
         page = tab.page
         box = page.locator("#site-search input")
@@ -200,16 +208,13 @@ def test_the_first_search_reads_the_newest_shards_says_so_and_widens_to_every_is
         assert len(set(fetched)) > 1, fetched
         tab.settle()
         tab.assert_clean()
-    finally:
-        tab.page.unroute("**/pagefind/shards.json")
 
 
 def test_a_search_with_no_match_in_the_newest_shards_says_where_it_looked(tab, site, server):
     old, _, _, indexed = _oldest_and_newest_issue(site)
     word = next(w for w in sorted(set(re.findall(r"[a-z]{7,}", indexed[old])), key=lambda w: (-len(w), w))
                 if not any(w[:5] in text for rel, text in indexed.items() if rel != old))
-    _first_search_reads(tab, site, 1)
-    try:
+    with _first_search_reads(tab, site, 1):
         tab.open(_url(site, server, "index.html"), width=1280)
         page = tab.page
         page.locator("#site-search input").fill(word)
@@ -220,8 +225,6 @@ def test_a_search_with_no_match_in_the_newest_shards_says_where_it_looked(tab, s
         _result_link(page, site, old).wait_for(state="visible", timeout=10_000)
         tab.settle()
         tab.assert_clean()
-    finally:
-        tab.page.unroute("**/pagefind/shards.json")
 
 
 def test_the_box_turns_back_into_the_link_to_the_archive_when_pagefind_cannot_load(tab, site, server):
