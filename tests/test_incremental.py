@@ -874,6 +874,37 @@ def test_a_spare_tree_in_any_state_gives_the_same_site(archive: Path, tmp_path: 
     assert not list(site.rglob("stray*"))
 
 
+def _odd_spare(folder: Path) -> set[str]:
+    """A spare tree with a page to keep, a folder and a link where pages go, strays and a search bundle; the
+    pages a build of it would make."""
+    for rel, text in [("a/index.html", "kept"), ("b/index.html/old.html", "under a page's path"),
+                      ("c/deep/er/x.html", "stray"), ("top.txt", "stray"), ("pagefind/2026/x.pf_meta", "bundle")]:
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(text, encoding="utf-8")
+    (folder / "d").mkdir()
+    os.symlink("../a/index.html", folder / "d" / "index.html")
+    (folder / "e" / "index.html").mkdir(parents=True)
+    return {"a/index.html", "b/index.html", "d/index.html", "e/index.html"}
+
+
+@pytest.mark.parametrize("listed", ["beside the loading", "at claim time"])
+def test_a_claimed_spare_keeps_only_the_files_where_pages_go(tmp_path: Path, listed: str) -> None:
+    # The build lists the spare beside the loading, before it claims it; listed then or when claimed, the
+    # tree is emptied the same way, and only regular files at page paths are offered for reuse.
+    out, tmp = tmp_path / "site", tmp_path / "build"
+    spare = publish_module.spare_dir(out)
+    spare.mkdir()
+    pages = _odd_spare(spare)
+    kept = (spare / "a" / "index.html").stat().st_ino
+    listing = publish_module.list_spare(spare) if listed == "beside the loading" else None
+    tmp.mkdir()
+    assert publish_module.claim_spare(out, tmp)
+    present = publish_module._prepare_spare(tmp, out, pages, listing)
+    assert present == {"a/index.html": kept}
+    left = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*"))
+    assert left == [".pagefind-spare", ".pagefind-spare/2026", ".pagefind-spare/2026/x.pf_meta", "a", "a/index.html"]
+
+
 def test_a_failed_build_keeps_its_folder_as_the_spare_and_the_next_build_is_right(archive: Path, tmp_path: Path,
                                                                                     monkeypatch) -> None:
     assert cli_build(archive) == 0

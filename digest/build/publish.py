@@ -181,13 +181,24 @@ def _remove_if_stale(p: Path, rest: str) -> None:
 BACKGROUND_REMOVAL_PAGES = 500
 
 
+class SpareListing(NamedTuple):
+    """What a spare tree holds, by site path, its search bundle left out: the inode of each regular file,
+    its other entries (symbolic links and the like) and its folders."""
+
+    files: dict[str, int]
+    others: list[str]
+    folders: list[str]
+
+
 class PublishedTree(NamedTuple):
     """The published site as found before this build: (size, mtime_ns) and inode of each file, and which of
-    them are still exactly as the last build recorded (path -> sha256, safe to hard-link)."""
+    them are still exactly as the last build recorded (path -> sha256, safe to hard-link); and the spare
+    tree as listed then (None: there was none)."""
 
     stats: dict[str, tuple[int, int]]
     inodes: dict[str, int]
     linkable: dict[str, str]
+    spare: SpareListing | None = None
 
 
 class PublishOutcome(NamedTuple):
@@ -201,16 +212,40 @@ class PublishOutcome(NamedTuple):
     stats: dict[str, tuple[int, int]]  # (size, mtime_ns) of the files now published
 
 
-def stat_published(out: Path) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
-    """(size, mtime_ns) of every published file and their inode numbers (run beside the loading)."""
+def stat_published(out: Path) -> tuple[dict[str, tuple[int, int]], dict[str, int], SpareListing | None]:
+    """(size, mtime_ns) of every published file, their inode numbers, and the spare tree's listing (None: no
+    spare). Run beside the loading: both walks are system calls that would otherwise wait for the GIL."""
     inodes: dict[str, int] = {}
-    return stat_tree(out, inodes), inodes
+    stats = stat_tree(out, inodes)
+    spare = spare_dir(out)
+    return stats, inodes, list_spare(spare) if spare.is_dir() and not spare.is_symlink() else None
+
+
+def list_spare(folder: Path) -> SpareListing:
+    """Everything in the spare tree `folder` but its search bundle (index_site reuses that by itself)."""
+    listing = SpareListing({}, [], [])
+    top = (BUNDLE_DIR, SPARE_DIR)
+
+    def enter(rel: str) -> bool:
+        if rel in top:
+            return False
+        listing.folders.append(rel)
+        return True
+
+    for rel, entry in walk(folder, enter=enter, follow_symlinks=False):
+        if rel in top:
+            continue
+        if entry.is_file(follow_symlinks=False):
+            listing.files[rel] = entry.inode()
+        else:
+            listing.others.append(rel)
+    return listing
 
 
 def published_tree(out: Path, previous: Manifest | None, stats: dict[str, tuple[int, int]],
-                   inodes: dict[str, int]) -> PublishedTree:
+                   inodes: dict[str, int], spare: SpareListing | None = None) -> PublishedTree:
     """The published site as the build found it."""
-    return PublishedTree(stats, inodes, previous.linkable(out, stats) if previous is not None else {})
+    return PublishedTree(stats, inodes, previous.linkable(out, stats) if previous is not None else {}, spare)
 
 
 def nothing_to_publish(pages: list[KeyedPage], static: dict[str, str | None], previous: Manifest,
@@ -250,7 +285,7 @@ def publish(writer: Writer, pages: list[KeyedPage], static: list[tuple[Path, str
         if previous is None:
             discard_spare(out)  # nothing of it could be reused
         elif claim_spare(out, tmp):
-            present = _prepare_spare(tmp, out, {page.path for page in pages})
+            present = _prepare_spare(tmp, out, {page.path for page in pages}, tree.spare)
         written = writer.write_pages(pages, previous.page_keys if previous else {}, present, tree.inodes)
         hashes = written.hashes
         hashes.update(writer.copy_static(static))
@@ -308,30 +343,36 @@ def _set_aside(tmp: Path, out: Path, previous: Manifest | None, big: bool) -> No
         keep_as_spare(tmp, out, background=big)
 
 
-def _prepare_spare(tmp: Path, out: Path, pages: set[str]) -> dict[str, int]:
+def _prepare_spare(tmp: Path, out: Path, pages: set[str], listing: SpareListing | None) -> dict[str, int]:
     """Empty the spare tree now in `tmp` of everything but files at the site paths `pages`; their inodes.
 
-    Its search index is moved to where index_site looks for an earlier bundle (SPARE_DIR), and folders
-    left empty are removed.
+    `listing`: the tree as list_spare found it before it was claimed (walked beside the loading); None:
+    walked here. Builds hold the lock, so nothing else changes the spare meanwhile. Its search index is
+    moved to where index_site looks for an earlier bundle (SPARE_DIR), and folders left empty are removed.
     """
     bundle, spare = tmp / BUNDLE_DIR, tmp / SPARE_DIR
     if spare.exists() or spare.is_symlink():  # left by a build that failed while indexing
         discard_tree(spare, out, background=True)
     if bundle.is_dir() and not bundle.is_symlink():
         os.rename(bundle, spare)
-    present: dict[str, int] = {}
+    listing = listing or list_spare(tmp)
+    base = os.fspath(tmp) + "/"
     emptied: set[str] = set()
-    for rel, entry in walk(tmp, enter=lambda rel: rel != SPARE_DIR and rel not in pages, follow_symlinks=False):
-        if rel == SPARE_DIR:
-            continue
-        if rel in pages and entry.is_file(follow_symlinks=False):
-            present[rel] = entry.inode()
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path)  # a folder where a page goes
-        else:
-            os.unlink(entry.path)
-        emptied.add(rel.rpartition("/")[0])
+    doomed = tuple(folder + "/" for folder in listing.folders if folder in pages)
+    for folder in doomed:
+        shutil.rmtree(base + folder)  # a folder where a page goes
+        emptied.add(folder[:-1].rpartition("/")[0])
+    present: dict[str, int] = {}
+    for rel, inode in listing.files.items():
+        if rel in pages:
+            present[rel] = inode
+        elif not (doomed and rel.startswith(doomed)):
+            os.unlink(base + rel)
+            emptied.add(rel.rpartition("/")[0])
+    for rel in listing.others:
+        if not (doomed and rel.startswith(doomed)):
+            os.unlink(base + rel)
+            emptied.add(rel.rpartition("/")[0])
     for folder in sorted(emptied, key=lambda f: -f.count("/")):  # deepest first
         _remove_empty(tmp, folder)
     return present
