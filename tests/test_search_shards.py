@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import digest.build.search_index as search
@@ -410,6 +410,59 @@ def test_restyled_pages_reuse_every_shard_and_pagefind_gives_the_same_index(firs
 ])
 def test_without_styling_drops_only_class_and_non_pagefind_data_attributes(html, expected):
     assert search.without_styling(html) == expected
+
+
+_ATTRIBUTE_NAMES = ["class", "CLASS", "Class", "data-x", "DATA-Y", "data-", "data-pagefind-meta", "DATA-PAGEFIND-FILTER",
+                    "id", "href", "alt", "classification", "datax", "aria-label"]
+
+
+def _styling(name: str) -> bool:
+    lower = name.lower()
+    return lower == "class" or (lower.startswith("data-") and not lower.startswith("data-pagefind"))
+
+
+@st.composite
+def _tag_soup(draw, values):
+    """(HTML, the same HTML without its styling attributes): text, start tags with attributes, end tags."""
+    full, plain = [], []
+    for kind in draw(st.lists(st.sampled_from(["text", "tag", "end"]), max_size=12)):
+        if kind == "text":
+            text = draw(st.text(alphabet="ab <>=\"'/\n", max_size=8)).replace("<", "&lt;")
+            full.append(text)
+            plain.append(text)
+        elif kind == "end":
+            full.append("</p>")
+            plain.append("</p>")
+        else:
+            attrs = draw(st.lists(st.tuples(st.sampled_from(_ATTRIBUTE_NAMES), values, st.sampled_from(['"', "'", "", None])),
+                                  min_size=1, max_size=5))
+            parts = []
+            for name, value, quote in attrs:
+                if quote is None:
+                    text = f" {name}"
+                elif quote == "":
+                    text = f" {name}={''.join(c for c in value if c not in '>=<`') or 'v'}"
+                else:
+                    text = f" {name}={quote}{value.replace(quote, '')}{quote}"
+                parts.append((name, text))
+            full.append("<p" + "".join(t for _, t in parts) + ">")
+            kept = "".join(t for n, t in parts if not _styling(n))
+            plain.append("<p" + kept + ">" if kept else "<p>")
+    return "".join(full).encode(), "".join(plain).encode()
+
+
+@given(_tag_soup(st.text(alphabet="abc-._:>", max_size=6)))
+def test_without_styling_removes_exactly_the_styling_attributes(soup):
+    html, expected = soup
+    assert search.without_styling(html) == expected
+
+
+@given(_tag_soup(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=10)))
+def test_without_styling_cleans_each_tag_as_if_alone(soup):
+    # A page holding NUL takes the one-tag-at-a-time way; every page gets what that way gives.
+    html = soup[0]
+    assume(b"\0" not in html)
+    assert search.without_styling(html + b"<p>\0</p>") == search.without_styling(html) + b"<p>\0</p>"
 
 
 @given(st.text(alphabet=st.characters(blacklist_characters="<", blacklist_categories=("Cs",)), max_size=200))
