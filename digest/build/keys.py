@@ -6,17 +6,24 @@ that). A key is None when one of its inputs cannot be identified: such a page is
 from __future__ import annotations
 
 import hashlib
-import json
 
 import jinja2
 import jinja2.meta
+import orjson
 
 from ..render.pages import SitePlan
 from ..render.tokens import significant
 from .state import code_fingerprint
 
-# json.dumps with these options makes a new encoder on every call, and a build makes 22,000 page keys.
-_KEY_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# Dates and dataclasses go to _plain like any other value JSON has no form for (json.dumps refused them);
+# orjson is a tenth of the json module's time on a build's 22,000 keys.
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def _plain(value: object) -> list:
+    if isinstance(value, tuple):  # a named tuple, as the json module writes it
+        return list(value)
+    raise TypeError(f"{type(value).__name__} has no JSON form")
 
 
 def digest(*parts: object) -> str | None:
@@ -27,10 +34,10 @@ def digest(*parts: object) -> str | None:
     if any(part is None for part in parts):
         return None
     try:
-        text = _KEY_ENCODER.encode(parts)
-    except TypeError:
+        text = orjson.dumps(parts, default=_plain, option=_OPTIONS)
+    except TypeError:  # also a string orjson cannot write (a lone surrogate): the page is always made
         return None
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(text).hexdigest()
 
 
 def base_key(config_sha256: str | None) -> str | None:

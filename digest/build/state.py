@@ -14,15 +14,15 @@ parse the whole manifest nor visit every published file. It is written after
 the manifest; both describe the published folder only while its marks match.
 
 A build whose inputs and published folder still match is skipped before the
-project is loaded. This module imports only the standard library, so `digest
-build` can take that decision without importing Jinja2, markdown-it,
-jsonschema, latex2mathml or Babel. Anything unexpected in the manifest (missing,
+project is loaded. This module imports only the standard library and orjson
+(which reads and writes the 15 MB manifest of a ten-year archive several times
+faster than the json module), so `digest build` can take that decision without
+importing Jinja2, markdown-it, jsonschema, latex2mathml or Babel. Anything unexpected in the manifest (missing,
 unreadable, damaged, older format) means "build normally", never an error.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -33,8 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+import orjson
+
 from ..errors import DigestError, Problem
-from ..files import atomic_write_bytes, read_json, sha256_file, walk
+from ..files import atomic_write_bytes, sha256_file, walk
 from ..render import theme
 
 FORMAT = 2
@@ -299,8 +301,22 @@ def hash_inputs(root: Path, config_name: str, previous: Manifest | None) -> Inpu
     return InputSnapshot(started, out)
 
 
+def _dumps(data: dict) -> bytes:
+    """Compact JSON with sorted keys; named tuples as lists (as the json module writes them)."""
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS, default=_as_list)
+
+
+def _as_list(value: object) -> list:
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def _read_json(path: Path) -> dict | None:
-    data = read_json(path)
+    try:
+        data = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
     return data if isinstance(data, dict) and data.get("format") == FORMAT else None
 
 
@@ -355,7 +371,7 @@ def _load_quick(root: Path) -> dict | None:
 def save(root: Path, manifest: Manifest) -> None:
     """Write the manifest atomically, then the part the no-change shortcut reads."""
     data = manifest.to_json()
-    atomic_write_bytes(manifest_path(root), json.dumps(data, sort_keys=True, separators=(",", ":")).encode())
+    atomic_write_bytes(manifest_path(root), _dumps(data))
     _save_quick(root, {key: data[key] for key in QUICK_KEYS})
 
 
@@ -368,7 +384,7 @@ def save_quietly(root: Path, manifest: Manifest) -> None:
 
 
 def _save_quick(root: Path, quick: dict) -> None:
-    atomic_write_bytes(quick_path(root), json.dumps(quick, sort_keys=True, separators=(",", ":")).encode())
+    atomic_write_bytes(quick_path(root), _dumps(quick))
 
 
 QUICK_KEYS = ("format", "code", "config", "out", "folders", "inputs_ns", "inputs", "pages", "issues",
