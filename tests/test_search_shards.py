@@ -412,8 +412,8 @@ def test_without_styling_drops_only_class_and_non_pagefind_data_attributes(html,
     assert search.without_styling(html) == expected
 
 
-_ATTRIBUTE_NAMES = ["class", "CLASS", "Class", "data-x", "DATA-Y", "data-", "data-pagefind-meta", "DATA-PAGEFIND-FILTER",
-                    "id", "href", "alt", "classification", "datax", "aria-label"]
+_ATTRIBUTE_NAMES = ["class", "CLASS", "Class", "data-x", "DATA-Y", "data-", "data-pagefind-meta",
+                    "DATA-PAGEFIND-FILTER", "id", "href", "alt", "classification", "datax", "aria-label"]
 
 
 def _styling(name: str) -> bool:
@@ -434,8 +434,8 @@ def _tag_soup(draw, values):
             full.append("</p>")
             plain.append("</p>")
         else:
-            attrs = draw(st.lists(st.tuples(st.sampled_from(_ATTRIBUTE_NAMES), values, st.sampled_from(['"', "'", "", None])),
-                                  min_size=1, max_size=5))
+            quotes = st.sampled_from(['"', "'", "", None])  # None: no value
+            attrs = draw(st.lists(st.tuples(st.sampled_from(_ATTRIBUTE_NAMES), values, quotes), min_size=1, max_size=5))
             parts = []
             for name, value, quote in attrs:
                 if quote is None:
