@@ -98,6 +98,14 @@ def parse_json(raw: bytes) -> object | None:
         return None
 
 
+def tuple_as_list(value: object) -> list:
+    """orjson's `default` for the JSON digest writes with it: a named tuple is a list, as the json module
+    writes one; any other value orjson cannot write has no JSON form (TypeError)."""
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} has no JSON form")
+
+
 def read_json(path: Path) -> object | None:
     """parse_json of the file at `path`; None also when it cannot be read."""
     try:
