@@ -355,7 +355,8 @@ def _prepare_spare(tmp: Path, out: Path, pages: set[str], listing: SpareListing 
         discard_tree(spare, out, background=True)
     if bundle.is_dir() and not bundle.is_symlink():
         os.rename(bundle, spare)
-    listing = listing or list_spare(tmp)
+    if listing is None:
+        listing = list_spare(tmp)
     base = os.fspath(tmp) + "/"
     emptied: set[str] = set()
     doomed = tuple(folder + "/" for folder in listing.folders if folder in pages)
@@ -363,14 +364,10 @@ def _prepare_spare(tmp: Path, out: Path, pages: set[str], listing: SpareListing 
         shutil.rmtree(base + folder)  # a folder where a page goes
         emptied.add(folder[:-1].rpartition("/")[0])
     present: dict[str, int] = {}
-    for rel, inode in listing.files.items():
-        if rel in pages:
-            present[rel] = inode
-        elif not (doomed and rel.startswith(doomed)):
-            os.unlink(base + rel)
-            emptied.add(rel.rpartition("/")[0])
-    for rel in listing.others:
-        if not (doomed and rel.startswith(doomed)):
+    for rel in [*listing.files, *listing.others]:
+        if rel in pages and rel in listing.files:  # only a regular file is offered for reuse
+            present[rel] = listing.files[rel]
+        elif not (doomed and rel.startswith(doomed)):  # gone with its folder otherwise
             os.unlink(base + rel)
             emptied.add(rel.rpartition("/")[0])
     for folder in sorted(emptied, key=lambda f: -f.count("/")):  # deepest first

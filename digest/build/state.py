@@ -16,9 +16,10 @@ the manifest; both describe the published folder only while its marks match.
 A build whose inputs and published folder still match is skipped before the
 project is loaded. This module imports only the standard library and orjson
 (which writes the 15 MB manifest of a ten-year archive ten times faster than
-the json module), so `digest build` can take that decision without
-importing Jinja2, markdown-it, jsonschema, latex2mathml or Babel. Anything unexpected in the manifest (missing,
-unreadable, damaged, older format) means "build normally", never an error.
+the json module), so `digest build` can take that decision without importing
+Jinja2, markdown-it, jsonschema, latex2mathml or Babel. Anything unexpected in
+the manifest (missing, unreadable, damaged, older format) means "build
+normally", never an error.
 """
 from __future__ import annotations
 
