@@ -899,7 +899,7 @@ def test_a_claimed_spare_keeps_only_the_files_where_pages_go(tmp_path: Path, lis
     listing = publish_module.list_spare(spare) if listed == "beside the loading" else None
     tmp.mkdir()
     assert publish_module.claim_spare(out, tmp)
-    present = publish_module._prepare_spare(tmp, out, pages, listing)
+    present = publish_module._prepare_spare(tmp, out, pages, listing or publish_module.list_spare(tmp))
     assert present == {"a/index.html": kept}
     left = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*"))
     assert left == [".pagefind-spare", ".pagefind-spare/2026", ".pagefind-spare/2026/x.pf_meta", "a", "a/index.html"]
@@ -950,6 +950,30 @@ def test_unchanged_search_shards_in_the_spare_tree_are_not_linked_again(archive:
     monkeypatch.undo()
     assert linked  # the pages Pagefind reads for the changed shard, at least
     assert not [path for path in linked if "/pagefind/" in path]
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
+def test_a_spare_shard_is_trusted_only_where_it_holds_the_published_files(archive: Path, tmp_path: Path) -> None:
+    # The spare's bundle is listed before the build claims it; what it lists that is not a published file of
+    # the shard (a stray, a copy, an empty folder, a link) is removed or replaced, as a fresh copy would be.
+    assert cli_build(archive) == 0
+    _change_static(archive)
+    assert cli_build(archive) == 0
+    # A shard the edit below leaves alone, so it is taken from the spare (the edit's is made again).
+    shard = next(p for p in (_spare(archive) / "pagefind").iterdir() if p.is_dir() and p.name != "2026-06")
+    kept = {p.name: p.stat().st_ino for p in (archive / "site" / "pagefind" / shard.name).glob("*.pf_meta")}
+    (shard / "stray.pf_index").write_bytes(b"stray")
+    (shard / "empty" / "deeper").mkdir(parents=True)
+    os.symlink("../../site/index.html", shard / "link")
+    victim = sorted(shard.glob("*.pf_meta"))[0]
+    copy = victim.read_bytes()
+    victim.unlink()
+    victim.write_bytes(copy)  # the same bytes, but not the published file
+    _retitle(archive, "2026-06-15")
+    assert cli_build(archive) == 0
+    published = archive / "site" / "pagefind" / shard.name
+    assert not [p for p in published.rglob("*") if p.name in ("stray.pf_index", "empty", "link")]
+    assert {p.name: p.stat().st_ino for p in published.glob("*.pf_meta")} == kept  # the published file again
     assert_same_site(archive / "site", cold_site(archive, tmp_path))
 
 

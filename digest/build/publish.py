@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..files import process_alive, sha256_file, walk
-from .search_index import BUNDLE_DIR, SPARE_DIR, bundle_hashes, index_site, indexing_writes
+from .search_index import (
+    BUNDLE_DIR,
+    SPARE_DIR,
+    BundleListing,
+    bundle_hashes,
+    index_site,
+    indexing_writes,
+    list_bundle,
+)
 from .state import Manifest, stat_tree
 from .workers import Beside
 from .writer import KeyedPage, Writer, Written
@@ -182,12 +190,14 @@ BACKGROUND_REMOVAL_PAGES = 500
 
 
 class SpareListing(NamedTuple):
-    """What a spare tree holds, by site path, its search bundle left out: the inode of each regular file,
-    its other entries (symbolic links and the like) and its folders."""
+    """What a spare tree holds, by site path, its search bundle apart: the inode of each regular file, its
+    other entries (symbolic links and the like) and its folders; and its search bundle (index_site reuses
+    that by itself)."""
 
     files: dict[str, int]
     others: list[str]
     folders: list[str]
+    bundle: BundleListing
 
 
 class PublishedTree(NamedTuple):
@@ -222,8 +232,8 @@ def stat_published(out: Path) -> tuple[dict[str, tuple[int, int]], dict[str, int
 
 
 def list_spare(folder: Path) -> SpareListing:
-    """Everything in the spare tree `folder` but its search bundle (index_site reuses that by itself)."""
-    listing = SpareListing({}, [], [])
+    """Everything in the spare tree `folder`."""
+    listing = SpareListing({}, [], [], list_bundle(folder / BUNDLE_DIR))
     top = (BUNDLE_DIR, SPARE_DIR)
 
     def enter(rel: str) -> bool:
@@ -282,14 +292,17 @@ def publish(writer: Writer, pages: list[KeyedPage], static: list[tuple[Path, str
     tmp, out, big = writer.tmp, writer.out, len(pages) >= BACKGROUND_REMOVAL_PAGES
     try:
         present: dict[str, int] = {}
+        bundle: BundleListing | None = None
         if previous is None:
             discard_spare(out)  # nothing of it could be reused
         elif claim_spare(out, tmp):
-            present = _prepare_spare(tmp, out, {page.path for page in pages}, tree.spare)
+            listing = tree.spare or list_spare(tmp)
+            present = _prepare_spare(tmp, out, {page.path for page in pages}, listing)
+            bundle = listing.bundle
         written = writer.write_pages(pages, previous.page_keys if previous else {}, present, tree.inodes)
         hashes = written.hashes
         hashes.update(writer.copy_static(static))
-        record, built = _index(writer, hashes, written, previous, tree, big)
+        record, built = _index(writer, hashes, written, previous, tree, big, bundle)
         # A rebuild with nothing new leaves the published folder alone (mtimes, rsync, caches).
         changed = not same_tree(tmp, out, hashes, tree.linkable, stats=(built, tree.stats))
         if changed:
@@ -307,8 +320,9 @@ def publish(writer: Writer, pages: list[KeyedPage], static: list[tuple[Path, str
 
 
 def _index(writer: Writer, hashes: dict[str, str], written: Written, previous: Manifest | None,
-           tree: PublishedTree, big: bool) -> tuple[dict, dict[str, tuple[int, int]]]:
-    """Build the search index into the new site; its record, and stat_tree of the finished site.
+           tree: PublishedTree, big: bool, spare: BundleListing | None) -> tuple[dict, dict[str, tuple[int, int]]]:
+    """Build the search index into the new site; its record, and stat_tree of the finished site. `spare`: the
+    spare tree's search bundle as listed before it was claimed.
 
     The search index is part of the site: built offline from the finished pages, before the swap. Shards
     whose pages Pagefind would read the same way are hard-linked from the published site. The rest of the
@@ -319,7 +333,8 @@ def _index(writer: Writer, hashes: dict[str, str], written: Written, previous: M
     try:
         record = index_site(tmp, hashes, previous.search if previous else None, out if previous else None,
                             discard=lambda folder: discard_tree(folder, out, background=big),
-                            trusted=tree.linkable, fingerprints=written.fingerprints, inodes=tree.inodes)
+                            trusted=tree.linkable, fingerprints=written.fingerprints, inodes=tree.inodes,
+                            spare=spare)
     except BaseException:
         walking.cancel()
         raise
@@ -343,20 +358,18 @@ def _set_aside(tmp: Path, out: Path, previous: Manifest | None, big: bool) -> No
         keep_as_spare(tmp, out, background=big)
 
 
-def _prepare_spare(tmp: Path, out: Path, pages: set[str], listing: SpareListing | None) -> dict[str, int]:
+def _prepare_spare(tmp: Path, out: Path, pages: set[str], listing: SpareListing) -> dict[str, int]:
     """Empty the spare tree now in `tmp` of everything but files at the site paths `pages`; their inodes.
 
-    `listing`: the tree as list_spare found it before it was claimed (walked beside the loading); None:
-    walked here. Builds hold the lock, so nothing else changes the spare meanwhile. Its search index is
-    moved to where index_site looks for an earlier bundle (SPARE_DIR), and folders left empty are removed.
+    `listing`: the tree as list_spare found it (beside the loading, before it was claimed, or since). Builds
+    hold the lock, so nothing else changes the spare meanwhile. Its search index is moved to where
+    index_site looks for an earlier bundle (SPARE_DIR), and folders left empty are removed.
     """
     bundle, spare = tmp / BUNDLE_DIR, tmp / SPARE_DIR
     if spare.exists() or spare.is_symlink():  # left by a build that failed while indexing
         discard_tree(spare, out, background=True)
     if bundle.is_dir() and not bundle.is_symlink():
         os.rename(bundle, spare)
-    if listing is None:
-        listing = list_spare(tmp)
     base = os.fspath(tmp) + "/"
     emptied: set[str] = set()
     doomed = tuple(folder + "/" for folder in listing.folders if folder in pages)

@@ -73,6 +73,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
+from typing import NamedTuple
 
 from ..arxiv_id import year_month
 from ..files import sha256_file, walk
@@ -111,6 +112,29 @@ _RAW_TAG = re.compile(rb"<(?:(" + _RAW_NAMES + rb")[\s>/]|/(" + _RAW_NAMES + rb"
 
 class SearchIndexError(OSError):
     """Pagefind is missing or failed: the site could not be written (the CLI exits 5)."""
+
+
+class BundleListing(NamedTuple):
+    """An earlier build's bundle as listed before the build moved it to SPARE_DIR: the inode of every entry
+    but folders (path inside the bundle, `<shard>/...`), and the folders."""
+
+    files: dict[str, int]
+    folders: list[str]
+
+
+def list_bundle(bundle: Path) -> BundleListing:
+    """What `bundle` holds (empty when it is missing, or a symbolic link: such a bundle is not reused)."""
+    listing = BundleListing({}, [])
+    if bundle.is_symlink() or not bundle.is_dir():
+        return listing
+
+    def enter(rel: str) -> bool:
+        listing.folders.append(rel)
+        return True
+
+    for rel, entry in walk(bundle, enter=enter, follow_symlinks=False):
+        listing.files[rel] = entry.inode()
+    return listing
 
 
 def pagefind_binary() -> Path | None:
@@ -283,7 +307,8 @@ def _shard_fingerprint(paths: list[str], fingerprints: dict[str, str]) -> str:
 def index_site(site: Path, html_hashes: dict[str, str] | None = None, previous: dict | None = None,
                previous_site: Path | None = None, jobs: int | None = None,
                discard: Callable[[Path], None] | None = None, trusted: dict[str, str] | None = None,
-               fingerprints: dict[str, str] | None = None, inodes: dict[str, int] | None = None) -> dict:
+               fingerprints: dict[str, str] | None = None, inodes: dict[str, int] | None = None,
+               spare: BundleListing | None = None) -> dict:
     """Write the sharded search index into site/pagefind/; reuse shards of `previous_site` whose inputs match `previous`; return the record to keep for the next build.
 
     `html_hashes`: site path -> sha256 of every file in `site` as written; its `.html` entries are the pages
@@ -299,23 +324,41 @@ def index_site(site: Path, html_hashes: dict[str, str] | None = None, previous: 
     `site/.pagefind-spare/` (SPARE_DIR), when there is one, holds the bundle of an earlier build (the build's
     spare tree, see build._publish): a shard to reuse that is there keeps its files that are the very files
     of `previous_site` (same inode, `inodes` has those by site path) instead of linking them all again.
-    Nothing else in it is used, and it is gone when this returns.
+    Nothing else in it is used, and it is gone when this returns. `spare`: that bundle as list_bundle found it
+    before it was moved there (None: each shard taken from it is walked instead).
     """
     site = Path(site).resolve()
     bundle = site / BUNDLE_DIR
     # The folder is this function's output alone: anything left in it would make the result depend on history.
     shutil.rmtree(bundle, ignore_errors=True)
-    spare = site / SPARE_DIR
+    spare_dir = site / SPARE_DIR
     try:
-        return _index(site, bundle, spare, html_hashes, previous, previous_site, jobs, discard, trusted,
-                      fingerprints, inodes)
+        return _index(site, bundle, spare_dir, html_hashes, previous, previous_site, jobs, discard, trusted,
+                      fingerprints, inodes, _by_shard(spare))
     finally:
-        if spare.is_dir():
-            (discard or shutil.rmtree)(spare)
+        if spare_dir.is_dir():
+            (discard or shutil.rmtree)(spare_dir)
+
+
+def _by_shard(listing: BundleListing | None) -> dict[str, BundleListing] | None:
+    """A bundle's listing split by shard folder, paths relative to it."""
+    if listing is None:
+        return None
+    shards: dict[str, BundleListing] = {}
+    for rel, inode in listing.files.items():
+        name, _, inside = rel.partition("/")
+        if inside:
+            shards.setdefault(name, BundleListing({}, [])).files[inside] = inode
+    for rel in listing.folders:
+        name, _, inside = rel.partition("/")
+        shard = shards.setdefault(name, BundleListing({}, []))
+        if inside:
+            shard.folders.append(inside)
+    return shards
 
 
 def _index(site: Path, bundle: Path, spare: Path, html_hashes, previous, previous_site, jobs, discard, trusted,
-           fingerprints, inodes) -> dict:
+           fingerprints, inodes, listed: dict[str, BundleListing] | None) -> dict:
     """index_site, once the bundle folder is cleared."""
     old_pages, old_shards, old_tool = _read_record(previous)
     if previous_site is not None and Path(previous_site).resolve() == site:
@@ -343,11 +386,13 @@ def _index(site: Path, bundle: Path, spare: Path, html_hashes, previous, previou
         runs.start(sorted((name for name in groups if name not in reusable), key=lambda n: (-len(groups[n]), n)))
         for name, recorded in reusable.items():
             dest = bundle / name
-            if (spare / name).is_dir() and inodes:
+            if inodes and (spare / name).is_dir() and not (spare / name).is_symlink():
                 bundle.mkdir(exist_ok=True)
                 os.rename(spare / name, dest)
-            if _reuse(Path(previous_site) / BUNDLE_DIR / name, dest, recorded,
-                      trusted or {}, f"{BUNDLE_DIR}/{name}/", inodes if dest.is_dir() else None):
+            earlier = dest.is_dir()
+            if _reuse(Path(previous_site) / BUNDLE_DIR / name, dest, recorded, trusted or {},
+                      f"{BUNDLE_DIR}/{name}/", inodes if earlier else None,
+                      (listed or {}).get(name, BundleListing({}, [])) if earlier and listed is not None else None):
                 files[name] = dict(recorded)
             else:
                 runs.start([name])
@@ -452,13 +497,14 @@ def _tool_identity(binary: Path) -> str:
 
 
 def _reuse(src: Path, dest: Path, files: dict[str, str], trusted: dict[str, str] | None = None,
-           prefix: str = "", inodes: dict[str, int] | None = None) -> bool:
+           prefix: str = "", inodes: dict[str, int] | None = None, listed: BundleListing | None = None) -> bool:
     """Hard-link (else copy) a recorded shard from the previous site and check every file against its hash
     (unless `trusted`, by site path `prefix` + name, vouches for the hash of a hard-linked source);
     False, with nothing left in `dest`, when any is missing or differs. `src` is only read.
 
     `inodes` (site path -> inode of the files in `src`): `dest` holds an earlier copy of the shard already;
     a file there that is the one in `src` stays, any other is replaced, and files `files` lacks are removed.
+    `listed`: what `dest` holds, listed earlier (nothing has changed it since); None: it is walked here.
     """
     trusted = trusted or {}
     # Plain strings, not Path objects: a shard of a ten-year archive has thousands of files.
@@ -467,13 +513,11 @@ def _reuse(src: Path, dest: Path, files: dict[str, str], trusted: dict[str, str]
     there: dict[str, int] = {}
     try:
         if inodes is not None:
-            def enter(rel: str) -> bool:
-                made.add(dest_dir + "/" + rel)  # visited, so removed below if left empty
-                return True
-
-            made.add(dest_dir)
-            for rel, entry in walk(dest_dir, enter=enter, follow_symlinks=False):
-                there[rel] = entry.inode()
+            made.add(dest_dir)  # the folders found there are removed below if left empty
+            if listed is None:
+                listed = list_bundle(dest)
+            made.update(dest_dir + "/" + rel for rel in listed.folders)
+            there = dict(listed.files)
         for rel, sha in sorted(files.items()):
             source, target = os.path.join(src_dir, rel), os.path.join(dest_dir, rel)
             old = there.pop(rel, None)
