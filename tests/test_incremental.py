@@ -16,6 +16,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import jinja2
 import pytest
 from conftest import Rendered, cold_site, synth_archive, write
 
@@ -23,8 +24,8 @@ import digest.build.publish as publish_module
 import digest.build.search_index as search_module
 import digest.build.state as mf
 import digest.build.views as project_module
-import digest.build.writer as writer_module
 import digest.build.workers as parallel_module
+import digest.build.writer as writer_module
 import digest.render.feeds as feeds_module
 from digest.build import build
 from digest.cli import main
@@ -283,6 +284,44 @@ def test_clean_rebuilds_everything(project: Path, monkeypatch) -> None:
     counter = Counter(monkeypatch)
     assert cli_build(project, "--clean") == 0
     assert counter.n == 2
+
+
+# ---------------------------------------------------------------- compiled templates
+
+def test_compiled_templates_are_kept_and_an_edited_one_is_compiled_again(archive: Path, tmp_path: Path,
+                                                                          monkeypatch) -> None:
+    assert cli_build(archive) == 0
+    folder = mf.cache_root(archive) / "templates"
+    assert list(folder.glob("*/*.cache"))
+    (folder / "0123456789abcdef").mkdir()  # what an earlier version of the code compiled
+    compiled: list[str] = []
+    real = jinja2.Environment.compile
+
+    def spy(env, source, name=None, filename=None, *args, **kwargs):
+        compiled.append(name)
+        return real(env, source, name, filename, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", spy)
+    _retitle(archive, "2026-06-15")
+    assert cli_build(archive) == 0
+    assert compiled == []
+    assert [p.name for p in folder.iterdir()] == [mf.code_fingerprint()[:16]]
+    template = archive / "templates" / "_issue.html"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace("<article ", '<article data-marker="m-6021" ', 1), encoding="utf-8")
+    assert cli_build(archive) == 0
+    assert compiled == ["_issue.html"]
+    page = archive / "site" / "2026" / "06" / "15" / "index.html"
+    assert 'data-marker="m-6021"' in page.read_text(encoding="utf-8")
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
+def test_a_build_whose_template_cache_cannot_be_written_still_builds(archive: Path, tmp_path: Path) -> None:
+    folder = mf.cache_root(archive) / "templates"
+    folder.parent.mkdir(parents=True)
+    folder.write_text("not a folder", encoding="utf-8")
+    assert cli_build(archive) == 0
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
 
 
 # ---------------------------------------------------------------- damaged state

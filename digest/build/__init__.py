@@ -13,7 +13,8 @@ this package:
 - search_index.py: the Pagefind index, in shards reused when what Pagefind reads is unchanged;
 - publish.py: the new site is assembled in the tree the last build replaced, and swapped in whole;
 - workers.py and gc_policy.py: worker processes, and the garbage collector during a build;
-- memo.py: work the feeds keep between builds; lock.py: one run at a time.
+- memo.py: work the feeds keep between builds; template_cache.py: the compiled templates; lock.py: one
+  run at a time.
 
 `clean=True` (`digest build --clean`) ignores all the state and builds from nothing. This module imports
 no rendering library at import time, so `digest build` decides quickly when there is nothing to do.
@@ -117,6 +118,7 @@ def _build(config: Config, out: Path, clean: bool, started: float, heap: BuildHe
         published_tree,
         stat_published,
     )
+    from .template_cache import compiled_environment
     from .view_cache import ViewCache
     from .views import load_views
     from .workers import Beside
@@ -132,7 +134,8 @@ def _build(config: Config, out: Path, clean: bool, started: float, heap: BuildHe
         cache = ViewCache(state.views_dir, config, st.code_fingerprint(), state.file_digests(inputs))
         project = load_views(config, cache)
         clean_stale_build_dirs(out)
-        plan = plan_pages(config, project.views)
+        env = compiled_environment(config, state.templates_dir, st.code_fingerprint())
+        plan = plan_pages(config, project.views, env)
         stamp = base_key(inputs.sha256(name))
         tkeys = plan_template_keys(plan)
         pages = [KeyedPage(spec, key) for spec, key in zip(plan.pages, page_keys(plan, stamp, tkeys))]

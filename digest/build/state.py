@@ -504,12 +504,14 @@ def record(root: Path, config_name: str, out: Path, inputs: InputSnapshot, outpu
 
 class BuildState:
     """What a build keeps between runs, for one project and output folder: the last build's manifest (when
-    it still describes this output and this code), the view cache and the feeds' memos."""
+    it still describes this output and this code), the view cache, the feeds' memos and the compiled
+    templates."""
 
     def __init__(self, root: Path, config_name: str, out: Path, *, clean: bool = False):
         self.root, self.config_name, self.out = Path(root), config_name, Path(out)
         self.views_dir = cache_root(root) / "views"
         self.memo_dir = memo_dir(root)
+        self.templates_dir = cache_root(root) / "templates"
         previous = None if clean else load(root)
         if previous is not None and (previous.out != str(self.out.resolve()) or previous.code != code_fingerprint()):
             previous = None
@@ -517,6 +519,7 @@ class BuildState:
         if clean:
             shutil.rmtree(self.views_dir, ignore_errors=True)
             shutil.rmtree(self.memo_dir, ignore_errors=True)
+            shutil.rmtree(self.templates_dir, ignore_errors=True)
 
     def snapshot_inputs(self) -> InputSnapshot:
         """Every input's stamp, hashed before it is read: a file edited during the build shows next time."""
