@@ -527,7 +527,11 @@ class BuildState:
 
     def file_digests(self, inputs: InputSnapshot) -> dict[str, tuple[int, int, str]]:
         """Absolute path -> (size, mtime_ns, sha256) of the inputs, so the view cache need not read them again."""
-        return {str(input_path(self.root, rel)): stamp for rel, stamp in inputs.files.items()}
+        # Strings joined, not Path objects: 7,300 of them for a ten-year archive cost 0.05 s as paths. Recorded
+        # paths are normalised, so the result is str(input_path(...)).
+        base = os.fspath(self.root) + "/"
+        return {str(input_path(self.root, rel)) if rel.startswith(THEME_INPUT) else base + rel: stamp
+                for rel, stamp in inputs.files.items()}
 
     def static_inputs(self, static: list[tuple[Path, str]], inputs: InputSnapshot) -> dict[str, str | None]:
         """Site path -> the input sha256 of each static file's source (None for a source outside the inputs)."""
