@@ -243,7 +243,7 @@ def test_an_older_year_of_a_daily_digest_is_two_shards_and_a_sparse_one_stays_wh
 
 # ---------------------------------------------------------------- what Pagefind reads
 
-def test_the_fingerprint_ignores_markup_before_the_body_but_not_the_body_text():
+def test_the_fingerprint_ignores_markup_around_the_body_but_not_the_body_text():
     base = page_html("Words about lighthouses")
     fp = page_fingerprint(base.encode())
     assert fp
@@ -251,12 +251,18 @@ def test_the_fingerprint_ignores_markup_before_the_body_but_not_the_body_text():
         page_html("Words about lighthouses", description="Another description", nav="Archives"),
         base.replace('<div id="site-search">', '<div id="site-search"><img src="x.png" alt="x"><span id="new">'
                                               "Navigation words</span>"),
+        base.replace("<footer><p>Footer", "<footer><p>Footers"),  # after the body
+        base.replace("</main>", '</main><nav><a href="/next/">Next issue</a></nav>'),
+        base.replace("</main>", "</main><script>var x = '</article>';</script><!-- a comment -->"),
     ]
     for html in same:
-        assert html != base and page_fingerprint(html.encode()) == fp
+        assert html != base and page_fingerprint(html.encode()) == fp, html[-300:]
+    # The body's end tag is found by counting tags of its name, in any case, never inside an attribute value.
+    nested = base.replace("<p>", '<ARTICLE class="inner"><p title="</article>">Inner</p></Article><p>')
+    assert page_fingerprint(nested.encode()) == page_fingerprint(nested.replace("Footer", "Footers").encode())
+    assert page_fingerprint(nested.encode()) != page_fingerprint(nested.replace("Words", "Wordz").encode())
     different = [
         page_html("Words about lighthouse"),  # one letter of the body
-        base.replace("<footer><p>Footer", "<footer><p>Footers"),  # after the body: counted, conservatively
         base.replace('<html lang="en">', '<html lang="ko">'),  # the index language
         page_html("Words about lighthouses", title="Another title"),  # also the h1; alone it is the fallback title
         base.replace("<header", '<h1>Site</h1><header'),  # the first h1 of the page is the result title
@@ -264,9 +270,23 @@ def test_the_fingerprint_ignores_markup_before_the_body_but_not_the_body_text():
         base.replace("<header", '<meta data-pagefind-filter="year:2024"><header'),
         base.replace("<header", "<!-- <header"),  # an unclosed comment would hide the body
         base.replace("</script>", ""),  # so would an unclosed script
+        # After the body: what Pagefind could read there, and anything once the body's end is uncertain.
+        base.replace("<footer>", '<footer data-pagefind-meta="author:x">'),
+        base.replace("<footer>", "<FOOTER DATA-PAGEFIND-FILTER='year:2024'>"),
+        base.replace("<footer>", "<div data-pagefind-body><p>More</p></div><footer>"),
+        base.replace("<footer>", "<h1>Another title</h1><footer>"),
+        base.replace("<footer>", '<img src="/next.png" alt="a cover"><footer>'),  # the result image
     ]
     for html in different:
         assert html != base and page_fingerprint(html.encode()) != fp, html[:400]
+    uncertain = [
+        base.replace("<p>Words", "<!-- </article> --><p>Words"),  # a comment in the body
+        base.replace("<p>Words", "<script>var x = '</article>';</script><p>Words"),  # a raw-text element
+        base.replace("<p>Words", '<p title="unclosed>Words'),  # a quote the tag pattern cannot read
+        base.replace("</article>", ""),  # no end tag
+    ]
+    for html in uncertain:
+        assert page_fingerprint(html.encode()) != page_fingerprint(html.replace("Footer", "Footers").encode())
     assert page_fingerprint(b"<html><body><p>No body here</p></body></html>") == ""
     # Attribute names are case-insensitive in HTML, and to Pagefind.
     assert page_fingerprint(base.replace("data-pagefind-body", "DATA-PAGEFIND-BODY").encode())
@@ -293,6 +313,28 @@ def test_markup_before_the_body_does_not_change_the_pagefind_shard(first, tmp_pa
     theirs, ours = bundle(worded), bundle(site)
     different = {k for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k)}
     assert different and all(k.startswith("2026-02/") for k in different), different
+
+
+def test_markup_after_the_body_does_not_change_the_pagefind_shard(first, tmp_path):
+    """The experiment behind leaving out what follows the body: Pagefind gives byte-identical output when the
+    text, links and scripts after the body change, and the fingerprint stays the same; an image there is the
+    result's image when the body has none, and changes both."""
+    site, _ = first
+    rel = "2026/02/03/index.html"
+    changed = copy_pages(site, tmp_path / "changed")
+    text = (site / rel).read_text(encoding="utf-8")
+    text = text.replace("<footer><p>Footer</p></footer>",
+                        '<nav class="pager"><a href="/2026/02/04/" rel="next">February 4 words</a></nav>'
+                        "<footer><p>Another footer</p></footer><script>var later = '</article>';</script>")
+    write_page(changed, rel, text)
+    assert page_fingerprint((changed / rel).read_bytes()) == page_fingerprint((site / rel).read_bytes())
+    index_site(changed)
+    assert bundle(changed) == bundle(site)
+    pictured = copy_pages(site, tmp_path / "pictured")
+    write_page(pictured, rel, text.replace("</nav>", '<img src="/next.png" alt="the next cover"></nav>'))
+    assert page_fingerprint((pictured / rel).read_bytes()) != page_fingerprint((site / rel).read_bytes())
+    index_site(pictured)
+    assert bundle(pictured) != bundle(site)
 
 
 # ---------------------------------------------------------------- what a reader's first search reads
@@ -469,6 +511,44 @@ def test_without_styling_cleans_each_tag_as_if_alone(soup):
 def test_without_styling_never_changes_text(text):
     data = text.encode("utf-8")
     assert search.without_styling(b"<p class=x>" + data + b"</p>") == b"<p>" + data + b"</p>"
+
+
+@st.composite
+def _body_soup(draw):
+    """What may stand inside a body element: text (quotes, `=` and `/` in it), start tags whose quoted values
+    may hold `</article>`, comments, and articles nested in it, each closed in some letter case."""
+    out, depth = [], 0
+    for kind in draw(st.lists(st.sampled_from(["text", "tag", "open", "close", "comment"]), max_size=14)):
+        if kind == "text":
+            out.append(draw(st.text(alphabet="ab =\"'/&;", max_size=8)))
+        elif kind == "tag":
+            value = draw(st.sampled_from(["x", "</article>", "a > b", "<article>", ""]))
+            quote = draw(st.sampled_from(['"', "'"]))
+            out.append(f"<p title={quote}{value}{quote}>")
+        elif kind == "open":
+            out.append(draw(st.sampled_from(["<article>", '<ARTICLE class="c">', "<article\n>"])))
+            depth += 1
+        elif kind == "close" and depth:
+            out.append(draw(st.sampled_from(["</article>", "</ARTICLE >", "</Article\n>"])))
+            depth -= 1
+        elif kind == "comment":
+            out.append(draw(st.sampled_from(["<!-- </article> -->", "<!-- x -->"])))
+    out += ["</article>"] * depth
+    return "".join(out)
+
+
+@given(_body_soup(), st.text(alphabet="ab <>/=\"'", max_size=20))
+def test_the_fingerprint_covers_the_whole_body_and_nothing_after_it_when_it_can(soup, tail):
+    def page(mark: str = "Mark", footer: str = "Footer") -> bytes:
+        return (HEAD.format(title="T", description="D", nav="N") + f"<article data-pagefind-body>{soup}<p>{mark}"
+                f"</p></article></main><footer>{footer}</footer></body></html>").encode()
+
+    fingerprint = page_fingerprint(page())
+    # The end of the body is never put before its last word ...
+    assert page_fingerprint(page(mark="Marc")) != fingerprint
+    # ... and when it is found, nothing after it counts.
+    if search.page_inputs(page()).startswith(b"body 3"):
+        assert page_fingerprint(page(footer=tail.replace("<", "&lt;"))) == fingerprint
 
 
 def test_unchanged_pages_are_not_read_again(first, tmp_path, monkeypatch):

@@ -27,18 +27,22 @@ a reader's first search costs the same however many older shards there are.
 
 What Pagefind reads of a page, and so what decides whether a shard must be rebuilt (`page_inputs`): the
 page's site path, its `<html ...>` tag (the `lang` attribute picks the index language), its `<title>` (the
-result title when the body has no `<h1>`), any `<meta charset>`, and everything from the opening tag of the
-first `data-pagefind-body` element to the end of the file (the body, and after it any further bodies or
-`data-pagefind-*` attributes). The header and navigation before the body are not indexed, so a change there
-reuses the shard. Pagefind does read some things before the body (the first `<h1>` of the page is the
-result title, `data-pagefind-*` attributes count anywhere, an unclosed `<script>` or comment would hide the
-body), so a page whose pre-body part holds any `data-pagefind-` attribute, any `<h1>`, or an unbalanced
-raw-text element or comment is fingerprinted whole. Checked against Pagefind 1.5.2: changing a description
-meta tag, adding navigation text, an element with an id and an image before the body, or changing only the
-`<title>` of a page whose body has an `<h1>`, gives a byte-identical shard; one word added to the body
-changes it. In the part from the body on, `class` attributes and `data-*` attributes other than
-`data-pagefind-*` are left out of the fingerprint (`without_styling`): Pagefind reads neither, so a template
-change that only restyles pages reuses every shard.
+result title when the body has no `<h1>`), any `<meta charset>`, and the first `data-pagefind-body` element,
+from its start tag to its end tag. What comes before and after it is not indexed (the header and
+navigation; an issue's pager, the footer, scripts), so a change there reuses the shard. Pagefind does read
+some things before the body (the first `<h1>` of the page is the result title, `data-pagefind-*` attributes
+count anywhere, an unclosed `<script>` or comment would hide the body), so a page whose pre-body part holds
+any `data-pagefind-` attribute, any `<h1>`, or an unbalanced raw-text element or comment is fingerprinted
+whole. After the body it reads further bodies, `data-pagefind-*` attributes, and an `<h1>` or `<img>` (the
+result's title and image when the body has none: an image after the body changes the shard), so a page with
+any of those (or a `<title>`, `<meta>` or `<html>` tag) after its body, or whose body's end cannot be found
+surely (`_body_parts`), is fingerprinted to the end of the file. Checked against Pagefind 1.5.2: changing a
+description meta tag, adding navigation text, an element with an id and an image before the body, changing
+only the `<title>` of a page whose body has an `<h1>`, or changing the text, links and scripts after the
+body, gives a byte-identical shard; one word added to the body changes it. In the
+body, `class` attributes and `data-*` attributes other than `data-pagefind-*` are left out of the
+fingerprint (`without_styling`): Pagefind reads neither, so a template change that only restyles pages
+reuses every shard.
 
 Reuse. `index_site` returns a record (JSON-safe) of every page's sha256 and input fingerprint and every
 shard's input fingerprint and files with their sha256; given the previous build's record and published
@@ -69,9 +73,12 @@ import re
 import shutil
 import subprocess
 import tempfile
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import NamedTuple
 
@@ -108,6 +115,12 @@ _H1 = re.compile(rb"<h1[\s>/]")
 # One pass finds their start tags (group 1) and end tags (group 2); no two such tags can overlap.
 _RAW_NAMES = rb"script|style|textarea|title|template|noscript|xmp|iframe|noembed|noframes|plaintext"
 _RAW_TAG = re.compile(rb"<(?:(" + _RAW_NAMES + rb")[\s>/]|/(" + _RAW_NAMES + rb"))")
+_TAG_NAME = re.compile(rb"<([a-z][a-z0-9-]*)")
+# In the text between the start tags _START_TAG read, a quoted attribute value it could not read (an
+# unclosed quote may hold an end tag); prose rarely writes a quote right after `=`.
+_UNREAD = re.compile(rb"""=\s*["']""")
+# After a body, what Pagefind reads (over lower-case bytes).
+_READ_AFTER = re.compile(rb"data-pagefind-|<(?:h1|img|title|meta|html)[\s>/]")
 
 
 class SearchIndexError(OSError):
@@ -243,7 +256,55 @@ def page_inputs(page: bytes) -> bytes | None:
     if b"data-pagefind-" in head or _H1.search(head) or not _balanced(head):
         return b"page\0" + page
     kept = [m.group() for m in _KEPT.finditer(page, 0, start)]
-    return b"\0".join([b"body 2", *kept, without_styling(page[start:])])
+    rest = page[start:]
+    name = _TAG_NAME.match(lower, start)
+    if name is not None and b"\0" not in rest:  # NUL: see without_styling
+        parts = _START_TAG.split(rest)
+        body = _body_parts(lower, start, parts, name.group(1))
+        if body is not None:
+            return b"\0".join([b"body 3", *kept, _cleaned(body)])
+        return b"\0".join([b"body 2", *kept, _cleaned(parts)])
+    return b"\0".join([b"body 2", *kept, without_styling(rest)])
+
+
+def _body_parts(lower: bytes, start: int, parts: list[bytes], name: bytes) -> list[bytes] | None:
+    """The body element, when Pagefind reads nothing after its end tag: the leading `parts` (the page's text
+    and start tags alternating from the body's start tag at `start` on, from _START_TAG.split), cut after
+    that tag; else None. `lower`: the page in lower case.
+
+    Pagefind ends the body at its matching end tag (it counts tags by name; it builds no HTML tree), so this
+    counts them as well, in the text between the start tags that carry attributes: an end tag can only be
+    there, never inside a quoted attribute value. It gives up where the count could be fooled (a comment, a
+    raw-text element, or a start tag the tag pattern could not read, inside the body) or where Pagefind
+    may read on after the body (a `data-pagefind-` attribute, an `<h1>`, `<img>`, `<title>`, `<meta>` or
+    `<html>`).
+    """
+    ends = list(accumulate(map(len, parts)))  # where each part ends, from `start`
+    depth = 0
+    for m in _body_scan(name).finditer(lower, start):
+        if m.group(2) is None:
+            return None  # a comment or a raw-text element in the body
+        at = bisect_right(ends, m.start() - start)
+        if at % 2:  # inside a start tag with attributes: it opens one when it is that tag, else a value holds it
+            depth += m.start() - start == ends[at - 1] and not m.group(1)
+            continue
+        depth += -1 if m.group(1) else 1
+        if depth == 0:
+            close = lower.find(b">", m.end() - 1) + 1
+            if not close or _READ_AFTER.search(lower, close):
+                return None
+            body = [*parts[:at], parts[at][: close - start - (ends[at - 1] if at else 0)]]
+            if _UNREAD.search(b"\0".join(body[0::2])):
+                return None
+            return body
+    return None
+
+
+@lru_cache(maxsize=16)
+def _body_scan(name: bytes) -> re.Pattern[bytes]:
+    """Start and end tags named `name` (group 2), and what makes counting them unsafe: comments and CDATA,
+    raw-text elements (their text is not markup); over lower-case bytes."""
+    return re.compile(rb"<(/?)(" + re.escape(name) + rb")[\s/>]|<(?:!|(?:" + _RAW_NAMES + rb")[\s>/])")
 
 
 # An attribute's value, if it has one; a start tag with at least one attribute (quoted values may hold `>`).
@@ -265,13 +326,18 @@ def without_styling(html: bytes) -> bytes:
     """
     if b"\0" in html:  # the separator below: such a page takes the slower way, one tag at a time
         return _START_TAG.sub(lambda m: _STYLING.sub(b"", m.group()), html)
-    # Text and start tags alternate in `parts`. The tags are cleaned in one pass over all of them joined by
-    # NUL, which _STYLING never matches: an issue page has about 280 of them, and a Python call for each
-    # was half of the fingerprint's time.
-    parts = _START_TAG.split(html)
+    return _cleaned(_START_TAG.split(html))
+
+
+def _cleaned(parts: list[bytes]) -> bytes:
+    """Text and start tags alternating (from _START_TAG.split of bytes without NUL), joined again with the
+    tags' styling removed."""
     if len(parts) == 1:
-        return html
+        return parts[0]
+    # The tags are cleaned in one pass over all of them joined by NUL, which _STYLING never matches: an
+    # issue page has about 280 of them, and a Python call for each was half of the fingerprint's time.
     tags = _STYLING.sub(b"", b"\0".join(parts[1::2]))
+    parts = list(parts)
     parts[1::2] = tags.split(b"\0")
     return b"".join(parts)
 
