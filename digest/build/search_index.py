@@ -456,9 +456,10 @@ def _index(site: Path, bundle: Path, spare: Path, html_hashes, previous, previou
                 bundle.mkdir(exist_ok=True)
                 os.rename(spare / name, dest)
             earlier = dest.is_dir()
+            # A shard the listing lacks is walked: the listing is trusted only for what it saw.
             if _reuse(Path(previous_site) / BUNDLE_DIR / name, dest, recorded, trusted or {},
                       f"{BUNDLE_DIR}/{name}/", inodes if earlier else None,
-                      (listed or {}).get(name, BundleListing({}, [])) if earlier and listed is not None else None):
+                      listed.get(name) if earlier and listed is not None else None):
                 files[name] = dict(recorded)
             else:
                 runs.start([name])
