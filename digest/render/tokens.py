@@ -39,7 +39,7 @@ def digest(data: bytes) -> str | None:
         return None
 
 
-def file_digest(path: Path, sha256: str | None = None) -> str | None:
+def file_digest(path: str | Path, sha256: str | None = None) -> str | None:
     """digest() of a template file; None when it cannot be read, or its bytes' sha256 is not `sha256` (if given)."""
     try:
         data = Path(path).read_bytes()
