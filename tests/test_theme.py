@@ -14,6 +14,7 @@ import pytest
 from conftest import ROOT, Rendered, cold_site, copy_project
 
 import digest.build as build_module
+import digest.render.templating as templating
 import digest.render.theme as theme_module
 from digest.cli import main
 from digest.errors import describe
@@ -235,3 +236,50 @@ def test_the_wheel_ships_every_file_of_the_theme_every_module_and_its_data(tmp_p
     assert modules <= names, sorted(modules - names)  # pyproject.toml lists the packages by hand
     data = {p.relative_to(ROOT).as_posix() for p in (ROOT / "digest" / "data").rglob("*") if p.is_file()}
     assert data and data <= names, sorted(data - names)  # holiday schedules, category taxonomy
+
+
+# ---------------------------------------------------------------- interface strings compiled in
+
+def _language(root: Path, tag: str) -> Path:
+    config = root / "digest.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("  language: en\n", f"  language: {tag}\n", 1),
+                      encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("tag", ["en", "ko"])
+def test_interface_strings_compiled_into_the_templates_give_the_site_the_calls_gave(tmp_path: Path, monkeypatch,
+                                                                                   tag: str) -> None:
+    folded = _language(copy_project(tmp_path / "folded"), tag)
+    called = _language(copy_project(tmp_path / "called"), tag)
+    assert cli_build(folded) == 0
+    monkeypatch.setattr(templating, "_binds_t", lambda tree: True)  # compile every t("key") as a call
+    assert cli_build(called) == 0
+    assert digests(folded / "site") == digests(called / "site")
+
+
+def test_a_change_of_language_reaches_every_page_as_a_clean_build_makes_it(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "site")
+    assert cli_build(root) == 0
+    english = (root / "site" / "2026/07/01/index.html").read_text(encoding="utf-8")
+    assert cli_build(_language(root, "ko")) == 0
+    korean = (root / "site" / "2026/07/01/index.html").read_text(encoding="utf-8")
+    assert korean != english and '<html lang="ko">' in korean
+    assert digests(root / "site") == digests(cold_site(root, tmp_path))
+    folders = list((root / ".digest-cache" / "build" / "templates").iterdir())
+    assert len(folders) == 1  # the English compilations are gone
+
+
+def test_a_template_that_names_its_own_t_is_rendered_as_written(tmp_path: Path) -> None:
+    env = templating.environment(load_config(copy_project(tmp_path / "site") / "digest.yaml"))
+
+    def own(key: str) -> str:
+        return f"own {key}"
+
+    site_t = {"t": lambda key, **kw: "site " + key}
+    assert env.from_string('{{ t("title") }}|{{ t("title", x=1) }}').render(site_t) == "Title|site title"
+    for source in ['{% set t = own %}{{ t("title") }}', '{% with t = own %}{{ t("title") }}{% endwith %}',
+                   '{% for t in [own] %}{{ t("title") }}{% endfor %}',
+                   '{% macro m(t) %}{{ t("title") }}{% endmacro %}{{ m(own) }}',
+                   '{% macro t(k) %}own {{ k }}{% endmacro %}{{ t("title") }}']:
+        assert env.from_string(source).render(site_t, own=own) == "own title", source

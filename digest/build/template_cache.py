@@ -3,11 +3,13 @@
 Compiling the site's templates is about 65 ms of every build that makes a page; read back, 2 ms. Jinja2
 names an entry after the template's name and file and checks the source's checksum when it loads it, so an
 edited template is compiled again. What else shapes the compiled code (the environment's options, the
-Jinja2 and Python versions) is this package's code: the entries live in a folder named after the code's
-fingerprint, and folders of other code are removed.
+Jinja2 and Python versions) is this package's code, and the site's language, whose interface strings are
+compiled into the templates (render/templating.py): the entries live in a folder named after the two, and
+folders of other code or another language are removed.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -37,9 +39,9 @@ class _Bytecode(jinja2.FileSystemBytecodeCache):
 
 def compiled_environment(config: Config, folder: Path, code: str) -> jinja2.Environment:
     """The site's template environment (render.templating.environment), its compiled templates kept in
-    `folder` for the package code whose fingerprint is `code`."""
+    `folder` for the package code whose fingerprint is `code` and the site's language."""
     env = environment(config)
-    here = folder / code[:16]
+    here = folder / hashlib.sha256(f"{code}\0{config.site.language}".encode()).hexdigest()[:16]
     try:
         others = [entry for entry in os.scandir(folder) if entry.name != here.name]
     except OSError:

@@ -5,9 +5,12 @@ import posixpath
 from functools import lru_cache
 
 import jinja2
+from jinja2 import nodes
+from jinja2.visitor import NodeTransformer
 
 from ..editorial.config import Config
 from . import theme
+from .i18n import lang
 from .markdown import render_abstract
 from .tokens import LEX_OPTIONS
 
@@ -29,10 +32,56 @@ class SnapshotLoader(jinja2.FileSystemLoader):
         return found[0], found[1], lambda: True
 
 
+class _SiteEnvironment(jinja2.Environment):
+    """An environment for one site language: `t("key")` with a literal key is compiled as its text.
+
+    Every page and feed entry is rendered with `t` as the site language's lookup (render/site.py,
+    render/feeds.py), so its plain calls are constants; each was a Python call and an escape, a seventh of
+    the time of making an issue page. A template that binds a name `t` itself is compiled as written.
+    """
+
+    strings: dict[str, str] = {}
+
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):  # noqa: ANN001, ANN201
+        """Jinja2's compile, with the interface strings folded in (see the class)."""
+        if isinstance(source, str):
+            source = self.parse(source, name, filename)
+        if isinstance(source, nodes.Template) and not _binds_t(source):
+            source = _FoldStrings(self.strings).visit(source)
+        return super().compile(source, name, filename, raw, defer_init)
+
+
+def _binds_t(tree: nodes.Template) -> bool:
+    """Whether the template gives the name `t` a meaning of its own (assigns it, takes it as a parameter,
+    imports it, or defines a macro so named)."""
+    if any(n.name == "t" and n.ctx != "load" for n in tree.find_all(nodes.Name)):
+        return True
+    if any(m.name == "t" for m in tree.find_all(nodes.Macro)) or any(i.target == "t" for i in tree.find_all(nodes.Import)):
+        return True
+    return any((name if isinstance(name, str) else name[-1]) == "t"
+               for imp in tree.find_all(nodes.FromImport) for name in imp.names)
+
+
+class _FoldStrings(NodeTransformer):
+    """Replaces t("key") (one literal key, no other argument) by the string it returns."""
+
+    def __init__(self, strings: dict[str, str]):
+        self.strings = strings
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:  # noqa: N802 - the visitor's naming
+        """The key's text for a plain t("key"), else the call with its parts visited."""
+        target, args = node.node, node.args
+        if (isinstance(target, nodes.Name) and target.name == "t" and len(args) == 1 and not node.kwargs
+                and node.dyn_args is None and node.dyn_kwargs is None and isinstance(args[0], nodes.Const)
+                and isinstance(args[0].value, str) and args[0].value in self.strings):
+            return nodes.Const(self.strings[args[0].value], lineno=node.lineno)
+        return self.generic_visit(node)
+
+
 def environment(config: Config) -> jinja2.Environment:
     """The Jinja2 environment over the project's templates/ and then the packaged theme (autoescaping on,
-    undefined names are errors)."""
-    env = jinja2.Environment(
+    undefined names are errors), for the site's language."""
+    env = _SiteEnvironment(
         loader=SnapshotLoader([str(folder) for folder in theme.layers(config.templates_dir)]),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -42,6 +91,7 @@ def environment(config: Config) -> jinja2.Environment:
         **LEX_OPTIONS,
     )
     env.filters["abstract"] = render_abstract
+    env.strings = lang(config.site.language).strings
     return env
 
 
