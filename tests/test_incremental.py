@@ -787,6 +787,28 @@ def test_pages_that_could_not_be_linked_are_rendered(archive: Path, tmp_path: Pa
     assert_same_site(archive / "site", cold_site(archive, tmp_path))
 
 
+
+def test_pages_the_spare_holds_in_an_older_version_are_replaced_by_links_or_made_afresh(archive: Path, tmp_path: Path,
+                                                                                         monkeypatch, fork_ok) -> None:
+    # After two edits the spare holds the first edited issue's pages as they were before it: each such file
+    # is replaced, by a link to the published one or, where linking fails, by the page made again.
+    assert cli_build(archive) == 0
+    _edit_issue(archive)
+    assert cli_build(archive) == 0
+    page = "2026/06/10/index.html"
+    assert (archive / ".site.spare" / page).read_bytes() != (archive / "site" / page).read_bytes()
+    _retitle(archive, "2026-06-15")
+    linked = linked_pages(monkeypatch)
+    monkeypatch.setattr(writer_module, "FORK_MIN_LINKS", 10**9)  # linked in this process, where the spy sees it
+    assert cli_build(archive) == 0
+    assert page in linked
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+    _retitle(archive, "2026-06-20")
+    monkeypatch.setattr(writer_module, "_link_all", lambda paths, out, tmp: list(paths))  # no link can be made
+    assert cli_build(archive) == 0
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
 # ---------------------------------------------------------------- the spare tree
 
 def _spare(root: Path) -> Path:

@@ -89,13 +89,10 @@ class Writer:
         written through (it may be a hard link to a published file).
         """
         todo, reuse, in_place = self._sort(pages, old_keys, present, inodes)
-        base = os.fspath(self.tmp) + "/"
-        for rel in reuse:
-            if rel in present:
-                os.unlink(base + rel)
-        # A page to make that the spare tree holds is unlinked by whoever makes it: in the workers, where
-        # 3,650 unlinks (0.5 s after a template change) run beside the rendering instead of before it.
-        self.stale = frozenset(pages[i].path for i in todo if pages[i].path in present)
+        # What the spare tree holds at a path to link or make is stale: the linker and the page's maker
+        # remove it (never written through: it may be a hard link to a published file), beside the rendering,
+        # instead of 3,650 unlinks (0.5 s after a template change) before it.
+        self.stale = frozenset(rel for rel in reuse + [pages[i].path for i in todo] if rel in present)
         # The links for the reused pages (a folder and a link each) are made meanwhile by another process.
         linking = _Linker(reuse, os.fspath(self.out), os.fspath(self.tmp))
         try:
@@ -165,7 +162,7 @@ class Writer:
         dest = made.parent(spec.path) + "/" + spec.path.rpartition("/")[2]
         if spec.path in self.stale:
             try:
-                os.unlink(dest)  # never written through: it may be a hard link to the published file
+                os.unlink(dest)
             except FileNotFoundError:
                 pass  # made once already (a page that failed in a worker is made again to raise its error)
         if self.linkable.get(spec.path) == sha:
@@ -265,12 +262,18 @@ class _Folders:
 
 
 def _link_all(paths: list[str], out: str, tmp: str) -> list[str]:
-    """Hard-link the published files at `paths` into the new site; those that could not be linked."""
+    """Hard-link the published files at `paths` into the new site, replacing what is there; those that could
+    not be linked."""
     made = _Folders(tmp)
     failed = []
     for rel in paths:
+        dest = made.parent(rel) + "/" + rel.rpartition("/")[2]
         try:
-            os.link(out + "/" + rel, made.parent(rel) + "/" + rel.rpartition("/")[2])
+            try:
+                os.link(out + "/" + rel, dest)
+            except FileExistsError:  # the spare tree's stale copy
+                os.unlink(dest)
+                os.link(out + "/" + rel, dest)
         except OSError:
             failed.append(rel)
     return failed
