@@ -14,11 +14,11 @@ import pytest
 from conftest import ROOT, Rendered, cold_site, copy_project
 
 import digest.build as build_module
-import digest.render.templating as templating
 import digest.render.theme as theme_module
 from digest.cli import main
 from digest.errors import describe
 from digest.editorial.config import load_config
+from digest.render import templating
 
 THEME = ROOT / "templates"
 ISSUE_PAGES = {"2026/07/01/index.html", "2024/11/29/index.html"}

@@ -40,9 +40,11 @@ class _SiteEnvironment(jinja2.Environment):
     the time of making an issue page. A template that binds a name `t` itself is compiled as written.
     """
 
-    strings: dict[str, str] = {}
+    def __init__(self, strings: dict[str, str], **options: object):
+        super().__init__(**options)
+        self.strings = strings
 
-    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):  # noqa: ANN001, ANN201
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
         """Jinja2's compile, with the interface strings folded in (see the class)."""
         if isinstance(source, str):
             source = self.parse(source, name, filename)
@@ -68,7 +70,7 @@ class _FoldStrings(NodeTransformer):
     def __init__(self, strings: dict[str, str]):
         self.strings = strings
 
-    def visit_Call(self, node: nodes.Call) -> nodes.Node:  # noqa: N802 - the visitor's naming
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
         """The key's text for a plain t("key"), else the call with its parts visited."""
         target, args = node.node, node.args
         if (isinstance(target, nodes.Name) and target.name == "t" and len(args) == 1 and not node.kwargs
@@ -82,6 +84,7 @@ def environment(config: Config) -> jinja2.Environment:
     """The Jinja2 environment over the project's templates/ and then the packaged theme (autoescaping on,
     undefined names are errors), for the site's language."""
     env = _SiteEnvironment(
+        lang(config.site.language).strings,
         loader=SnapshotLoader([str(folder) for folder in theme.layers(config.templates_dir)]),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -91,7 +94,6 @@ def environment(config: Config) -> jinja2.Environment:
         **LEX_OPTIONS,
     )
     env.filters["abstract"] = render_abstract
-    env.strings = lang(config.site.language).strings
     return env
 
 
