@@ -77,7 +77,7 @@ class Writer:
     stamp: str | None = None
     release: Callable[[], None] = lambda: None
     kept_memos: dict[str, Memo] | None = None  # page path -> its stash, kept in memory instead of saved
-    stale: frozenset[str] = frozenset()  # pages to make whose old file in `tmp` is still there (write_pages)
+    stale: frozenset[str] = frozenset()  # pages to link or make whose old file `tmp` still holds (write_pages)
 
     def write_pages(self, pages: list[KeyedPage], old_keys: dict[str, str], present: dict[str, int],
                     inodes: dict[str, int]) -> Written:
