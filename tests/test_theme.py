@@ -11,6 +11,9 @@ from pathlib import Path
 
 import jinja2
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from markupsafe import Markup, escape
 from conftest import ROOT, Rendered, cold_site, copy_project
 
 import digest.build as build_module
@@ -283,3 +286,32 @@ def test_a_template_that_names_its_own_t_is_rendered_as_written(tmp_path: Path) 
                    '{% macro m(t) %}{{ t("title") }}{% endmacro %}{{ m(own) }}',
                    '{% macro t(k) %}own {{ k }}{% endmacro %}{{ t("title") }}']:
         assert env.from_string(source).render(site_t, own=own) == "own title", source
+
+
+# ---------------------------------------------------------------- printed values escaped as plain text
+
+@given(st.one_of(st.text(), st.integers(), st.floats(allow_nan=False), st.text().map(Markup)))
+def test_a_printed_value_is_escaped_as_markupsafe_escapes_it(value: object) -> None:
+    assert templating.escape_text(value) == str(escape(value))
+    assert type(templating.escape_text("<a>")) is str
+
+
+def test_a_site_printed_through_plain_text_escaping_is_the_site_jinjas_own_escaping_gives(tmp_path: Path,
+                                                                                      monkeypatch) -> None:
+    plain = copy_project(tmp_path / "plain")
+    stock = copy_project(tmp_path / "stock")
+    assert cli_build(plain) == 0
+    monkeypatch.setattr(templating._SiteEnvironment, "code_generator_class", jinja2.compiler.CodeGenerator)
+    assert cli_build(stock) == 0
+    assert digests(plain / "site") == digests(stock / "site")
+
+
+def test_printed_values_inside_macros_blocks_and_filters_are_escaped_once(tmp_path: Path) -> None:
+    env = templating.environment(load_config(copy_project(tmp_path / "site") / "digest.yaml"))
+    source = ('{% macro m(x) %}<i>{{ x }}</i>{% endmacro %}{% set b %}{{ a }}&{% endset %}'
+              '{{ a }}|{{ m(a) }}|{{ b }}|{{ m(b) }}|{{ n }}|{{ s }}|{{ s|safe }}|{% filter upper %}{{ a }}{% endfilter %}'
+              '|{% autoescape false %}{{ a }}{% endautoescape %}')
+    values = {"a": "<a & 'b\">", "n": 3, "s": "<b>"}
+    stock = jinja2.Environment(autoescape=True).from_string(source).render(values)
+    assert env.from_string(source).render(values) == stock
+    assert "&lt;a &amp; &#39;b&#34;&gt;" in stock and "<i>&lt;a &amp;" in stock
