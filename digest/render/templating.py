@@ -64,13 +64,11 @@ class _PrintedText(CodeGenerator):
         super().visit_Template(node, frame)
 
     def _output_child_pre(self, node: nodes.Expr, frame, finalize) -> None:
-        # Jinja2 3.1 writes `escape(` here for an autoescaped output; an unknown version keeps its own.
-        if frame.eval_ctx.volatile:
-            self.write("(escape_text if context.eval_ctx.autoescape else str)(")
-        elif frame.eval_ctx.autoescape:
-            self.write("escape_text(")
-        else:
-            self.write("str(")
+        # Where Jinja2 3.1 writes `escape(`; outputs whose escaping is decided at run time stay as it writes them.
+        if not frame.eval_ctx.autoescape or frame.eval_ctx.volatile:
+            super()._output_child_pre(node, frame, finalize)
+            return
+        self.write("escape_text(")
         if finalize.src is not None:
             self.write(finalize.src)
 
