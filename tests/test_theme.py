@@ -1,6 +1,7 @@
 """The default theme ships in the package; a digest folder overrides single templates or assets in its templates/."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import shutil
@@ -10,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import jinja2
+import jinja2.runtime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -297,12 +299,13 @@ def test_a_printed_value_is_escaped_as_markupsafe_escapes_it(value: object) -> N
     assert type(value) is not str or type(printed) is str
 
 
-def test_a_site_printed_through_plain_text_escaping_is_the_site_jinjas_own_escaping_gives(tmp_path: Path,
-                                                                                      monkeypatch) -> None:
+def test_a_site_printed_and_called_through_the_fast_paths_is_the_site_stock_jinja_gives(tmp_path: Path,
+                                                                                     monkeypatch) -> None:
     plain = copy_project(tmp_path / "plain")
     stock = copy_project(tmp_path / "stock")
     assert cli_build(plain) == 0
     monkeypatch.setattr(templating._SiteEnvironment, "code_generator_class", jinja2.compiler.CodeGenerator)
+    monkeypatch.setattr(templating._SiteEnvironment, "context_class", jinja2.runtime.Context)
     assert cli_build(stock) == 0
     assert digests(plain / "site") == digests(stock / "site")
 
@@ -316,3 +319,55 @@ def test_printed_values_inside_macros_blocks_and_filters_are_escaped_once(tmp_pa
     stock = jinja2.Environment(autoescape=True).from_string(source).render(values)
     assert env.from_string(source).render(values) == stock
     assert "&lt;a &amp; &#39;b&#34;&gt;" in stock and "<i>&lt;a &amp;" in stock
+
+
+# ---------------------------------------------------------------- calls from templates
+
+
+class _Helpers:
+    """Callables of every kind a template may be given, marked and not."""
+
+    def plain(self, x: object = "", obj: object = "", self_: object = "") -> str:
+        return f"plain {x}{obj}{self_}"
+
+    @jinja2.pass_context
+    def with_context(self, context, x: object = "") -> str:
+        return f"context {context.get('item', '-')} {x}"
+
+
+class _CallableWithContext:
+    @jinja2.pass_context
+    def __call__(self, context, x: object = "") -> str:
+        return f"object {context.get('item', '-')} {x}"
+
+
+def _stops() -> str:
+    raise StopIteration
+
+
+def test_a_template_calls_every_kind_of_callable_as_stock_jinja_does(tmp_path: Path) -> None:
+    env = templating.environment(load_config(copy_project(tmp_path / "site") / "digest.yaml"))
+    helpers = _Helpers()
+    values = {
+        "fn": lambda x="", **kw: f"fn {x} {sorted(kw.items())}",
+        "method": helpers.plain,
+        "ctx_method": helpers.with_context,
+        "ctx_fn": jinja2.pass_context(lambda context, x="": f"ctx {context.get('item', '-')} {x}"),
+        "env_fn": jinja2.pass_environment(lambda environment, x="": f"env {type(environment).__name__ != ''} {x}"),
+        "eval_fn": jinja2.pass_eval_context(lambda eval_ctx, x="": f"eval {eval_ctx.autoescape} {x}"),
+        "part": functools.partial(helpers.plain, "p"),
+        "ctx_part": jinja2.pass_context(functools.partial(lambda context, x: f"cp {context.get('item', '-')} {x}")),
+        "obj": _CallableWithContext(),
+        "builtin": "abc".startswith,
+        "stops": _stops,
+    }
+    source = ("{{ fn(1, obj=2, self=3) }}|{{ method(1, obj=2, self_=3) }}|{{ ctx_method(1) }}|{{ ctx_fn(1) }}|"
+              "{{ env_fn(1) }}|{{ eval_fn(1) }}|{{ part(obj='o') }}|{{ ctx_part(2) }}|{{ obj(1) }}|{{ builtin('a') }}|"
+              "{{ stops() is undefined }}|"
+              "{% for item in ['x', 'y'] %}{{ fn(item) }},{{ ctx_fn(item) }},{{ ctx_method() }},{{ obj() }},"
+              "{{ ctx_part(loop.index) }};{% endfor %}"
+              "{% macro m(a) %}[{{ ctx_fn(a) }}]{% endmacro %}{{ m(1) }}"
+              "{% macro w() %}<{{ caller() }}>{% endmacro %}{% call w() %}{{ ctx_fn(3) }}{% endcall %}")
+    stock = jinja2.Environment(autoescape=True).from_string(source).render(values)
+    assert env.from_string(source).render(values) == stock
+    assert "ctx - y" in stock and "cp - 2" in stock and "object - 1" in stock and "|True|" in stock
