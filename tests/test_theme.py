@@ -332,13 +332,13 @@ class _Helpers:
 
     @jinja2.pass_context
     def with_context(self, context, x: object = "") -> str:
-        return f"context {context.get('item', '-')} {x}"
+        return f"context {context.get('seen', '-')} {x}"
 
 
 class _CallableWithContext:
     @jinja2.pass_context
     def __call__(self, context, x: object = "") -> str:
-        return f"object {context.get('item', '-')} {x}"
+        return f"object {context.get('seen', '-')} {x}"
 
 
 def _stops() -> str:
@@ -352,11 +352,12 @@ def test_a_template_calls_every_kind_of_callable_as_stock_jinja_does(tmp_path: P
         "fn": lambda x="", **kw: f"fn {x} {sorted(kw.items())}",
         "method": helpers.plain,
         "ctx_method": helpers.with_context,
-        "ctx_fn": jinja2.pass_context(lambda context, x="": f"ctx {context.get('item', '-')} {x}"),
-        "env_fn": jinja2.pass_environment(lambda environment, x="": f"env {type(environment).__name__ != ''} {x}"),
+        "ctx_fn": jinja2.pass_context(lambda context, x="": f"ctx {context.get('seen', '-')} {x}"),
+        "env_fn": jinja2.pass_environment(
+            lambda environment, x="": f"env {isinstance(environment, jinja2.Environment)} {x}"),
         "eval_fn": jinja2.pass_eval_context(lambda eval_ctx, x="": f"eval {eval_ctx.autoescape} {x}"),
         "part": functools.partial(helpers.plain, "p"),
-        "ctx_part": jinja2.pass_context(functools.partial(lambda context, x: f"cp {context.get('item', '-')} {x}")),
+        "ctx_part": jinja2.pass_context(functools.partial(lambda context, x: f"cp {context.get('seen', '-')} {x}")),
         "obj": _CallableWithContext(),
         "builtin": "abc".startswith,
         "stops": _stops,
@@ -364,10 +365,13 @@ def test_a_template_calls_every_kind_of_callable_as_stock_jinja_does(tmp_path: P
     source = ("{{ fn(1, obj=2, self=3) }}|{{ method(1, obj=2, self_=3) }}|{{ ctx_method(1) }}|{{ ctx_fn(1) }}|"
               "{{ env_fn(1) }}|{{ eval_fn(1) }}|{{ part(obj='o') }}|{{ ctx_part(2) }}|{{ obj(1) }}|{{ builtin('a') }}|"
               "{{ stops() is undefined }}|"
-              "{% for item in ['x', 'y'] %}{{ fn(item) }},{{ ctx_fn(item) }},{{ ctx_method() }},{{ obj() }},"
+              "{% for item in ['x', 'y'] %}{% set seen = item %}"
+              "{{ fn(item) }},{{ ctx_fn(item) }},{{ ctx_method() }},{{ obj() }},"
               "{{ ctx_part(loop.index) }};{% endfor %}"
               "{% macro m(a) %}[{{ ctx_fn(a) }}]{% endmacro %}{{ m(1) }}"
               "{% macro w() %}<{{ caller() }}>{% endmacro %}{% call w() %}{{ ctx_fn(3) }}{% endcall %}")
     stock = jinja2.Environment(autoescape=True).from_string(source).render(values)
     assert env.from_string(source).render(values) == stock
-    assert "ctx - y" in stock and "cp - 2" in stock and "object - 1" in stock and "|True|" in stock
+    # Inside the loop the marked callables see the loop's `seen`, and `fn` is not handed Jinja2's _loop_vars.
+    assert "fn y []" in stock and "ctx y y" in stock and "cp y 2" in stock and "object y" in stock
+    assert "env True 1" in stock and "|True|" in stock

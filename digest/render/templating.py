@@ -84,7 +84,7 @@ class _SiteContext(jinja2.runtime.Context):
     """Jinja2's template context, calling plain functions and methods without its general checks.
 
     Context.call looks for a pass_context marker on the callable's __call__ and then on the callable, which costs
-    about 3 microseconds a call, a third of the time of rendering an issue page (113 calls: t, url, paper_page,
+    about 3 microseconds a call, a quarter of the time of rendering an issue page (113 calls: t, url, paper_page,
     macros). For a plain function, method or partial without a marker the outcome is known: call it as
     Context.call would. Anything else (macros, callable objects, marked functions) goes through Context.call.
     """
