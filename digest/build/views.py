@@ -52,8 +52,6 @@ class Project:
         return [p for p in self.problems if p.severity == "warning"]
 
 
-
-
 def _read(path: Path) -> bytes | None:
     """The file's bytes for the cache key; None (no caching) when unreadable or larger than the loaders accept."""
     try:
