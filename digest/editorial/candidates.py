@@ -73,7 +73,12 @@ def load_candidates(path: Path, display: str | None = None) -> Candidates | None
 def _too_long(item: dict) -> str | None:
     """The name of the first text field (or list of texts) of a candidate longer than MAX_FIELD_CHARS."""
     for key, value in item.items():
-        texts = value if isinstance(value, list) else [value]
-        if sum(len(t) for t in texts if isinstance(t, str)) > MAX_FIELD_CHARS:
+        if isinstance(value, str):  # most fields: no list to make and sum (60 candidates an issue, 20 fields each)
+            size = len(value)
+        elif isinstance(value, list):
+            size = sum(len(t) for t in value if isinstance(t, str))
+        else:
+            continue
+        if size > MAX_FIELD_CHARS:
             return str(key)[:40]
     return None
