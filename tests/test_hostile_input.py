@@ -455,23 +455,30 @@ def test_50mb_abstract_fails_fast_with_a_located_message(empty_project):
     assert seconds < LIMIT_SECONDS and peak < LIMIT_BYTES
 
 
-@pytest.mark.parametrize("field, value", [("abstract", "x" * 100_001), ("authors", ["A" * 50_000, "B" * 50_001]),
-                                          ("comment", "y" * 100_000)])
-def test_a_candidate_text_field_over_100000_characters_is_a_located_error(tmp_path, field, value):
-    from digest.editorial.candidates import load_candidates
-
+def _candidates_with(tmp_path, field: str, value) -> Path:
     cand = {"id": "2606.40000", "version": 1, "title": "Big", "authors": ["A"], "categories": ["cs.CV"], field: value}
     path = tmp_path / "2026-07-02.candidates.json"
     path.write_text(json.dumps({"format": 1, "candidates": [cand]}), "utf-8")
-    if field == "comment":  # exactly at the limit: loads
-        assert load_candidates(path, "issues/2026-07-02.candidates.json").by_id["2606.40000"][field] == value
-        return
+    return path
+
+
+@pytest.mark.parametrize("field, value", [("abstract", "x" * 100_001), ("authors", ["A" * 50_000, "B" * 50_001])])
+def test_a_candidate_text_field_over_100000_characters_is_a_located_error(tmp_path, field, value):
+    from digest.editorial.candidates import load_candidates
+
     with pytest.raises(DigestError) as err:
-        load_candidates(path, "issues/2026-07-02.candidates.json")
+        load_candidates(_candidates_with(tmp_path, field, value), "issues/2026-07-02.candidates.json")
     message = str(err.value)
     assert "issues/2026-07-02.candidates.json:1:1:" in message
     assert f"candidate 2606.40000: {field} is longer than 100,000 characters" in message
     assert "digest fetch --refresh" in message
+
+
+def test_a_candidate_text_field_of_exactly_100000_characters_loads(tmp_path):
+    from digest.editorial.candidates import load_candidates
+
+    path = _candidates_with(tmp_path, "comment", "y" * 100_000)
+    assert load_candidates(path, "issues/2026-07-02.candidates.json").by_id["2606.40000"]["comment"] == "y" * 100_000
 
 
 def test_candidates_nested_too_deep_is_a_located_error(empty_project):

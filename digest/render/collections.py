@@ -12,6 +12,7 @@ import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -433,6 +434,14 @@ def first_seen(apps: list[Appearance]) -> tuple[date, int]:
     return min((a.date, a.paper.rank) for a in apps)
 
 
+class _Areas(NamedTuple):
+    """An appearance with an area, its page, and its areas there (area_spellings): read once per build."""
+
+    appearance: Appearance
+    page: PaperPage
+    spellings: dict[str, str]
+
+
 def collect_topics(papers: list[PaperPage]) -> list[Topic]:
     """Every area any issue gave a paper, sorted by name; also fills each PaperPage.topics.
 
@@ -440,7 +449,7 @@ def collect_topics(papers: list[PaperPage]) -> list[Topic]:
     of that name; on a clash the topic that appeared first keeps the plain slug and later ones
     get -2, -3 ...
     """
-    spelled: list[tuple[Appearance, PaperPage, dict[str, str]]] = []
+    spelled: list[_Areas] = []
     spellings: dict[str, dict[str, list[date]]] = {}
     first: dict[str, tuple[date, int]] = {}  # first_seen of each topic's appearances
     for page in papers:
@@ -448,7 +457,7 @@ def collect_topics(papers: list[PaperPage]) -> list[Topic]:
             found = area_spellings(a.paper)
             if not found:
                 continue
-            spelled.append((a, page, found))
+            spelled.append(_Areas(a, page, found))
             seen = (a.date, a.paper.rank)
             for key, spelling in found.items():
                 spellings.setdefault(key, {}).setdefault(spelling, []).append(a.date)
@@ -463,7 +472,7 @@ def collect_topics(papers: list[PaperPage]) -> list[Topic]:
     return ordered
 
 
-def _topic_entries(spelled: list[tuple[Appearance, PaperPage, dict[str, str]]]) -> dict[str, list[TopicPaper]]:
+def _topic_entries(spelled: list[_Areas]) -> dict[str, list[TopicPaper]]:
     """Each topic's papers in entry_order, each with its appearances under the topic in appearance_order.
 
     Walking every appearance once in appearance_order gives both orders without sorting a topic's list:
@@ -472,7 +481,7 @@ def _topic_entries(spelled: list[tuple[Appearance, PaperPage, dict[str, str]]]) 
     """
     entries: dict[str, list[TopicPaper]] = {}
     placed: dict[tuple[str, str], TopicPaper] = {}
-    for a, page, found in sorted(spelled, key=lambda s: appearance_order(s[0])):
+    for a, page, found in sorted(spelled, key=lambda s: appearance_order(s.appearance)):
         for key in found:
             entry = placed.get((key, page.key))
             if entry is None:
@@ -483,13 +492,12 @@ def _topic_entries(spelled: list[tuple[Appearance, PaperPage, dict[str, str]]]) 
     return entries
 
 
-def _fill_paper_topics(papers: list[PaperPage], spelled: list[tuple[Appearance, PaperPage, dict[str, str]]],
-                       ordered: list[Topic]) -> None:
+def _fill_paper_topics(papers: list[PaperPage], spelled: list[_Areas], ordered: list[Topic]) -> None:
     """Set each page's topics (what paper_topics gives) from the areas already read."""
     position = {tp.key: i for i, tp in enumerate(ordered)}
     on: dict[str, set[int]] = {}
-    for _, page, found in spelled:
-        on.setdefault(page.key, set()).update(position[key] for key in found)
+    for read in spelled:
+        on.setdefault(read.page.key, set()).update(position[key] for key in read.spellings)
     for page in papers:
         page.topics = [ordered[i] for i in sorted(on.get(page.key, ()))]
 
