@@ -623,6 +623,15 @@ MALFORMED = [
     {"format": 1, "tool": "x", "pages": {}, "shards": {"2024": {"inputs": "x", "files": {}}}},
     {"format": 1, "tool": "x", "pages": {}, "shards": {"2024": {"inputs": None, "files": {"a": "0" * 64}}}},
     {"format": 1, "tool": "x", "pages": {}, "shards": {"2024": []}},
+    {"format": 1, "tool": "x", "pages": {"a.html": ["0" * 64, "A" * 64]}, "shards": {}},
+    {"format": 1, "tool": "x", "pages": {"a.html": ["0" * 64, None]}, "shards": {}},
+    {"format": 1, "tool": "x", "pages": {"a.html": ["0" * 64, "", ""]}, "shards": {}},
+    {"format": 1, "tool": "x", "pages": {"a.html": ["0" * 63, ""]}, "shards": {}},
+    {"format": 1, "tool": "x", "pages": {}, "shards": {"2024": {"inputs": "x", "files": {"a": 7}}}},
+    {"format": 1, "tool": "x", "pages": {}, "shards": {"2024": {"inputs": "x", "files": {"a\\b": "0" * 64}}}},
+    {"format": 1, "tool": "x", "pages": {}, "shards": {"2024": {"inputs": "x", "files": {"a\0": "0" * 64}}}},
+    {"format": 1, "tool": "x", "pages": {}, "shards": {"2024": {"inputs": "x", "files": {"a//b": "0" * 64}}}},
+    {"format": 1, "tool": "x", "pages": {}, "shards": {"2024": {"inputs": "x", "files": {"a": "0" * 64, "./b": "0" * 64}}}},
 ]
 
 
@@ -634,6 +643,28 @@ def test_a_malformed_previous_record_means_no_reuse_never_an_error(first, tmp_pa
     assert index_site(second, html_hashes(second), previous, site) == record
     assert sorted(spy.shards) == sorted(SHARDS)
     assert bundle(second) == bundle(site)
+
+
+_SEGMENT = st.text(alphabet="ab.\\/\0", max_size=4)
+
+
+@settings(max_examples=500)
+@given(files=st.dictionaries(_SEGMENT, st.sampled_from(["0" * 64] * 6 + ["f" * 64, "F" * 64, "0" * 63, "", 7]),
+                             max_size=3),
+       fingerprints=st.lists(st.sampled_from([""] * 4 + ["a" * 64] * 4 + ["a" * 65, "g" * 64, None]), max_size=3))
+def test_a_record_is_read_only_when_every_page_and_file_in_it_is_well_formed(files, fingerprints):
+    # The record is checked in bulk; this pins it to the rule stated one item at a time.
+    def sha(value: object) -> bool:
+        return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value) is not None
+
+    def plain(rel: str) -> bool:
+        return "\\" not in rel and "\0" not in rel and all(part not in ("", ".", "..") for part in rel.split("/"))
+
+    pages = {f"p{i}.html": ["0" * 64, fp] for i, fp in enumerate(fingerprints)}
+    record = {"format": 1, "tool": "x", "pages": pages, "shards": {"2024": {"inputs": "x", "files": files}}}
+    well_formed = (bool(files) and all(plain(rel) and sha(value) for rel, value in files.items())
+                   and all(fp == "" or sha(fp) for fp in fingerprints))
+    assert search._read_record(record) == ((pages, record["shards"], "x") if well_formed else ({}, {}, None))
 
 
 def test_a_record_with_the_right_shape_but_paths_outside_the_shard_is_not_followed(first, tmp_path, monkeypatch):

@@ -152,7 +152,7 @@ def _scan(path: Path, config: Config, cache: ViewCache | None, previous_publishe
             if entry is not None:
                 view = entry["view"]
                 view.source_key = key
-                news = [] if no_news(entry["horizon"], view.issue.path) else _news_problems(view.issue, entry["news"]())
+                news = [] if no_news(entry["horizon"], path) else _news_problems(view.issue, entry["news"]())
                 return _Item(news, view.issue, None, view, key)
     try:
         issue = load_issue(path, config)
