@@ -631,7 +631,8 @@ MALFORMED = [
     {"format": 1, "tool": "x", "pages": {}, "shards": {"2024": {"inputs": "x", "files": {"a\\b": "0" * 64}}}},
     {"format": 1, "tool": "x", "pages": {}, "shards": {"2024": {"inputs": "x", "files": {"a\0": "0" * 64}}}},
     {"format": 1, "tool": "x", "pages": {}, "shards": {"2024": {"inputs": "x", "files": {"a//b": "0" * 64}}}},
-    {"format": 1, "tool": "x", "pages": {}, "shards": {"2024": {"inputs": "x", "files": {"a": "0" * 64, "./b": "0" * 64}}}},
+    {"format": 1, "tool": "x", "pages": {},
+     "shards": {"2024": {"inputs": "x", "files": {"a": "0" * 64, "./b": "0" * 64}}}},
 ]
 
 

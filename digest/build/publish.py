@@ -355,7 +355,8 @@ def _reused_shards(record: dict, previous: Manifest | None) -> set[str]:
             if isinstance(old.get(name), dict) and old[name].get("files") == shard["files"]}
 
 
-def _bundle_stats(tmp: Path, bundle: dict[str, str], reused: set[str], tree: PublishedTree) -> dict[str, tuple[int, int]]:
+def _bundle_stats(tmp: Path, bundle: dict[str, str], reused: set[str],
+                  tree: PublishedTree) -> dict[str, tuple[int, int]]:
     """stat_tree of the new site's search bundle, from the files index_site recorded (`bundle`: site path ->
     sha256, as bundle_hashes gives them).
 
