@@ -12,8 +12,8 @@ import posixpath
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from datetime import date
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from babel.dates import format_skeleton
