@@ -352,6 +352,18 @@ def test_manifest_with_wrong_record_shapes_is_ignored(project: Path, tmp_path: P
     assert_same_site(project / "site", cold_site(project, tmp_path))
 
 
+@pytest.mark.parametrize("search", [[], "x", {"shards": []}, {"shards": {"2026": "x"}}])
+def test_a_manifest_with_a_search_record_of_another_shape_costs_only_the_reuse(archive: Path, tmp_path: Path,
+                                                                               search) -> None:
+    assert cli_build(archive) == 0
+    data = json.loads(mf.manifest_path(archive).read_bytes())
+    data["search"] = search
+    mf.manifest_path(archive).write_text(json.dumps(data), encoding="utf-8")
+    _edit_issue(archive)
+    assert cli_build(archive) == 0
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
 def _edit_issue_small(root: Path) -> None:
     p = root / "issues" / "2026-07-01.yaml"
     text = p.read_text(encoding="utf-8")

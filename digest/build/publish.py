@@ -269,7 +269,7 @@ def nothing_to_publish(pages: list[KeyedPage], static: dict[str, str | None], pr
     outputs, linkable = previous.outputs, tree.linkable
     if len(linkable) != len(outputs):
         return False
-    expected = set(bundle_hashes(previous.search or {}))
+    expected = set(bundle_hashes(previous.search))
     for page in pages:
         if page.key is None or previous.page_keys.get(page.path) != page.key:
             return False
@@ -348,7 +348,9 @@ def _index(writer: Writer, hashes: dict[str, str], written: Written, previous: M
 
 def _reused_shards(record: dict, previous: Manifest | None) -> set[str]:
     """The shards of the new search index whose files are, by name and hash, those the last build published."""
-    old = (previous.search or {}).get("shards") if previous is not None else None
+    # The manifest is data: its search record may be anything (index_site checks it for itself).
+    search = previous.search if previous is not None else None
+    old = search.get("shards") if isinstance(search, dict) else None
     if not isinstance(old, dict):
         return set()
     return {name for name, shard in record.get("shards", {}).items()

@@ -481,10 +481,12 @@ def indexing_writes(name: str) -> bool:
     return name == BUNDLE_DIR or name == SPARE_DIR or name.startswith(_STAGING)
 
 
-def bundle_hashes(record: dict) -> dict[str, str]:
-    """Site path -> sha256 of every file index_site wrote, from the record it returned."""
-    shards = record.get("shards") or {}
-    if not shards:
+def bundle_hashes(record: object) -> dict[str, str]:
+    """Site path -> sha256 of every file index_site wrote, from the record it returned; {} for a record of
+    another shape (one read back from a build manifest is data)."""
+    shards = record.get("shards") if isinstance(record, dict) else None
+    if not (isinstance(shards, dict) and shards
+            and all(isinstance(shard, dict) and isinstance(shard.get("files"), dict) for shard in shards.values())):
         return {}
     listing = shard_list(shards, record.get("first"))
     found = {f"{BUNDLE_DIR}/{SHARDS_FILE}": hashlib.sha256(listing).hexdigest()}
