@@ -26,7 +26,10 @@ from digest.build.workers import can_fork
 from digest.cli import main
 from digest.editorial.config import load_config
 from digest.editorial.issues import issue_files
+from digest.editorial.lazy import Lazy
+from digest.editorial.model import Entry, Issue
 from digest.errors import DigestError
+from digest.render.view import IssueView, PaperView
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUES = 30
@@ -180,6 +183,33 @@ def test_cached_views_read_their_prose_only_when_it_is_used(archive: Path, monke
     assert [state(v) for v in fresh.views] == [state(v) for v in warm.views]
     assert [[e.technical for e in v.issue.entries] for v in fresh.views] == \
         [[e.technical for e in v.issue.entries] for v in warm.views]
+
+
+def test_a_cached_view_reads_back_every_left_out_field_as_built(archive: Path, monkeypatch) -> None:
+    # Fields with a plain default (an entry's title, tagline, card prose) included: their defaults must not
+    # stand in for what the cache file holds.
+    load(archive, "1", monkeypatch)
+    warm, cache, _ = load(archive, "1", monkeypatch)
+    assert cache.hits == ISSUES
+    fresh = load_project(load_config(archive / "digest.yaml"))
+
+    def entries_first(view) -> list:
+        # The first field read fills in every object of the issue: an entry's is the one to try.
+        return [*view.issue.entries, view.issue, view, *view.papers]
+
+    compared = 0
+    for cached_view, fresh_view in zip(warm.views, fresh.views, strict=True):
+        for cached, built in zip(entries_first(cached_view), entries_first(fresh_view), strict=True):
+            for name in type(cached).deferred:
+                assert getattr(cached, name) == getattr(built, name), (type(cached).__name__, name)
+                compared += getattr(built, name) not in (None, [], {})
+    assert compared > ISSUES * 20  # the archive's entries do have titles, scores and prose to read back
+
+
+def test_no_class_of_a_view_keeps_a_default_where_a_left_out_field_belongs() -> None:
+    classes = [IssueView, PaperView, Issue, Entry]
+    assert {cls for cls in Lazy.__subclasses__()} == set(classes)  # a new one is checked here too
+    assert [(cls.__name__, name) for cls in classes for name in cls.deferred if name in cls.__dict__] == []
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])

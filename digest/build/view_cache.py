@@ -36,7 +36,7 @@ from ..editorial.lazy import leave_out, put_back
 from ..editorial.yamlload import Located
 from ..errors import DigestError, Problem
 
-FORMAT = 6
+FORMAT = 7
 NEWS_PATH = ("papers",)  # where project._news_problems locates its warnings
 SUFFIX = ".pickle"
 

@@ -42,6 +42,19 @@ class Lazy:
             raise AttributeError(f"{type(self).__name__!s} object has no attribute {name!r}") from None
 
 
+def lazy_fields(cls: type) -> type:
+    """Class decorator, above @dataclass: a left-out field is read from disk, never taken from its default.
+
+    A dataclass keeps a field's plain default (`title: str | None = None`) as a class attribute, which normal
+    lookup would find before `__getattr__` is asked, so a left-out field would read as its default.
+    The generated `__init__` holds its own copy of the defaults, so removing the class attributes loses none.
+    """
+    for name in cls.deferred:
+        if name in cls.__dict__:
+            delattr(cls, name)
+    return cls
+
+
 def leave_out(obj: Lazy, names: tuple[str, ...], loader: Loader) -> dict[str, Any]:
     """Remove the fields `names` from `obj` and attach `loader`; the removed values, by name."""
     state = obj.__dict__

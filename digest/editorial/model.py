@@ -6,18 +6,23 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .lazy import Lazy
+from .lazy import Lazy, lazy_fields
 from .schemas import SIGNALS
 
 # The card's prose fields in page order; their headings are interface strings (render/i18n.py).
 CARD_SECTIONS = ("decision", "what", "technical", "limits")
 
 
+@lazy_fields
 @dataclass
 class Entry(Lazy):
     """One paper as the editor lists it in issues/<date>.yaml."""
 
-    deferred: ClassVar[tuple[str, ...]] = ("reason", "evidence", "decision", "what", "technical", "limits")
+    # Everything but what a cached issue's news check reads (arxiv, version) and a few flags: once its view
+    # is built, an entry's metadata, scores and prose live on in the view's papers.
+    deferred: ClassVar[tuple[str, ...]] = ("title", "url", "short", "abbrev", "tagline", "authors", "categories",
+                                           "scores", "reason", "evidence", "venue", "code", "areas", "decision",
+                                           "what", "technical", "limits")
 
     index: int
     arxiv: str | None = None
@@ -66,6 +71,7 @@ class Cover:
     credit: str | None = None
 
 
+@lazy_fields
 @dataclass
 class Issue(Lazy):
     """A validated editor file."""

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from ..arxiv_id import cited_without_version
 from ..editorial.candidates import Candidates
 from ..editorial.config import Config
-from ..editorial.lazy import Lazy
+from ..editorial.lazy import Lazy, lazy_fields
 from ..editorial.model import CARD_SECTIONS, Issue, Ranked
 from ..editorial.schemas import SIGNALS
 from ..editorial.window import Announcement, Window, announcements_in
@@ -34,12 +34,14 @@ class Link:
     url: str
 
 
+@lazy_fields
 @dataclass
 class PaperView(Lazy):
     """One ranked paper with everything its table row, card and reference need."""
 
-    # Only the issue's own page and the feeds show these; paper, topic and archive pages read the rest.
-    deferred: ClassVar[tuple[str, ...]] = ("sections", "evidence")
+    # Only the issue's own page and the feeds show these (the scores: the issue's page only, which reads the
+    # sections anyway); paper, topic and archive pages read the rest.
+    deferred: ClassVar[tuple[str, ...]] = ("sections", "evidence", "scores")
 
     rank: int
     anchor: str
@@ -73,6 +75,7 @@ class PaperView(Lazy):
         return " ".join(p.rstrip(".") + "." for p in parts if p)
 
 
+@lazy_fields
 @dataclass
 class IssueView(Lazy):
     """An issue ready for its templates."""
