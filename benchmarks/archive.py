@@ -547,8 +547,8 @@ class Bench:
         self.gen_seconds = time.perf_counter() - started
         stamp.write_text(json.dumps({"params": wanted, "sizes": self.gen_sizes, "seconds": self.gen_seconds}))
 
-    def _wait_for_removal(self, limit: float = 600.0, out: Path | None = None) -> float:
-        """Seconds until no replaced or scratch site folder is left beside digest's output (or `out`)."""
+    def _wait_for_background(self, limit: float = 600.0, out: Path | None = None) -> float:
+        """Seconds until no replaced, scratch or half-linked site folder is left beside digest's output (or `out`)."""
         started = time.perf_counter()
         out = out or self.ours_out
         parent, name = out.parent, out.name
@@ -564,13 +564,15 @@ class Bench:
         result = run(cmd, env=env, cwd=self.base, timeout=self.args.timeout)
         self.loads.append(os.getloadavg()[0])
         figures.runs[phase].append(result)
-        # digest hands the replaced site to a detached remover and returns; the next timed run (theirs or
-        # ours) must not share the disk with it, so wait here, untimed, and say how long it took.
-        after = self._wait_for_removal() if figures is self.ours else 0.0
+        # digest hands the replaced site to a detached remover (and, after a build from nothing, the linking
+        # of the next build's spare tree to another) and returns; the next timed run (theirs or ours) must
+        # not share the disk with them, so wait here, untimed, and say how long they took.
+        after = self._wait_for_background() if figures is self.ours else 0.0
         if result.ok:
             log(f"[{self.issues}] {tool:<8} {LABELS[phase]:<25} {result.seconds:8.2f} s wall {result.cpu:8.2f} s cpu "
                 f"{result.maxrss_kib * 1024 / 1e6:8.0f} MB  load {os.getloadavg()[0]:.1f}"
-                + (f"  (then {after:.1f} s removing the replaced site in the background)" if after >= 0.05 else ""))
+                + (f"  (then {after:.1f} s of work in the background: removing the replaced site, linking a spare)"
+                   if after >= 0.05 else ""))
         else:
             tail = (result.stderr.strip() or result.stdout.strip()).splitlines()[-5:]
             message = f"{tool} {LABELS[phase]} exited {result.returncode}: " + " | ".join(tail)
@@ -739,7 +741,7 @@ class Bench:
                 for path, data in originals.items():
                     if path.read_bytes() != data:
                         path.write_bytes(data)
-            self._wait_for_removal(out=self.archive / "site")
+            self._wait_for_background(out=self.archive / "site")
 
     def _save_and_wait(self, stream: EventStream, path: Path, data: bytes) -> float:
         """Save `data` as `path`; seconds from the save (written and closed) to the server's reload event."""
@@ -772,7 +774,7 @@ class Bench:
         idle = wait_idle(server.proc.pid, SETTLE_LIMIT)
         if idle >= SETTLE_LIMIT:
             log(f"[{self.issues}] serve: still busy after {SETTLE_LIMIT:.0f} s; the next save goes ahead")
-        self._wait_for_removal(out=self.archive / "site")
+        self._wait_for_background(out=self.archive / "site")
         return idle
 
     # ---- search ------------------------------------------------------------------------------
@@ -789,7 +791,7 @@ class Bench:
         # Untimed: the site of the archive as generated (after the serve phase, a no-change build).
         built = run([self.args.python, "-m", "digest", "--config", str(self.archive / "digest.yaml"), "build"],
                     env=self.env, cwd=self.base, timeout=self.args.timeout)
-        self._wait_for_removal(out=site)
+        self._wait_for_background(out=site)
         if not built.ok:
             tail = " | ".join((built.stderr.strip() or built.stdout.strip()).splitlines()[-5:])
             self.search = {"error": f"digest build of {site} exited {built.returncode}: {tail}"}

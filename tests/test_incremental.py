@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -915,6 +916,60 @@ def test_a_build_from_nothing_that_publishes_nothing_new_leaves_no_spare(archive
     assert_same_site(archive / "site", cold_site(archive, tmp_path))
 
 
+def _background_done(root: Path, timeout: float = 60.0) -> None:
+    """Wait until the detached processes a build started (remover, spare maker) have finished."""
+    deadline = time.monotonic() + timeout
+    while any(p.name.startswith((".site-build-", ".site-old-")) for p in root.iterdir()):
+        assert time.monotonic() < deadline, sorted(p.name for p in root.iterdir())
+        time.sleep(0.05)
+
+
+def _inodes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()}
+
+
+def test_a_build_from_nothing_leaves_the_next_build_a_spare_of_links_to_the_published_files(
+        archive: Path, tmp_path: Path, monkeypatch) -> None:
+    # Without it the first build after `digest build --clean` makes a folder and a link for every page.
+    monkeypatch.setattr(publish_module, "BACKGROUND_REMOVAL_PAGES", 0)  # what a big site does
+    assert cli_build(archive) == 0
+    _background_done(archive)
+    site, spare = archive / "site", _spare(archive)
+    assert _inodes(spare) == _inodes(site)  # the very files published, every one
+    assert sorted(p.relative_to(spare) for p in spare.rglob("*") if p.is_dir()) == \
+        sorted(p.relative_to(site) for p in site.rglob("*") if p.is_dir())
+    linked = linked_pages(monkeypatch)
+    _retitle(archive, "2026-06-15")
+    assert cli_build(archive) == 0
+    pages = list(site.rglob("*.html"))
+    assert len(linked) < len(pages) / 5, len(linked)  # the rest were in place already
+    _background_done(archive)
+    assert cli_build(archive, "--clean") == 0  # over a published site: the same again
+    _background_done(archive)
+    assert _inodes(_spare(archive)) == _inodes(site)
+    monkeypatch.undo()
+    assert_same_site(site, cold_site(archive, tmp_path))
+
+
+def test_a_spare_kept_by_a_build_while_one_was_being_linked_stays(archive: Path, monkeypatch) -> None:
+    monkeypatch.setattr(publish_module, "BACKGROUND_REMOVAL_PAGES", 0)
+    assert cli_build(archive) == 0
+    _background_done(archive)
+    spare = _spare(archive)
+    shutil.rmtree(spare)
+    spare.mkdir()
+    (spare / "kept.html").write_text("the spare a build kept", encoding="utf-8")
+    given = archive / ".site-build-1-spare"
+    given.mkdir()
+    subprocess.run([sys.executable, "-c", publish_module._SPARE_MAKER, str(archive / "site"), str(given),
+                    str(spare), "site"], check=True, timeout=60)
+    assert [p.name for p in spare.iterdir()] == ["kept.html"]
+    assert not [p for p in archive.iterdir() if p.name.startswith(".site-build-")]
+    # And with a spare already there, none is started.
+    publish_module.make_spare(archive / "site", background=False)
+    assert [p.name for p in spare.iterdir()] == ["kept.html"]
+
+
 def test_pages_written_into_the_spare_never_change_the_published_files(archive: Path, monkeypatch) -> None:
     # The spare's files are hard links to published ones: a page rendered there must replace its file,
     # not write through it into the site being served (or into the tree kept as the next spare).
@@ -955,6 +1010,8 @@ def test_a_spare_tree_in_any_state_gives_the_same_site(archive: Path, tmp_path: 
     (spare / "stray" / "deep").mkdir(parents=True)
     (spare / "stray" / "deep" / "file.html").write_text("stray", encoding="utf-8")
     (spare / "2026" / "stray.txt").write_text("stray", encoding="utf-8")
+    (spare / "stray-empty" / "deeper").mkdir(parents=True)  # as a spare linked while a build published
+    (spare / "2026" / "06" / "stray-empty").mkdir()
     if index == "removed":
         shutil.rmtree(spare / "pagefind")
     else:
@@ -1004,7 +1061,9 @@ def test_a_claimed_spare_keeps_only_the_files_where_pages_go(tmp_path: Path, lis
     present = publish_module._prepare_spare(tmp, out, pages, listing or publish_module.list_spare(tmp))
     assert present == {"a/index.html": kept}
     left = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*"))
-    assert left == [".pagefind-spare", ".pagefind-spare/2026", ".pagefind-spare/2026/x.pf_meta", "a", "a/index.html"]
+    # The folders the pages go into stay (a folder costs more to make than a file), emptied; strays are gone.
+    assert left == [".pagefind-spare", ".pagefind-spare/2026", ".pagefind-spare/2026/x.pf_meta", "a", "a/index.html",
+                    "b", "d", "e"]
 
 
 def test_a_failed_build_keeps_its_folder_as_the_spare_and_the_next_build_is_right(archive: Path, tmp_path: Path,

@@ -118,6 +118,77 @@ def discard_tree(folder: Path, target: Path, *, background: bool = False) -> Non
     shutil.rmtree(folder, ignore_errors=True)
 
 
+# Run by a detached interpreter after a build from nothing, given the empty folder the build made: claim it
+# under the maker's own pid (a build starting meanwhile leaves it alone; clean_stale_build_dirs removes it if
+# the maker dies), fill it with hard links to every published file and folder, then rename it to the spare.
+# The rename is refused when a build kept a spare meanwhile: that one is as good, and this one is removed. A
+# file or folder that went away meanwhile (a build published over the site) is left out: the next build
+# trusts only spare files that are the published ones, and removes folders no page goes into. Where files
+# cannot be hard-linked, no spare is kept.
+_SPARE_MAKER = """
+import os, shutil, sys
+site, given, spare, name = sys.argv[1:5]
+work = os.path.join(os.path.dirname(given), "." + name + "-build-" + str(os.getpid()) + "-spare")
+try:
+    os.rename(given, work)
+except OSError:
+    sys.exit()
+for folder, dirs, files in os.walk(site):
+    rel = os.path.relpath(folder, site)
+    dest = work if rel == "." else os.path.join(work, rel)
+    if not os.path.isdir(dest):
+        dirs[:] = []
+        continue
+    for entry in dirs:
+        if not os.path.islink(os.path.join(folder, entry)):
+            try:
+                os.mkdir(os.path.join(dest, entry))
+            except OSError:
+                pass
+    for entry in files:
+        source = os.path.join(folder, entry)
+        if os.path.islink(source):
+            continue
+        try:
+            os.link(source, os.path.join(dest, entry))
+        except FileNotFoundError:
+            pass
+        except OSError:  # no hard links here: folders alone are not worth keeping
+            shutil.rmtree(work, ignore_errors=True)
+            sys.exit()
+try:
+    os.rename(work, spare)
+except OSError:
+    shutil.rmtree(work, ignore_errors=True)
+"""
+
+
+def make_spare(target: Path, *, background: bool = True) -> None:
+    """Give the published site `target` a spare tree of hard links to its files, when it has none.
+
+    A build from nothing leaves no spare (the tree it replaced shares no file with the new one), so the next
+    build would make a folder and a link for every page: on a ten-year archive, 22,000 folders and about four
+    seconds of the first edit after `digest build --clean`. A detached process makes it instead, after the
+    build; its folder is there when this returns. `background=False` waits for it.
+    """
+    target = Path(target)
+    spare = spare_dir(target)
+    if spare.exists() or spare.is_symlink():
+        return
+    try:
+        given = Path(tempfile.mkdtemp(prefix=f".{target.name}-build-{os.getpid()}-", suffix="-spare",
+                                      dir=target.parent))
+        command = [sys.executable, "-c", _SPARE_MAKER, str(target), str(given), str(spare), target.name]
+        if background:
+            subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+        else:
+            subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=False)
+    except OSError:
+        pass  # without a spare the next build takes longer, with the same result
+
+
 def spare_dir(target: Path) -> Path:
     """Where a build keeps the site tree it replaced, for the next build to build in: `.site.spare` beside
     `site/`. Its files are hard links shared with the published site or older copies; the next build trusts
@@ -310,6 +381,8 @@ def publish(writer: Writer, pages: list[KeyedPage], static: list[tuple[Path, str
             swap_in_dir(tmp, out, background=big, keep=previous is not None)
         else:
             _set_aside(tmp, out, previous, big)  # the same as the published tree: the best spare there is
+        if previous is None and big:
+            make_spare(out)  # links to the published files, made after this build returns
     except BaseException:
         # Whatever state it is in, the folder is a valid spare: the next build trusts only its files that
         # are the published ones.
@@ -397,7 +470,9 @@ def _prepare_spare(tmp: Path, out: Path, pages: set[str], listing: SpareListing)
 
     `listing`: the tree as list_spare found it (beside the loading, before it was claimed, or since). Builds
     hold the lock, so nothing else changes the spare meanwhile. Its search index is moved to where
-    index_site looks for an earlier bundle (SPARE_DIR), and folders left empty are removed.
+    index_site looks for an earlier bundle (SPARE_DIR). Folders no page goes into are removed once emptied,
+    empty ones included (a spare linked while a build published may have some); the others stay for the
+    pages.
     """
     bundle, spare = tmp / BUNDLE_DIR, tmp / SPARE_DIR
     if spare.exists() or spare.is_symlink():  # left by a build that failed while indexing
@@ -405,31 +480,34 @@ def _prepare_spare(tmp: Path, out: Path, pages: set[str], listing: SpareListing)
     if bundle.is_dir() and not bundle.is_symlink():
         os.rename(bundle, spare)
     base = os.fspath(tmp) + "/"
-    emptied: set[str] = set()
     doomed = tuple(folder + "/" for folder in listing.folders if folder in pages)
     for folder in doomed:
         shutil.rmtree(base + folder)  # a folder where a page goes
-        emptied.add(folder[:-1].rpartition("/")[0])
     present: dict[str, int] = {}
     for rel in [*listing.files, *listing.others]:
         if rel in pages and rel in listing.files:  # only a regular file is offered for reuse
             present[rel] = listing.files[rel]
         elif not (doomed and rel.startswith(doomed)):  # gone with its folder otherwise
             os.unlink(base + rel)
-            emptied.add(rel.rpartition("/")[0])
-    for folder in sorted(emptied, key=lambda f: -f.count("/")):  # deepest first
-        _remove_empty(tmp, folder)
+    needed = _folders_of(pages)
+    for folder in sorted((f for f in listing.folders if f not in needed), key=lambda f: -f.count("/")):
+        try:
+            os.rmdir(base + folder)  # deepest first: its own folders are gone by now
+        except OSError:
+            pass  # gone with a doomed folder already
     return present
 
 
-def _remove_empty(tmp: Path, folder: str) -> None:
-    """Remove `folder` (a site path) and its parents under `tmp` while they are empty."""
-    while folder:
-        try:
-            os.rmdir(os.path.join(tmp, folder))
-        except OSError:
-            return  # not empty, or gone already
+def _folders_of(paths: set[str]) -> set[str]:
+    """Every folder that holds one of the site paths `paths`, at any depth."""
+    folders = {rel.rpartition("/")[0] for rel in paths}
+    for folder in list(folders):
         folder = folder.rpartition("/")[0]
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    folders.discard("")
+    return folders
 
 
 def same_tree(a: Path, b: Path, hashes_a: dict[str, str] | None = None, hashes_b: dict[str, str] | None = None,
