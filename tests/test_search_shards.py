@@ -427,6 +427,25 @@ def restyle(site: Path, rel: str) -> None:
     write_page(site, rel, styled)
 
 
+def test_words_like_styling_attributes_inside_an_attribute_value_still_rebuild_the_shard(first, tmp_path, monkeypatch):
+    # Pagefind indexes an image's alt text: "A class of zebras" and "A of zebras" give different indexes, so
+    # the value keeps every word, even one that reads like an attribute name.
+    site, record = first
+    rel = "2026/01/10/index.html"
+    pictured = copy_pages(site, tmp_path / "pictured")
+    edit_body(pictured, rel, "</article>", '<img src="a.png" alt="A class of zebras data-x here"></article>')
+    pictured_record = index_site(pictured, html_hashes(pictured), json.loads(json.dumps(record)), site)
+    cut = copy_pages(pictured, tmp_path / "cut")
+    edit_body(cut, rel, "A class of zebras data-x here", "A of zebras here")
+    assert page_fingerprint((cut / rel).read_bytes()) != page_fingerprint((pictured / rel).read_bytes())
+    spy = Spy(monkeypatch)
+    index_site(cut, html_hashes(cut), json.loads(json.dumps(pictured_record)), pictured)
+    assert spy.shards == ["2026-01"]
+    fresh = copy_pages(cut, tmp_path / "fresh")
+    index_site(fresh)
+    assert bundle(fresh) == bundle(cut) != bundle(pictured)
+
+
 def test_restyled_pages_reuse_every_shard_and_pagefind_gives_the_same_index(first, tmp_path, monkeypatch):
     site, record = first
     spy = Spy(monkeypatch)
@@ -449,6 +468,9 @@ def test_restyled_pages_reuse_every_shard_and_pagefind_gives_the_same_index(firs
     (b'<a classification="x" data-="y" href="/">z</a>', b'<a classification="x" href="/">z</a>'),
     (b'<p>he wrote class="x" and data-y="z" here</p>', b'<p>he wrote class="x" and data-y="z" here</p>'),
     (b'<div data-pagefind-body class=x\n  data-a>', b'<div data-pagefind-body>'),
+    (b'<img alt="A class of zebras" class=c data-x="y class z" src=s>', b'<img alt="A class of zebras" src=s>'),
+    (b"<p title='see data-x here' data-y>t</p>", b"<p title='see data-x here'>t</p>"),
+    (b'<a title="x" href="a class=b">t</a>\0', b'<a title="x" href="a class=b">t</a>\0'),
 ])
 def test_without_styling_drops_only_class_and_non_pagefind_data_attributes(html, expected):
     assert search.without_styling(html) == expected
@@ -483,7 +505,7 @@ def _tag_soup(draw, values):
                 if quote is None:
                     text = f" {name}"
                 elif quote == "":
-                    text = f" {name}={''.join(c for c in value if c not in '>=<`') or 'v'}"
+                    text = f" {name}={''.join(c for c in value if c not in '>=<`' and not c.isspace()) or 'v'}"
                 else:
                     text = f" {name}={quote}{value.replace(quote, '')}{quote}"
                 parts.append((name, text))
@@ -497,6 +519,18 @@ def _tag_soup(draw, values):
 def test_without_styling_removes_exactly_the_styling_attributes(soup):
     html, expected = soup
     assert search.without_styling(html) == expected
+
+
+# Values holding words that read like attribute names, after a space: alt="a class of", title='see data-x'.
+_WORDY_VALUES = st.lists(st.sampled_from(["a", " ", "\n", "class", "CLASS", "data-x", "data-pagefind-y", "=", ">",
+                                          "/", "-"]), max_size=6).map("".join)
+
+
+@given(_tag_soup(_WORDY_VALUES))
+def test_without_styling_keeps_every_word_of_a_value(soup):
+    html, expected = soup
+    assert search.without_styling(html) == expected
+    assert search.without_styling(html + b"<p>\0</p>") == expected + b"<p>\0</p>"
 
 
 @given(_tag_soup(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=10)))

@@ -316,9 +316,22 @@ _VALUE = rb'(?:\s*+=\s*+(?:"[^"]*+"|\'[^\']*+\'|[^\s"\'=<>`]++))?+'
 _START_TAG = re.compile(rb'(<[a-zA-Z][a-zA-Z0-9-]*+(?:\s++[^\s"\'>/=]++' + _VALUE + rb')++\s*+/?>)')
 # `class`, and `data-*` other than Pagefind's own `data-pagefind-*` (ASCII case-insensitive, whole names).
 # No part of it matches NUL, so run over tags joined by NUL it matches in each tag as in that tag alone.
-_STYLING = re.compile(rb'\s+(?:[cC][lL][aA][sS][sS]|[dD][aA][tT][aA]-(?![pP][aA][gG][eE][fF][iI][nN][dD])'
-                      rb'[^\s"\'>/=\0]*)(?=[\s=/>])'
-                      rb'(?:\s*=\s*(?:"[^"\0]*"|\'[^\'\0]*\'|[^\s"\'=<>`\0]+))?')
+# Possessive where giving back could never make a match (as in _START_TAG).
+_STYLING = re.compile(rb'\s++(?:[cC][lL][aA][sS][sS]|[dD][aA][tT][aA]-(?![pP][aA][gG][eE][fF][iI][nN][dD])'
+                      rb'[^\s"\'>/=\0]*+)(?=[\s=/>])'
+                      rb'(?:\s*+=\s*+(?:"[^"\0]*+"|\'[^\'\0]*+\'|[^\s"\'=<>`\0]++))?+')
+# It also matches inside a quoted value with a space before such a word (alt="a class of zebras"), which
+# Pagefind reads: where a value may hold one, the tags are cleaned attribute by attribute instead. Every quoted
+# value follows `=` and spaces, so this finds each such value (and a few that are not, which costs only time).
+# It reads a value a word at a time: a value without such a word fails at its closing quote, never giving back.
+_WORD = rb'(?:[cC][lL][aA][sS][sS]|[dD][aA][tT][aA]-)'
+_WORDY_VALUE = re.compile(rb'=\s*+(?:"[^"\s]*+(?:\s++(?!' + _WORD + rb')[^"\s]*+)*+\s++' + _WORD +
+                          rb'|\'[^\'\s]*+(?:\s++(?!' + _WORD + rb')[^\'\s]*+)*+\s++' + _WORD + rb')')
+# One attribute, its leading space and its value (group 1, for splitting): run from a start tag's name on, each
+# match ends where the next attribute's space begins, so no match starts inside a value.
+_ATTRIBUTE = re.compile(rb'(\s++[^\s"\'>/=]++' + _VALUE + rb')')
+_STYLING_NAME = re.compile(rb'\s*+(?:[cC][lL][aA][sS][sS]|[dD][aA][tT][aA]-(?![pP][aA][gG][eE][fF][iI][nN][dD])'
+                           rb'[^\s"\'>/=]*+)(?![^\s=])')
 
 
 def without_styling(html: bytes) -> bytes:
@@ -326,11 +339,21 @@ def without_styling(html: bytes) -> bytes:
 
     Pagefind reads neither (checked against Pagefind 1.5.2: adding or changing them throughout a site gives
     a byte-identical index; tests/test_search_shards.py runs that check), so a template change that only
-    restyles pages reuses every shard. Only start tags are touched, never text.
+    restyles pages reuses every shard. Only start tags are touched, never text, and never another attribute's
+    value (an image's alt text saying "a class of models" keeps its every word: Pagefind indexes it).
     """
     if b"\0" in html:  # the separator below: such a page takes the slower way, one tag at a time
-        return _START_TAG.sub(lambda m: _STYLING.sub(b"", m.group()), html)
+        return _START_TAG.sub(lambda m: _unstyled(m.group()), html)
     return _cleaned(_START_TAG.split(html))
+
+
+def _unstyled(tags: bytes) -> bytes:
+    """Start tags (one, or several joined by NUL) without their styling attributes."""
+    if not _WORDY_VALUE.search(tags):
+        return _STYLING.sub(b"", tags)
+    parts = _ATTRIBUTE.split(tags)
+    parts[1::2] = [b"" if _STYLING_NAME.match(attribute) else attribute for attribute in parts[1::2]]
+    return b"".join(parts)
 
 
 def _cleaned(parts: list[bytes]) -> bytes:
@@ -340,7 +363,7 @@ def _cleaned(parts: list[bytes]) -> bytes:
         return parts[0]
     # The tags are cleaned in one pass over all of them joined by NUL, which _STYLING never matches: an
     # issue page has about 280 of them, and a Python call for each was half of the fingerprint's time.
-    tags = _STYLING.sub(b"", b"\0".join(parts[1::2]))
+    tags = _unstyled(b"\0".join(parts[1::2]))
     parts = list(parts)
     parts[1::2] = tags.split(b"\0")
     return b"".join(parts)
