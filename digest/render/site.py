@@ -71,6 +71,9 @@ class _Planner:
         self.lg = lang(self.site.language)
         self.root_path = urlsplit(self.site.base_url).path or "/"
         env.globals["paper_page"] = cols.paper_page  # issue cards link to paper pages
+        # A paper page's appearances as pages show them, by page path: its own page and each topic-year page
+        # listing it show the same list (a ten-year archive asks about 55,000 times for 18,000 papers).
+        self._shown_appearances: dict[str, list] = {}
 
     def _page(self, template: str, path: str, shows: tuple, *, absolute: bool = False, **ctx) -> PageSpec:
         site, env, lg, root_path = self.site, self.env, self.lg, self.root_path
@@ -153,7 +156,7 @@ class _Planner:
             own = ty.path == topic.path
             # An entry shows its paper page's merged facts (name, tagline, venue): every issue that had the paper.
             shows = (topic.name, listing if own else paths, ty.year,
-                     [(e.page.path, _appearances(e.page.appearances)) for e in ty.papers])
+                     [(e.page.path, self._appearances(e.page)) for e in ty.papers])
             description = (t("topic_desc", count=self._papers_n(topic.count), topic=topic.name, site=title) if own
                            else t("topic_year_desc", count=self._papers_n(ty.count), topic=topic.name, site=title,
                                   year=ty.label))
@@ -165,9 +168,16 @@ class _Planner:
     def paper(self, paper: PaperPage) -> PageSpec:
         """A paper's own page: every issue that had it, and its topics."""
         return self._page("paper.html", paper.path + "index.html",
-                          (_appearances(paper.appearances), [(t.path, t.name) for t in paper.topics]),
+                          (self._appearances(paper), [(t.path, t.name) for t in paper.topics]),
                           paper=paper, title=f"{paper.name} · {self.site.title}", description=paper.description,
                           og_type="article")
+
+    def _appearances(self, paper: PaperPage) -> list:
+        """How a page names a paper page's appearances: each issue's source key and the paper's rank there."""
+        shown = self._shown_appearances.get(paper.path)
+        if shown is None:
+            shown = self._shown_appearances[paper.path] = _appearances(paper.appearances)
+        return shown
 
     def not_found(self) -> PageSpec:
         """The 404 page, whose links start from the site root."""
