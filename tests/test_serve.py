@@ -350,6 +350,30 @@ def test_rebuild_waits_for_the_project_lock(preview):
     assert result["outcome"].ok
 
 
+def test_stop_waits_a_grace_for_a_rebuild_in_progress_then_leaves_it_and_says_so(project):
+    started, gate = threading.Event(), threading.Event()
+
+    def stuck(config, out, changed):
+        if changed is not None:  # not the first build
+            started.set()
+            gate.wait(WAIT)
+        return build(config, out)
+
+    p = Preview(project, builder=stuck)
+    try:
+        p.server.request_rebuild([project / ISSUE])
+        assert started.wait(WAIT)
+        building = next(t for t in threading.enumerate() if t.name.startswith("digest-serve-build"))
+        p.server.stop(build_grace=0.2)
+        assert building.is_alive()  # left to end with the process
+        assert p.logs[-1] == "stopped during a rebuild: site/ stays as the last finished build left it"
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", p.server.port), timeout=WAIT).close()
+    finally:
+        gate.set()
+    building.join(WAIT)
+
+
 def test_stop_frees_the_port_and_the_threads(project):
     p = Preview(project)
     port = p.server.port
@@ -383,6 +407,37 @@ def test_cli_port_in_use_is_a_usage_error(project, capsys):
     assert code == 2 and out == ""
     assert err.strip() == (f"digest: error: port {port} on 127.0.0.1 is already in use; "
                            "choose another with --port (or --port 0 for any free port)")
+
+
+def test_ctrl_c_during_a_long_rebuild_exits_at_once_and_the_site_stays_whole(project):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "digest", "--config", str(project / "digest.yaml"),
+                             "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        ready, _, _ = select.select([proc.stdout], [], [], WAIT)
+        assert ready, "no 'serving' line"
+        assert proc.stdout.readline().startswith(b"serving ")
+        before = {p.relative_to(project / "site"): p.read_bytes() for p in (project / "site").rglob("*") if p.is_file()}
+        # A page template that takes minutes to render: the rebuild it starts is still running at Ctrl-C.
+        (project / "templates" / "404.html").write_text(
+            '{% extends "base.html" %}{% block main %}{% for i in range(10 ** 10) %}{% endfor %}{% endblock %}\n',
+            encoding="utf-8")
+        poll(lambda: any(p.name.startswith(".site-build-") for p in project.iterdir()))  # the rebuild is writing
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=WAIT) == 0
+        err = proc.stderr.read().decode()
+        assert "stopped during a rebuild: site/ stays as the last finished build left it" in err
+        assert "Traceback" not in err
+        after = {p.relative_to(project / "site"): p.read_bytes() for p in (project / "site").rglob("*") if p.is_file()}
+        assert after == before
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    # The next build clears what the abandoned one left beside site/.
+    (project / "templates" / "404.html").unlink()
+    assert main(["--config", str(project / "digest.yaml"), "build"]) == 0
+    assert not [p.name for p in project.iterdir() if p.name.startswith(".site-build-")]
 
 
 def test_cli_serves_until_ctrl_c_then_exits_0(project):

@@ -41,6 +41,10 @@ from ..render.theme import shown_path
 EVENTS_PATH = "/__digest/events"
 KEEPALIVE_SECONDS = 15.0
 LOCK_RETRY_SECONDS = 0.5
+# How long Ctrl-C waits for a rebuild in progress before the preview ends without it. A whole rebuild of a big
+# archive takes seconds to a minute; ending in the middle of one is safe: the site is swapped in whole or not
+# at all, and the next build clears what this one left (as after a killed `digest build`).
+QUIT_GRACE_SECONDS = 1.0
 
 # Given the config just loaded, the output folder and the changed paths (None: everything), build the site.
 # The default is a build.preview.Preview: it keeps what it loaded, so saving an issue re-makes only that
@@ -209,8 +213,12 @@ class PreviewServer:
         self._spawn("digest-serve-build", self._build_loop)
         self._spawn("digest-serve-http", lambda: self._httpd.serve_forever(poll_interval=0.2))
 
-    def stop(self) -> None:
-        """Stop serving, watching and rebuilding; the port is free when this returns."""
+    def stop(self, build_grace: float = 120.0) -> None:
+        """Stop serving, watching and rebuilding; the port is free when this returns.
+
+        A rebuild in progress is waited for up to `build_grace` seconds; one still running then is left to end
+        with the process (its thread is a daemon), and the log says so.
+        """
         self._stopping.set()
         with self._pending:
             self._pending.notify_all()
@@ -225,7 +233,9 @@ class PreviewServer:
         if httpd is not None:
             httpd.server_close()
         for name, thread in list(self._threads.items()):
-            thread.join(timeout=120 if name == "digest-serve-build" else 10)
+            thread.join(timeout=build_grace if name == "digest-serve-build" else 10)
+            if name == "digest-serve-build" and thread.is_alive():
+                self._log("stopped during a rebuild: site/ stays as the last finished build left it")
         self._threads.clear()
 
     def wait(self) -> None:
@@ -696,4 +706,4 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 8000, *, reload: 
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
+        server.stop(build_grace=QUIT_GRACE_SECONDS)
