@@ -13,6 +13,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -409,15 +411,32 @@ def test_cli_port_in_use_is_a_usage_error(project, capsys):
                            "choose another with --port (or --port 0 for any free port)")
 
 
-def test_ctrl_c_during_a_long_rebuild_exits_at_once_and_the_site_stays_whole(project):
+@contextmanager
+def cli_serve(project: Path) -> Iterator[tuple[subprocess.Popen, int]]:
+    """`digest serve --port 0` run as a user runs it, once it says it is serving: the process and its port."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "digest", "--config", str(project / "digest.yaml"),
                              "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     try:
         ready, _, _ = select.select([proc.stdout], [], [], WAIT)
         assert ready, "no 'serving' line"
-        assert proc.stdout.readline().startswith(b"serving ")
-        before = {p.relative_to(project / "site"): p.read_bytes() for p in (project / "site").rglob("*") if p.is_file()}
+        line = proc.stdout.readline().decode()
+        m = re.fullmatch(r"serving (http://127\.0\.0\.1:(\d+)/) \(Ctrl-C to stop\)\n", line)
+        assert m, line
+        yield proc, int(m.group(2))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def files(folder: Path) -> dict[Path, bytes]:
+    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_ctrl_c_during_a_long_rebuild_exits_at_once_and_the_site_stays_whole(project):
+    with cli_serve(project) as (proc, _):
+        before = files(project / "site")
         # A page template that takes minutes to render: the rebuild it starts is still running at Ctrl-C.
         (project / "templates" / "404.html").write_text(
             '{% extends "base.html" %}{% block main %}{% for i in range(10 ** 10) %}{% endfor %}{% endblock %}\n',
@@ -428,12 +447,7 @@ def test_ctrl_c_during_a_long_rebuild_exits_at_once_and_the_site_stays_whole(pro
         err = proc.stderr.read().decode()
         assert "stopped during a rebuild: site/ stays as the last finished build left it" in err
         assert "Traceback" not in err
-        after = {p.relative_to(project / "site"): p.read_bytes() for p in (project / "site").rglob("*") if p.is_file()}
-        assert after == before
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        assert files(project / "site") == before
     # The next build clears what the abandoned one left beside site/.
     (project / "templates" / "404.html").unlink()
     assert main(["--config", str(project / "digest.yaml"), "build"]) == 0
@@ -441,23 +455,11 @@ def test_ctrl_c_during_a_long_rebuild_exits_at_once_and_the_site_stays_whole(pro
 
 
 def test_cli_serves_until_ctrl_c_then_exits_0(project):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "digest", "--config", str(project / "digest.yaml"),
-                             "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    try:
-        ready, _, _ = select.select([proc.stdout], [], [], WAIT)
-        assert ready, "no 'serving' line"
-        line = proc.stdout.readline().decode()
-        m = re.fullmatch(r"serving (http://127\.0\.0\.1:(\d+)/) \(Ctrl-C to stop\)\n", line)
-        assert m, line
-        conn = http.client.HTTPConnection("127.0.0.1", int(m.group(2)), timeout=WAIT)
+    with cli_serve(project) as (proc, port):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT)
         conn.request("GET", "/")
         assert conn.getresponse().status == 200
         conn.close()
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=WAIT) == 0
         assert "Traceback" not in proc.stderr.read().decode()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
