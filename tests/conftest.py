@@ -36,6 +36,11 @@ def empty_project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "proj", issues=False)
 
 
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` by its path there (posix), with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def write(path: Path, text: str) -> Path:
     """Write dedented text, creating folders."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from conftest import Rendered, cold_site, synth_archive, write
+from conftest import Rendered, cold_site, files, synth_archive, write
 
 import digest.build.publish as publish_module
 import digest.build.search_index as search_module
@@ -40,10 +40,6 @@ ISSUES = 31  # the newest one is held back and added by a test
 @pytest.fixture(scope="module")
 def archive_source(tmp_path_factory) -> Path:
     return synth_archive(tmp_path_factory, ISSUES, seed=1)
-
-
-def files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def digests(folder: Path) -> dict[str, str]:

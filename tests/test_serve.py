@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, copy_project
+from conftest import ROOT, copy_project, files
 
 from digest.build import build
 from digest.build.lock import project_lock
@@ -428,10 +428,6 @@ def cli_serve(project: Path) -> Iterator[tuple[subprocess.Popen, int]]:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-
-
-def files(folder: Path) -> dict[Path, bytes]:
-    return {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 def test_ctrl_c_during_a_long_rebuild_exits_at_once_and_the_site_stays_whole(project):

@@ -315,10 +315,10 @@ def _body_scan(name: bytes) -> re.Pattern[bytes]:
 _VALUE = rb'(?:\s*+=\s*+(?:"[^"]*+"|\'[^\']*+\'|[^\s"\'=<>`]++))?+'
 _START_TAG = re.compile(rb'(<[a-zA-Z][a-zA-Z0-9-]*+(?:\s++[^\s"\'>/=]++' + _VALUE + rb')++\s*+/?>)')
 # `class`, and `data-*` other than Pagefind's own `data-pagefind-*` (ASCII case-insensitive, whole names).
-# No part of it matches NUL, so run over tags joined by NUL it matches in each tag as in that tag alone.
-# Possessive where giving back could never make a match (as in _START_TAG).
-_STYLING = re.compile(rb'\s++(?:[cC][lL][aA][sS][sS]|[dD][aA][tT][aA]-(?![pP][aA][gG][eE][fF][iI][nN][dD])'
-                      rb'[^\s"\'>/=\0]*+)(?=[\s=/>])'
+_STYLING_NAME_PART = rb'(?:[cC][lL][aA][sS][sS]|[dD][aA][tT][aA]-(?![pP][aA][gG][eE][fF][iI][nN][dD])[^\s"\'>/=\0]*+)'
+# Such an attribute with its value. No part of it matches NUL, so run over tags joined by NUL it matches in
+# each tag as in that tag alone. Possessive where giving back could never make a match (as in _START_TAG).
+_STYLING = re.compile(rb'\s++' + _STYLING_NAME_PART + rb'(?=[\s=/>])'
                       rb'(?:\s*+=\s*+(?:"[^"\0]*+"|\'[^\'\0]*+\'|[^\s"\'=<>`\0]++))?+')
 # It also matches inside a quoted value with a space before such a word (alt="a class of zebras"), which
 # Pagefind reads: where a value may hold one, the tags are cleaned attribute by attribute instead. Every quoted
@@ -330,8 +330,7 @@ _WORDY_VALUE = re.compile(rb'=\s*+(?:"[^"\s]*+(?:\s++(?!' + _WORD + rb')[^"\s]*+
 # One attribute, its leading space and its value (group 1, for splitting): run from a start tag's name on, each
 # match ends where the next attribute's space begins, so no match starts inside a value.
 _ATTRIBUTE = re.compile(rb'(\s++[^\s"\'>/=]++' + _VALUE + rb')')
-_STYLING_NAME = re.compile(rb'\s*+(?:[cC][lL][aA][sS][sS]|[dD][aA][tT][aA]-(?![pP][aA][gG][eE][fF][iI][nN][dD])'
-                           rb'[^\s"\'>/=]*+)(?![^\s=])')
+_STYLING_NAME = re.compile(rb'\s*+' + _STYLING_NAME_PART + rb'(?![^\s=])')  # an _ATTRIBUTE that is one
 
 
 def without_styling(html: bytes) -> bytes:
