@@ -985,6 +985,32 @@ def test_pages_written_into_the_spare_never_change_the_published_files(archive: 
     assert spare_page.stat().st_ino == inode and spare_page.read_bytes() == before
 
 
+@pytest.mark.parametrize("old", ["longer", "shorter"])
+def test_a_page_made_over_its_own_old_file_in_the_spare_has_exactly_its_new_bytes(archive: Path, tmp_path: Path,
+                                                                                  monkeypatch, old: str) -> None:
+    # A page that changed in the last build is a file of its own in the spare: made again, it is written
+    # over that file, which must end up holding the new page and nothing of the old one.
+    monkeypatch.setattr(mf, "RACY_NS", 0)
+    assert cli_build(archive) == 0
+    _change_static(archive)
+    assert cli_build(archive) == 0
+    _retitle(archive, "2026-06-10")
+    assert cli_build(archive) == 0
+    spare_page = _spare(archive) / "2026" / "06" / "10" / "index.html"
+    assert spare_page.stat().st_nlink == 1
+    with open(spare_page, "r+b") as fh:  # the same file, other bytes
+        fh.write(b"<html>" + b"x" * 200_000 if old == "longer" else b"<p>old</p>")
+        fh.truncate()
+    inode = spare_page.stat().st_ino
+    issue = archive / "issues" / "2026-06-10.yaml"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("title: Retitled", "title: Again retitled"),
+                     encoding="utf-8")
+    assert cli_build(archive) == 0
+    page = archive / "site" / "2026" / "06" / "10" / "index.html"
+    assert page.stat().st_ino == inode  # it was that file that was written (what this test is about)
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
 @pytest.mark.parametrize("index", ["damaged", "removed"])
 def test_a_spare_tree_in_any_state_gives_the_same_site(archive: Path, tmp_path: Path, monkeypatch, index) -> None:
     monkeypatch.setattr(mf, "RACY_NS", 0)
