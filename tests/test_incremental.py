@@ -28,6 +28,7 @@ import digest.build.views as project_module
 import digest.build.workers as parallel_module
 import digest.build.writer as writer_module
 import digest.render.feeds as feeds_module
+import digest.render.tokens as tokens_module
 from digest.build import build
 from digest.cli import main
 from digest.editorial.config import load_config
@@ -659,6 +660,27 @@ def test_a_template_edit_that_cannot_change_output_takes_the_no_change_shortcut(
     rendered = Rendered(monkeypatch)
     assert cli_build(archive) == 0
     assert "2026/06/10/index.html" in rendered.paths
+
+
+def test_the_manifest_names_each_template_by_its_current_tokens(archive: Path, monkeypatch) -> None:
+    # Templates whose bytes did not change keep the digest the last build recorded; the others are lexed
+    # again. Either way the manifest holds what lexing every template now gives.
+    monkeypatch.setattr(mf, "RACY_NS", 0)
+    assert cli_build(archive) == 0
+    p = archive / "templates" / "_issue.html"
+    p.write_text(p.read_text(encoding="utf-8").replace("<article ", "<article data-edited ", 1), encoding="utf-8")
+    _edit_issue(archive)
+    assert cli_build(archive) == 0
+    lexed = []
+    monkeypatch.setattr(tokens_module, "file_digest", lambda path, sha=None: lexed.append(Path(path).name)
+                        or tokens_module.digest(Path(path).read_bytes()))
+    _retitle(archive, "2026-06-12")
+    assert cli_build(archive) == 0
+    assert lexed == []  # no template changed since the last build
+    recorded = mf.load(archive)
+    monkeypatch.undo()
+    fresh = {rel: tokens_module.file_digest(archive / rel) for rel in recorded.tokens}
+    assert recorded.tokens == fresh and "templates/_issue.html" in fresh and all(fresh.values())
 
 
 def test_a_rebuild_that_would_publish_the_same_files_builds_no_new_folder(archive: Path, monkeypatch,

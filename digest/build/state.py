@@ -468,13 +468,21 @@ def is_template(rel: str) -> bool:
     return rel.startswith("templates/") and not rel.startswith("templates/assets/")
 
 
-def template_tokens(root: Path, inputs: InputSnapshot) -> dict[str, str | None]:
+def template_tokens(root: Path, inputs: InputSnapshot, previous: Manifest | None = None) -> dict[str, str | None]:
     """render.tokens.file_digest of every template among `inputs`, for the manifest; None for a template
-    whose bytes are no longer the ones hashed in `inputs` (the build may have read either)."""
+    whose bytes are no longer the ones hashed in `inputs` (the build may have read either). A template with
+    the bytes `previous` recorded keeps its digest: lexing every template again took a tenth of a second."""
     from ..render.tokens import file_digest
 
-    return {rel: file_digest(input_path(root, rel), inputs.files[rel].sha256) for rel in sorted(inputs.files)
-            if is_template(rel)}
+    old_inputs, old_tokens = (previous.inputs.files, previous.tokens) if previous is not None else ({}, {})
+    tokens: dict[str, str | None] = {}
+    for rel in sorted(inputs.files):
+        if not is_template(rel):
+            continue
+        sha, old = inputs.files[rel].sha256, old_inputs.get(rel)
+        known = old_tokens.get(rel) if old is not None and old.sha256 == sha else None
+        tokens[rel] = known if isinstance(known, str) else file_digest(input_path(root, rel), sha)
+    return tokens
 
 
 def _same_tokens(root: Path, rel: str, recorded: dict) -> bool:
@@ -487,11 +495,11 @@ def _same_tokens(root: Path, rel: str, recorded: dict) -> bool:
 
 def record(root: Path, config_name: str, out: Path, inputs: InputSnapshot, output_hashes: dict[str, str], *,
            summary: Summary, page_keys: dict[str, str], stats: dict[str, tuple[int, int]] | None = None,
-           search: dict | None) -> Manifest:
+           search: dict | None, previous: Manifest | None = None) -> Manifest:
     """The manifest of a finished build whose published folder is `out`.
 
     `stats`: (size, mtime_ns) of the files now in `out`, when the caller has them (renaming the finished
-    folder into place keeps them); else `out` is scanned now.
+    folder into place keeps them); else `out` is scanned now. `previous`: the last build's manifest.
     """
     recorded = time.time_ns()
     outputs: dict[str, FileStamp] = {}
@@ -500,7 +508,7 @@ def record(root: Path, config_name: str, out: Path, inputs: InputSnapshot, outpu
         outputs[rel] = FileStamp(size, mtime, sha if sha is not None else sha256_file(Path(out) / rel))
     return Manifest(code=code_fingerprint(), config=config_name, out=str(Path(out).resolve()), recorded_ns=recorded,
                     inputs=inputs, outputs=outputs, folders=folder_marks(out), summary=summary,
-                    page_keys=page_keys, tokens=template_tokens(root, inputs), search=search)
+                    page_keys=page_keys, tokens=template_tokens(root, inputs, previous), search=search)
 
 
 class BuildState:
@@ -542,4 +550,5 @@ class BuildState:
                page_keys: dict[str, str], stats: dict[str, tuple[int, int]], search: dict | None) -> None:
         """Save the manifest of the build just published; failing only makes the next build a full one."""
         save_quietly(self.root, record(self.root, self.config_name, self.out, inputs, output_hashes,
-                                       summary=summary, page_keys=page_keys, stats=stats, search=search))
+                                       summary=summary, page_keys=page_keys, stats=stats, search=search,
+                                       previous=self.previous))
