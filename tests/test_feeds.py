@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 import feedparser
 import jinja2
@@ -20,7 +20,7 @@ from markupsafe import Markup
 from digest.build.views import load_project
 from digest.editorial.config import load_config
 from digest.render.feeds import (FEED_TEMPLATES, MAX_ISSUES, MAX_PAPERS, absolutize, feed_pages, issues_feed,
-                                 papers_feed, plain_text, xml_text)
+                                 papers_feed, plain_text, sitemap, xml_text)
 from digest.render.pages import NoStash
 from digest.render.site import plan_pages
 from digest.render.view import newest_first
@@ -576,6 +576,20 @@ def test_plain_text_drops_citations_and_keeps_tex():
 
 def test_xml_text():
     assert xml_text("a\x00b\x0bc\td\r\ne\rf\ud800g\u202eh\U0001F600") == "abc\td\ne\nfg\u202eh\U0001F600"
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(st.one_of(st.from_regex(r"[a-z0-9._~-]{1,12}", fullmatch=True), st.text(min_size=1, max_size=12)),
+                      min_size=1, max_size=6))
+def test_each_sitemap_address_is_the_base_and_the_quoted_path(shipped, names):
+    # Whatever the base address holds (here `&`, which XML escapes) and whatever a page path holds, each <loc>
+    # reads as the base followed by the path percent-encoded, less what XML cannot carry.
+    config, views = shipped
+    base = "https://example.org/digest?a=1&b=2/"
+    config = dataclasses.replace(config, site=dataclasses.replace(config.site, base_url=base))
+    root = _xml(sitemap(config, views, [f"topics/{name}/index.html" for name in names]))
+    locs = {u.find(f"{SM}loc").text for u in root.findall(f"{SM}url")}
+    assert locs == {xml_text(base + quote(f"topics/{name}/", safe="/-._~!$&'()*+,;=:@%")) for name in names}
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -492,13 +492,17 @@ def papers_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
 # --------------------------------------------------------------------------
 
 
+# A site path that quote() leaves as it is and XML needs no escape for: nearly every page's.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/._~-]*")
+
+
 def _page_url(base_url: str, path: str) -> str:
     path = path.lstrip("/")
     if path == "index.html":
         path = ""
     elif path.endswith("/index.html"):
         path = path[: -len("index.html")]
-    return base_url + quote(path, safe="/-._~!$&'()*+,;=:@%")
+    return base_url + (path if _PLAIN_PATH.fullmatch(path) else quote(path, safe="/-._~!$&'()*+,;=:@%"))
 
 
 def sitemap(config: Config, views: list[IssueView], html_paths: list[str]) -> bytes:
@@ -515,8 +519,11 @@ def sitemap(config: Config, views: list[IssueView], html_paths: list[str]) -> by
         return _serialize(_el(None, "urlset", xmlns=SITEMAP_NS))
     # Written as text, as ElementTree would indent it: a ten-year archive has 22,000 URLs.
     out = [_DECLARATION, f'<urlset xmlns="{SITEMAP_NS}">']
+    base_loc = xml_escape(xml_text(base_url))  # a ten-year archive has 22,000 URLs: the base is cleaned once
     for url in sorted(urls):
-        out.append(f"  <url>\n    <loc>{xml_escape(xml_text(url))}</loc>")
+        rest = url[len(base_url):]
+        loc = base_loc + rest if _PLAIN_PATH.fullmatch(rest) else xml_escape(xml_text(url))
+        out.append(f"  <url>\n    <loc>{loc}</loc>")
         if urls[url]:
             out.append(f"    <lastmod>{xml_escape(xml_text(urls[url]))}</lastmod>")
         out.append("  </url>")
