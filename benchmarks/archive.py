@@ -245,6 +245,19 @@ def git_describe() -> str:
     return (head or "unknown") + ("+changes" if dirty else "")
 
 
+def restore(path: Path, data: bytes) -> None:
+    """Put `data` back as `path`, whole or not at all: a second interruption while restoring (Ctrl-C twice,
+    or `kill` of a `timeout` that passes the SIGTERM on) must not leave the archive with a truncated file."""
+    if path.is_file() and path.read_bytes() == data:
+        return
+    temporary = path.with_name(f".{path.name}.restoring")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def swap_word(text: str, marker: str) -> str:
     """Change one word in the section that starts at `marker` (first match of SWAPS after it)."""
     start = text.index(marker)
@@ -633,9 +646,9 @@ class Bench:
             added = self._add_next_issue(hugo=False)
             self._measure(self.ours, "nightly", self.ours_cmd(), self.env)
         finally:
-            issue_file.write_bytes(issue_text)
-            template.write_bytes(template_text)
-            second.write_bytes(second_text)
+            restore(issue_file, issue_text)
+            restore(template, template_text)
+            restore(second, second_text)
             for path in added:
                 path.unlink(missing_ok=True)
 
@@ -666,9 +679,9 @@ class Bench:
             added = self._add_next_issue(hugo=True)
             self._measure_hugo("nightly")
         finally:
-            page.write_bytes(page_text)
-            partial.write_bytes(partial_text)
-            second.write_bytes(second_text)
+            restore(page, page_text)
+            restore(partial, partial_text)
+            restore(second, second_text)
             for path in added:
                 path.unlink(missing_ok=True)
 
@@ -739,8 +752,7 @@ class Bench:
                         log(f"{tag}: the server exited {code} when stopped")
             finally:
                 for path, data in originals.items():
-                    if path.read_bytes() != data:
-                        path.write_bytes(data)
+                    restore(path, data)
             self._wait_for_background(out=self.archive / "site")
 
     def _save_and_wait(self, stream: EventStream, path: Path, data: bytes) -> float:

@@ -77,3 +77,23 @@ def test_an_endpoint_that_is_not_an_event_stream_is_a_serve_failure() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_restored_file_is_whole_even_when_restoring_is_interrupted(tmp_path: Path, monkeypatch) -> None:
+    # The runner restores the files it edited on its way out, also after Ctrl-C or SIGTERM; a second signal
+    # while it restores must leave the file as it was (edited) or restored, never truncated.
+    issue = tmp_path / "2021-07-03.yaml"
+    issue.write_bytes(b"date: 2021-07-03\npapers: [edited]\n")
+    original = b"date: 2021-07-03\npapers: []\n" * 1000
+
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(archive.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        archive.restore(issue, original)
+    assert issue.read_bytes() == b"date: 2021-07-03\npapers: [edited]\n"
+    assert [p.name for p in tmp_path.iterdir()] == [issue.name]
+    monkeypatch.undo()
+    archive.restore(issue, original)
+    assert issue.read_bytes() == original and [p.name for p in tmp_path.iterdir()] == [issue.name]
