@@ -248,14 +248,10 @@ def git_describe() -> str:
 def restore(path: Path, data: bytes) -> None:
     """Put `data` back as `path`, whole or not at all: a second interruption while restoring (Ctrl-C twice,
     or `kill` of a `timeout` that passes the SIGTERM on) must not leave the archive with a truncated file."""
-    if path.is_file() and path.read_bytes() == data:
-        return
-    temporary = path.with_name(f".{path.name}.restoring")
-    try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    from digest.files import atomic_write_bytes
+
+    if not (path.is_file() and path.read_bytes() == data):
+        atomic_write_bytes(path, data, durable=False)
 
 
 def swap_word(text: str, marker: str) -> str:
