@@ -172,11 +172,7 @@ class Writer:
             except OSError:
                 pass
         fingerprint = page_fingerprint(body) if spec.path.endswith(".html") else ""
-        if not (stale and _rewrite_own_file(dest, body)):
-            if stale:
-                _unlink_if_there(dest)
-            with open(dest, "wb") as fh:
-                fh.write(body)
+        _put(dest, body, stale)
         return Placed(spec.path, sha, False, fingerprint)
 
     def _make_parallel(self, pages: list[KeyedPage], todo: list[int], workers: int) -> list[Placed]:
@@ -214,6 +210,16 @@ def _unlink_if_there(path: str) -> None:
         os.unlink(path)
     except FileNotFoundError:
         pass  # made once already (a page that failed in a worker is made again to raise its error)
+
+
+def _put(path: str, body: bytes, stale: bool) -> None:
+    """Write a page's file; `stale`: an old file may be there (see _rewrite_own_file), else there is none."""
+    if stale:
+        if _rewrite_own_file(path, body):
+            return
+        _unlink_if_there(path)
+    with open(path, "wb") as fh:
+        fh.write(body)
 
 
 def _rewrite_own_file(path: str, body: bytes) -> bool:
