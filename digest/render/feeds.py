@@ -492,40 +492,39 @@ def papers_feed(config: Config, views: list[IssueView], env: jinja2.Environment,
 # --------------------------------------------------------------------------
 
 
-# A site path that quote() leaves as it is and XML needs no escape for: nearly every page's.
+# A site path that quote() leaves as it is: nearly every page's.
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/._~-]*")
 
 
-def _page_url(base_url: str, path: str) -> str:
+def _page_address(path: str) -> str:
+    """A page's address relative to the site's base: percent-encoded, so printable ASCII only."""
     path = path.lstrip("/")
     if path == "index.html":
         path = ""
     elif path.endswith("/index.html"):
         path = path[: -len("index.html")]
-    return base_url + (path if _PLAIN_PATH.fullmatch(path) else quote(path, safe="/-._~!$&'()*+,;=:@%"))
+    return path if _PLAIN_PATH.fullmatch(path) else quote(path, safe="/-._~!$&'()*+,;=:@%")
 
 
 def sitemap(config: Config, views: list[IssueView], html_paths: list[str]) -> bytes:
     """sitemap.xml: every HTML page but the 404 page, absolute, sorted; issue pages carry their date."""
-    base_url = config.site.base_url
     lastmod = {view.url + "index.html": _published(view, config).date().isoformat() for view in views}
-    urls: dict[str, str | None] = {}
+    addresses: dict[str, str | None] = {}
     for path in html_paths:
         path = path.lstrip("/")
         if path == "404.html" or not path.endswith((".html", ".htm")):
             continue
-        urls.setdefault(_page_url(base_url, path), lastmod.get(path))
-    if not urls:
+        addresses.setdefault(_page_address(path), lastmod.get(path))
+    if not addresses:
         return _serialize(_el(None, "urlset", xmlns=SITEMAP_NS))
-    # Written as text, as ElementTree would indent it: a ten-year archive has 22,000 URLs.
+    # Written as text, as ElementTree would indent it: a ten-year archive has 22,000 URLs. The base is cleaned
+    # for XML once; an address needs only escaping (it may hold `&`).
+    base = xml_escape(xml_text(config.site.base_url))
     out = [_DECLARATION, f'<urlset xmlns="{SITEMAP_NS}">']
-    base_loc = xml_escape(xml_text(base_url))  # a ten-year archive has 22,000 URLs: the base is cleaned once
-    for url in sorted(urls):
-        rest = url[len(base_url):]
-        loc = base_loc + rest if _PLAIN_PATH.fullmatch(rest) else xml_escape(xml_text(url))
-        out.append(f"  <url>\n    <loc>{loc}</loc>")
-        if urls[url]:
-            out.append(f"    <lastmod>{xml_escape(xml_text(urls[url]))}</lastmod>")
+    for address in sorted(addresses):
+        out.append(f"  <url>\n    <loc>{base}{xml_escape(address)}</loc>")
+        if addresses[address]:
+            out.append(f"    <lastmod>{xml_escape(xml_text(addresses[address]))}</lastmod>")
         out.append("  </url>")
     out.append("</urlset>\n")
     return "\n".join(out).encode("utf-8")
