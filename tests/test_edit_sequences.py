@@ -72,28 +72,37 @@ def _pick(data: st.DataObject, items: list, label: str):
 
 # ---------------------------------------------------------------- the changes (each returns the files it changed)
 
-def retitle(a: Archive, data: st.DataObject) -> list[Path]:
-    path = _pick(data, a.issues(), "issue")
-    doc = _load(path)
+def _one_issue(change):
+    """A change of one issue's YAML document, `change(a, data, doc)` (False: it cannot apply to that issue),
+    as a change of the archive: the issue is drawn, read, changed and saved."""
+    def apply(a: Archive, data: st.DataObject) -> list[Path]:
+        path = _pick(data, a.issues(), "issue")
+        doc = _load(path)
+        if not change(a, data, doc):
+            return []
+        _save(path, doc)
+        return [path]
+    apply.__name__, apply.__doc__ = change.__name__, change.__doc__
+    return apply
+
+
+@_one_issue
+def retitle(a: Archive, data: st.DataObject, doc: dict) -> bool:
     doc["title"] = a.next_text("An edited title")
-    _save(path, doc)
-    return [path]
+    return True
 
 
-def rescore(a: Archive, data: st.DataObject) -> list[Path]:
-    path = _pick(data, a.issues(), "issue")
-    doc = _load(path)
+@_one_issue
+def rescore(a: Archive, data: st.DataObject, doc: dict) -> bool:
     paper = _pick(data, doc["papers"], "paper")
     paper["scores"] = {name: data.draw(st.integers(0, 10), label=name)
                        for name in ("novelty", "relevance", "venue", "evidence")}
-    _save(path, doc)
-    return [path]
+    return True
 
 
-def retopic(a: Archive, data: st.DataObject) -> list[Path]:
+@_one_issue
+def retopic(a: Archive, data: st.DataObject, doc: dict) -> bool:
     """A paper moved to a topic another issue has, to that topic spelled otherwise, or to a new one."""
-    path = _pick(data, a.issues(), "issue")
-    doc = _load(path)
     paper = _pick(data, doc["papers"], "paper")
     known = sorted({area for p in a.issues() for q in _load(p)["papers"] for area in q.get("areas", [])})
     kind = data.draw(st.sampled_from(["known", "respelled", "new", "two"]), label="topic")
@@ -105,8 +114,7 @@ def retopic(a: Archive, data: st.DataObject) -> list[Path]:
         paper["areas"] = [a.next_text("a topic no issue had")]
     else:
         paper["areas"] = [_pick(data, known, "area"), _pick(data, known, "second area")]
-    _save(path, doc)
-    return [path]
+    return True
 
 
 def relist(a: Archive, data: st.DataObject) -> list[Path]:
@@ -124,16 +132,14 @@ def relist(a: Archive, data: st.DataObject) -> list[Path]:
     return [target]
 
 
-def drop_paper(a: Archive, data: st.DataObject) -> list[Path]:
+@_one_issue
+def drop_paper(a: Archive, data: st.DataObject, doc: dict) -> bool:
     """A paper taken out of an issue (one that nothing else in the issue cites)."""
-    path = _pick(data, a.issues(), "issue")
-    doc = _load(path)
     droppable = [i for i in range(len(doc["papers"])) if not _cited(doc, i)]
     if len(doc["papers"]) < 2 or not droppable:
-        return []
+        return False
     doc["papers"].pop(_pick(data, droppable, "paper"))
-    _save(path, doc)
-    return [path]
+    return True
 
 
 def _cited(doc: dict, index: int) -> bool:
@@ -150,17 +156,15 @@ def _uncited(paper: dict) -> dict:
             for key, value in paper.items() if key != "abbrev"}
 
 
-def new_paper(a: Archive, data: st.DataObject) -> list[Path]:
+@_one_issue
+def new_paper(a: Archive, data: st.DataObject, doc: dict) -> bool:
     """A paper no issue had (so a paper page of its own), copied from another with a new arXiv id."""
-    path = _pick(data, a.issues(), "issue")
-    doc = _load(path)
     paper = _uncited(_pick(data, doc["papers"], "paper"))
     a.serial += 1
     paper["arxiv"] = f"2512.{90000 + a.serial:05d}"
     paper["short"] = a.next_text("NewPaper")
     doc["papers"].append(paper)
-    _save(path, doc)
-    return [path]
+    return True
 
 
 def delete_issue(a: Archive, data: st.DataObject) -> list[Path]:
@@ -202,24 +206,20 @@ def edit_candidates(a: Archive, data: st.DataObject) -> list[Path]:
     return [cpath]
 
 
-def move_published(a: Archive, data: st.DataObject) -> list[Path]:
+@_one_issue
+def move_published(a: Archive, data: st.DataObject, doc: dict) -> bool:
     """An issue's `published` time moves: the next issue's window starts there."""
-    path = _pick(data, a.issues(), "issue")
-    doc = _load(path)
     published = doc.get("published")
     if not isinstance(published, datetime):
-        return []
+        return False
     doc["published"] = published + timedelta(minutes=data.draw(st.integers(-90, 90), label="minutes"))
-    _save(path, doc)
-    return [path]
+    return True
 
 
-def edit_intro(a: Archive, data: st.DataObject) -> list[Path]:
-    path = _pick(data, a.issues(), "issue")
-    doc = _load(path)
+@_one_issue
+def edit_intro(a: Archive, data: st.DataObject, doc: dict) -> bool:
     doc["intro"] = a.next_text("An **edited** introduction with a formula $x^{2}$ and a [link](https://example.org/),")
-    _save(path, doc)
-    return [path]
+    return True
 
 
 def touch(a: Archive, data: st.DataObject) -> list[Path]:
@@ -270,24 +270,20 @@ def retitle_site(a: Archive, data: st.DataObject) -> list[Path]:
     return [path]
 
 
-def refeature(a: Archive, data: st.DataObject) -> list[Path]:
+@_one_issue
+def refeature(a: Archive, data: st.DataObject, doc: dict) -> bool:
     """Another number of papers shown as cards."""
-    path = _pick(data, a.issues(), "issue")
-    doc = _load(path)
     doc["featured"] = data.draw(st.integers(0, len(doc["papers"])), label="featured")
-    _save(path, doc)
-    return [path]
+    return True
 
 
-def recover(a: Archive, data: st.DataObject) -> list[Path]:
+@_one_issue
+def recover(a: Archive, data: st.DataObject, doc: dict) -> bool:
     """An issue gets the archive's cover image, or loses its cover."""
-    path = _pick(data, a.issues(), "issue")
-    doc = _load(path)
     if doc.pop("cover", None) is None:
         cover = next(p for p in sorted((a.root / "static" / "covers").iterdir()) if p.suffix == ".svg")
         doc["cover"] = {"src": f"covers/{cover.name}", "alt": a.next_text("A cover")}
-    _save(path, doc)
-    return [path]
+    return True
 
 
 def holiday(a: Archive, data: st.DataObject) -> list[Path]:
