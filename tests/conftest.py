@@ -1,6 +1,7 @@
 """Shared test fixtures: a throwaway copy of the project to build and break."""
 from __future__ import annotations
 
+import hashlib
 import shutil
 import textwrap
 from pathlib import Path
@@ -39,6 +40,19 @@ def empty_project(tmp_path: Path) -> Path:
 def files(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` by its path there (posix), with its bytes."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def digests(folder: Path) -> dict[str, str]:
+    """sha256 of every file under `folder`, by its path there (posix)."""
+    return {rel: hashlib.sha256(data).hexdigest() for rel, data in files(folder).items()}
+
+
+def assert_same_site(a: Path, b: Path, label: object = "") -> None:
+    """The two folders hold the same files with the same bytes; `label` says which step, when they differ."""
+    fa, fb = digests(a), digests(b)
+    assert sorted(fa) == sorted(fb), (label, sorted(fa.keys() ^ fb.keys())[:5])
+    different = [k for k in fa if fa[k] != fb[k]]
+    assert not different, f"{label}: {different[:5]}"
 
 
 def write(path: Path, text: str) -> Path:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import cold_site, files, synth_archive
+from conftest import assert_same_site, cold_site, files, synth_archive
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -300,13 +300,6 @@ def holiday(a: Archive, data: st.DataObject) -> list[Path]:
 CHANGES = {f.__name__: f for f in (retitle, rescore, retopic, relist, drop_paper, new_paper, delete_issue,
                                    restore_issue, edit_candidates, move_published, edit_intro, touch, restyle,
                                    reword_template, edit_static, retitle_site, refeature, recover, holiday)}
-
-
-def assert_same_site(site: Path, cold: Path, label: str) -> None:
-    now, expected = files(site), files(cold)
-    assert sorted(now) == sorted(expected), (label, sorted(now.keys() ^ expected.keys())[:5])
-    different = [rel for rel in expected if now[rel] != expected[rel]]
-    assert not different, (label, different[:5])
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -4,7 +4,6 @@ Whatever is reused, the site must be byte-identical to a cold `digest build --cl
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from conftest import Rendered, cold_site, files, synth_archive, write
+from conftest import Rendered, assert_same_site, cold_site, digests, synth_archive, write
 
 import digest.build.publish as publish_module
 import digest.build.search_index as search_module
@@ -43,10 +42,6 @@ def archive_source(tmp_path_factory) -> Path:
     return synth_archive(tmp_path_factory, ISSUES, seed=1)
 
 
-def digests(folder: Path) -> dict[str, str]:
-    return {k: hashlib.sha256(v).hexdigest() for k, v in files(folder).items()}
-
-
 def stats(folder: Path) -> dict[str, tuple]:
     out = {".": (folder.stat().st_ino, folder.stat().st_mtime_ns)}
     for p in sorted(folder.rglob("*")):
@@ -57,13 +52,6 @@ def stats(folder: Path) -> dict[str, tuple]:
 
 def cli_build(root: Path, *args: str) -> int:
     return main(["--config", str(root / "digest.yaml"), "build", *args])
-
-
-def assert_same_site(a: Path, b: Path, label: str = "") -> None:
-    fa, fb = digests(a), digests(b)
-    assert sorted(fa) == sorted(fb), label
-    different = [k for k in fa if fa[k] != fb[k]]
-    assert not different, f"{label}: {different[:5]}"
 
 
 class Counter:

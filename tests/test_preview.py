@@ -2,13 +2,12 @@
 the bytes `digest build` gives them; catch_up() then makes the whole folder what a cold build makes."""
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import cold_site, synth_archive
+from conftest import cold_site, digests, synth_archive
 
 from digest.build import build
 from digest.build.preview import Preview
@@ -21,11 +20,6 @@ ISSUES = 12
 @pytest.fixture(scope="module")
 def archive_source(tmp_path_factory) -> Path:
     return synth_archive(tmp_path_factory, ISSUES, seed=3)
-
-
-def digests(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def pages(folder: Path) -> dict[str, str]:

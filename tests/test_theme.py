@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup, escape
-from conftest import ROOT, Rendered, cold_site, copy_project
+from conftest import ROOT, Rendered, cold_site, copy_project, digests
 
 import digest.build as build_module
 import digest.render.theme as theme_module
@@ -27,11 +26,6 @@ from digest.render import templating
 
 THEME = ROOT / "templates"
 ISSUE_PAGES = {"2026/07/01/index.html", "2024/11/29/index.html"}
-
-
-def digests(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def cli_build(root: Path, *args: str) -> int:
