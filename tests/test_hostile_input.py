@@ -387,8 +387,6 @@ def test_xss_corpus_every_output_file_is_inert():
         scan = scan_html(text)
         problems += [f"{rel}: {p}" for p in scan.problems]
         problems += [f"{rel}: unexpected <script> {s[:80]!r}" for s in scan.scripts if s not in allowed_scripts]
-        if "pagefind" not in rel and re.search(r"<script", text.split("<script>", 1)[0] if False else "", re.I):
-            problems.append(rel)
     assert marks > 100, "the hostile text did not reach the pages"
     page = (site / "2026" / "07" / "02" / "index.html").read_text("utf-8")
     for field_mark in (f"{MARK}0 ", f"{MARK}1 ", f"{MARK}5 "):

@@ -227,6 +227,46 @@ def test_a_search_with_no_match_in_the_newest_shards_says_where_it_looked(tab, s
         tab.assert_clean()
 
 
+STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'self'"
+
+
+def test_search_works_on_a_host_that_forbids_inline_scripts(tab, site, server):
+    """Every page, served with a Content-Security-Policy that allows only the site's own script files (and
+    Pagefind's WebAssembly), shows the search box and finds a paper: no page relies on an inline script."""
+    word, _, paper = _title_word(site)
+
+    def strict(route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": STRICT_CSP})
+
+    def is_page(url: str) -> bool:
+        return url.endswith((".html", "/"))
+
+    def note(msg) -> None:
+        if "Content Security Policy" in msg.text:
+            violations.append(msg.text)
+
+    violations: list[str] = []
+    tab.page.route(is_page, strict)
+    tab.page.on("console", note)
+    try:
+        for kind in sorted(site.pages):
+            tab.open(_url(site, server, site.representative(kind)), width=1280)
+        page = tab.page
+        tab.open(_url(site, server, "index.html"), width=1280)
+        box = page.locator("#site-search input")
+        box.click()
+        box.press_sequentially(word.lower(), delay=20)
+        page.locator(f'#site-search a.search-result-link[href^="{site.url_path(paper)}"]').first.wait_for(
+            state="visible", timeout=10_000)
+        tab.settle()
+        assert not violations, violations
+        tab.assert_clean()
+    finally:
+        tab.page.remove_listener("console", note)
+        tab.page.unroute(is_page, strict)
+
+
 def test_the_box_turns_back_into_the_link_to_the_archive_when_pagefind_cannot_load(tab, site, server):
     tab.page.route("**/pagefind.js", lambda route: route.abort())
     try:
