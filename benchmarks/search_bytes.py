@@ -5,8 +5,9 @@ in the browser. How many shards there are is a trade-off between build time (an 
 shard) and what each search costs a reader. This script measures the second: it serves a built site
 on 127.0.0.1, opens its home page in headless Chromium (Debian's /usr/bin/chromium or
 $DIGEST_CHROMIUM, through Playwright, as the browser tests do), types each term into the search box
-and prints the requests and bytes each search made, split into Pagefind's scripts, its WebAssembly,
-shard entries and metadata, index chunks and result fragments.
+and prints the requests and bytes opening the page and each search made, split into the search box's own
+script (assets/search.js, loaded with the page), Pagefind's scripts, its WebAssembly, shard entries and
+metadata, index chunks and result fragments.
 
 Bytes are counted two ways. "Wire" is what the reader downloads: the server gzips text files (scripts,
 JSON, HTML, CSS) for a browser that accepts it, as static hosts (GitHub Pages, Netlify, Cloudflare
@@ -36,11 +37,15 @@ from typing import NamedTuple
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path(os.environ.get("DIGEST_CHROMIUM", "/usr/bin/chromium"))
 TERMS = ("diffusion", "kernel", "latent")
-KINDS = ("ui", "wasm", "entry", "meta", "index", "fragment")
+KINDS = ("box", "ui", "wasm", "entry", "meta", "index", "fragment")
+BOX_SCRIPT = "/assets/search.js"  # the search box's own script (templates/assets/search.js), loaded with the page
 
 
 def kind(path: str) -> str | None:
-    """Which part of a Pagefind bundle a request is for; None for anything outside pagefind/."""
+    """Which part of the search a request is for: the box's own script, or a part of a Pagefind bundle; None for
+    anything else (the page, its stylesheet)."""
+    if path.split("?")[0].endswith(BOX_SCRIPT):
+        return "box"
     if "/pagefind/" not in path:
         return None
     name = path.split("?")[0].rsplit("/", 1)[-1]
@@ -216,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         cells = "  ".join(f"{tally.wire[k] / 1024:7.0f} KB/{tally.requests[k]:<3d}" for k in KINDS)
         print(f"{term:26s} {sum(tally.wire.values()) / 1024:6.0f} KB {sum(tally.stored.values()) / 1024:6.0f} KB  "
               f"{cells}")
-    print("each cell: kilobytes on the wire / requests; 'ui' is Pagefind's scripts and pagefind/shards.json")
+    print("each cell: kilobytes on the wire / requests; 'box' is the search box's own script (assets/search.js), 'ui' Pagefind's scripts and pagefind/shards.json")
     return 0
 
 
