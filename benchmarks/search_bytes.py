@@ -44,11 +44,12 @@ BOX_SCRIPT = "/assets/search.js"  # the search box's own script (templates/asset
 def kind(path: str) -> str | None:
     """Which part of the search a request is for: the box's own script, or a part of a Pagefind bundle; None for
     anything else (the page, its stylesheet)."""
-    if path.split("?")[0].endswith(BOX_SCRIPT):
+    path = path.split("?")[0]
+    if path.endswith(BOX_SCRIPT):
         return "box"
     if "/pagefind/" not in path:
         return None
-    name = path.split("?")[0].rsplit("/", 1)[-1]
+    name = path.rsplit("/", 1)[-1]
     if name.startswith("wasm."):
         return "wasm"
     if name == "pagefind-entry.json":
@@ -221,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         cells = "  ".join(f"{tally.wire[k] / 1024:7.0f} KB/{tally.requests[k]:<3d}" for k in KINDS)
         print(f"{term:26s} {sum(tally.wire.values()) / 1024:6.0f} KB {sum(tally.stored.values()) / 1024:6.0f} KB  "
               f"{cells}")
-    print("each cell: kilobytes on the wire / requests; 'box' is the search box's own script (assets/search.js), 'ui' Pagefind's scripts and pagefind/shards.json")
+    print("each cell: kilobytes on the wire / requests; 'box' is the search box's own script (assets/search.js), "
+          "'ui' Pagefind's scripts and pagefind/shards.json")
     return 0
 
 

@@ -76,7 +76,8 @@ def test_reference_issue_page_has_every_element(project):
     # everything above is in the HTML itself: no script is needed to read the issue; the only script is the
     # search box's, from the site's own assets, run after the page is read
     scripts = doc.find_all("script")
-    assert [(s.get("src"), s.has_attr("defer"), s.string) for s in scripts] == [("../../../assets/search.js", True, None)]
+    assert [(s.get("src"), s.has_attr("defer"), s.string) for s in scripts] == [
+        ("../../../assets/search.js", True, None)]
 
 
 def test_headings_are_in_order_and_landmarks_present(project):

@@ -47,16 +47,21 @@ def _title_word(site) -> tuple[str, str, str]:
     pytest.fail("no paper has a title word that only its page holds")
 
 
-def test_search_finds_a_paper_by_a_word_of_its_title(tab, site, server, axe_source):
-    word, title, paper = _title_word(site)
+def _search_home_page_for(tab, site, server, word: str, paper: str):
+    """Type `word` into the home page's search box; the first result link to the page `paper`, once visible."""
     tab.open(_url(site, server, "index.html"), width=1280)
-    page = tab.page
-    box = page.locator("#site-search input")
+    box = tab.page.locator("#site-search input")
     box.click()
     box.press_sequentially(word.lower(), delay=20)
-    paper_path = site.url_path(paper)
-    link = page.locator(f'#site-search a.search-result-link[href^="{paper_path}"]').first
+    link = tab.page.locator(f'#site-search a.search-result-link[href^="{site.url_path(paper)}"]').first
     link.wait_for(state="visible", timeout=10_000)
+    return link
+
+
+def test_search_finds_a_paper_by_a_word_of_its_title(tab, site, server, axe_source):
+    word, title, paper = _title_word(site)
+    link = _search_home_page_for(tab, site, server, word, paper)
+    page = tab.page
     assert link.inner_text().strip(), "the result link has no text"
     tab.settle()
     tab.assert_clean()
@@ -67,7 +72,7 @@ def test_search_finds_a_paper_by_a_word_of_its_title(tab, site, server, axe_sour
         assert not violations, f"axe-core on the search results ({scheme}):\n{describe(violations)}"
     link.click()
     page.wait_for_load_state("load")
-    assert page.url.split("#")[0].endswith(paper_path), page.url
+    assert page.url.split("#")[0].endswith(site.url_path(paper)), page.url
     assert word.lower() in page.locator("main").inner_text().lower()
     tab.assert_clean()
 
@@ -252,13 +257,7 @@ def test_search_works_on_a_host_that_forbids_inline_scripts(tab, site, server):
     try:
         for kind in sorted(site.pages):
             tab.open(_url(site, server, site.representative(kind)), width=1280)
-        page = tab.page
-        tab.open(_url(site, server, "index.html"), width=1280)
-        box = page.locator("#site-search input")
-        box.click()
-        box.press_sequentially(word.lower(), delay=20)
-        page.locator(f'#site-search a.search-result-link[href^="{site.url_path(paper)}"]').first.wait_for(
-            state="visible", timeout=10_000)
+        _search_home_page_for(tab, site, server, word, paper)
         tab.settle()
         assert not violations, violations
         tab.assert_clean()
