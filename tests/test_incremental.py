@@ -23,6 +23,7 @@ from conftest import Rendered, assert_same_site, cold_site, digests, synth_archi
 import digest.build.publish as publish_module
 import digest.build.search_index as search_module
 import digest.build.state as mf
+import digest.build.view_cache as view_cache_module
 import digest.build.views as project_module
 import digest.build.workers as parallel_module
 import digest.build.writer as writer_module
@@ -403,6 +404,83 @@ def test_damaged_cache_entries_are_ignored(archive: Path, tmp_path: Path, monkey
     _change_template(archive)
     assert cli_build(archive) == 0
     assert counter.n == 0
+
+
+class FullReads:
+    """Counts the view cache entries read in full (not taken from its index)."""
+
+    def __init__(self, monkeypatch):
+        self.n = 0
+        real = view_cache_module.ViewCache._read
+
+        def counting(cache, *a, **k):
+            self.n += 1
+            return real(cache, *a, **k)
+
+        monkeypatch.setenv("DIGEST_JOBS", "1")  # pages made in this process, where the counter is
+        monkeypatch.setattr(view_cache_module.ViewCache, "_read", counting)
+
+
+def _saved_now(root: Path) -> None:
+    """Every issue file saved after its news (a view with "new since you last edited" news is read in full)."""
+    for p in (root / "issues").glob("*.yaml"):
+        os.utime(p)
+
+
+def _change_404(root: Path) -> None:
+    p = root / "templates" / "404.html"
+    p.write_text(p.read_text(encoding="utf-8") + "<!-- edited -->\n", encoding="utf-8")
+
+
+def test_a_rebuild_that_makes_no_issue_page_reads_no_view_in_full(archive: Path, tmp_path: Path, monkeypatch) -> None:
+    assert cli_build(archive) == 0
+    _saved_now(archive)
+    _change_404(archive)
+    reads, rendered = FullReads(monkeypatch), Rendered(monkeypatch)
+    assert cli_build(archive) == 0
+    assert rendered.paths == ["404.html"]
+    assert reads.n == 0  # the whole site was planned from the views' index
+    monkeypatch.undo()
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
+def test_an_entry_damaged_behind_the_index_is_built_again(archive: Path, tmp_path: Path, monkeypatch) -> None:
+    assert cli_build(archive) == 0
+    _saved_now(archive)
+    views = mf.cache_root(archive) / "views"
+    victim = sorted(views.glob("*.pickle"))[7]
+    raw, st = victim.read_bytes(), victim.stat()
+    victim.write_bytes(_flip(raw, len(raw) - 1))  # in its body; the size and mtime the index checks stay
+    os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns))
+    _change_template(archive)  # every page made again: every view read in full
+    counter = Counter(monkeypatch)
+    assert cli_build(archive) == 0
+    monkeypatch.undo()
+    assert counter.n == 1 and not victim.exists()
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+    for built in (1, 0):  # stored again by the next build, then read from the cache
+        _change_template(archive)
+        counter = Counter(monkeypatch)
+        assert cli_build(archive) == 0
+        monkeypatch.undo()
+        assert counter.n == built
+
+
+def test_a_damaged_view_index_costs_only_time(archive: Path, tmp_path: Path, monkeypatch) -> None:
+    assert cli_build(archive) == 0
+    index = mf.cache_root(archive) / "views" / view_cache_module.INDEX_NAME
+    index.write_bytes(b"\x80\x05garbage")
+    _change_template(archive)
+    counter = Counter(monkeypatch)
+    assert cli_build(archive) == 0
+    monkeypatch.undo()
+    assert counter.n == 0
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+    _saved_now(archive)
+    _change_404(archive)
+    reads = FullReads(monkeypatch)
+    assert cli_build(archive) == 0
+    assert reads.n == 0  # the index was written again, whole
 
 
 def _head_length(raw: bytes) -> int:

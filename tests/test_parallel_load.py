@@ -286,6 +286,30 @@ def test_hits_among_misses_are_the_same_in_workers(archive: Path, tmp_path: Path
     assert_same(results["1"][0], results["2"][0])
 
 
+def test_views_from_the_index_read_as_the_views_they_stand_for(archive: Path, monkeypatch) -> None:
+    stored, cache, _ = load(archive, "1", monkeypatch)
+    cache.save_index(stored.views)
+    for view in stored.views:
+        os.utime(view.issue.path)  # saved after their news: a view with news to report is read in full
+    for jobs in ("1", "2"):
+        # No entries for issues 3, 5, 6 and 7: the fourth issue, found in the index by the scan, falls inside
+        # the range the workers then load.
+        for view in [stored.views[i] for i in (3, 5, 6, 7)]:
+            (views_dir(archive) / (view.source_key + ".pickle")).unlink(missing_ok=True)
+        project, cache, runs = load(archive, jobs, monkeypatch)
+        assert bool(runs) == (jobs == "2")
+        assert (cache.hits, cache.misses) == (ISSUES - 4, 4)
+        # Workers read their hits in full (theirs go back pickled); the parent's scan had served four.
+        assert len(cache.index.served) == (ISSUES - 4 if jobs == "1" else 4)
+        indexed = project.views[4]
+        assert "window" not in indexed.__dict__ and "papers" in indexed.__dict__  # read only when used
+        config = load_config(archive / "digest.yaml")
+        whole = ViewCache(views_dir(archive), config, "code")
+        whole.use_index = False
+        assert_same(project, load_project(config, whole))  # every field, read through the index's views
+        assert "window" in indexed.__dict__
+
+
 def test_errors_in_several_issues_are_reported_the_same(archive: Path, monkeypatch) -> None:
     files, _ = issue_files(load_config(archive / "digest.yaml"))
     # Loading errors (YAML syntax, a schema error, a damaged candidates file) and a rendering error, placed

@@ -6,7 +6,8 @@ this package:
 
 - state.py: the manifest of the last build, the inputs' stamps, the no-change shortcut;
 - views.py and view_cache.py: loading every issue's view, from the per-issue cache when its inputs are
-  unchanged (the long prose stays in the cache file until a page reads it);
+  unchanged (from its index, what planning reads; the rest of a view, and its long prose, stay in the cache
+  file until a page reads them);
 - keys.py: a page's key, the hash of everything it is made from;
 - writer.py: the one place bytes get out (a page whose key is as recorded is hard-linked from the
   published site instead of being made);
@@ -153,6 +154,7 @@ def _build(config: Config, out: Path, clean: bool, started: float, heap: BuildHe
     else:
         writer = Writer(make_build_dir(out), out, tree.linkable, state.memo_dir, stamp, cache.prose.release)
         outcome = publish(writer, pages, static, previous, tree)
+    cache.save_index(project.views)  # what the next build plans from, reading only the views it renders
     summary = st.Summary(len(pages), len(project.views), project.warnings)
     keys = {page.path: page.key for page in pages}
     state.record(inputs, outcome.hashes, summary=summary, stats=outcome.stats, search=outcome.search,

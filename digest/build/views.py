@@ -1,6 +1,7 @@
 """Everything one run knows about the project: config, editor files, their views, problems."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import traceback
 from dataclasses import dataclass, field
@@ -148,7 +149,8 @@ def _scan(path: Path, config: Config, cache: ViewCache | None, previous_publishe
             if raw is not None:
                 key = cache.key(path, raw, craw, previous_published)
         if key is not None:
-            entry = cache.get(key)
+            entry = cache.get(key, quiet=functools.partial(no_news, path=path),
+                              rebuild=functools.partial(_fresh_view, path, config, previous_published))
             if entry is not None:
                 view = entry["view"]
                 view.source_key = key
@@ -174,6 +176,15 @@ def _scan(path: Path, config: Config, cache: ViewCache | None, previous_publishe
     else:
         cacheable = key is not None and issue.date == file_date and _read(path) == raw and _read(cpath) == craw
     return _Item(problems, issue, cands, None, key if cacheable else None, failed)
+
+
+def _fresh_view(path: Path, config: Config, previous_published: datetime | None) -> IssueView:
+    """The issue's view built from its files, as a cached one was (its cache entry was found damaged late)."""
+    item = _scan(path, config, None, previous_published)
+    if item.issue is None:
+        raise DigestError(item.problems)
+    _build(item, config, None, previous_published)
+    return item.view
 
 
 def _build(item: _Item, config: Config, cache: ViewCache | None, previous_published: datetime | None) -> None:
@@ -252,10 +263,11 @@ class _Failure(NamedTuple):
 class _ChunkResult:
     """A worker's answer for one range of files."""
 
-    items: list[_Item]
+    items: list[_Item | None]  # None: the parent's own scan found it in the cache
     hits: int = 0
     misses: int = 0
     used: set[str] = field(default_factory=set)
+    horizons: dict[str, object] = field(default_factory=dict)  # of the views this process stored or read
     error: _Failure | None = None
 
 
@@ -278,15 +290,19 @@ def _load_parallel(files: list[Path], config: Config, cache: ViewCache | None, s
         first_error = min(errors, key=lambda e: (e.phase, e.index))
         raise first_error.exc from WorkerTraceback(first_error.text)
     out: list[_Item] = []
-    for r in results:
-        out.extend(r.items)
+    for r, (start, _) in zip(results, tasks):
+        for index, item in enumerate(r.items, start):
+            if item is None:  # a cache hit of the parent's scan: its view stays the parent's
+                out.append(scanned[index])
+                continue
+            out.append(item)
+            if cache is not None and item.view is not None:
+                cache.adopt(item.view)
         if cache is not None:
-            for item in r.items:
-                if item.view is not None:
-                    cache.adopt(item.view)
             cache.hits += r.hits
             cache.misses += r.misses
             cache.used |= r.used
+            cache.index.horizons.update(r.horizons)
     return out
 
 
@@ -298,8 +314,11 @@ def _load_chunk(shared: _Shared, task: tuple[int, int]) -> _ChunkResult:
         # This process's copy of the cache counts for this range only; the parent adds the counts up.
         cache.hits = cache.misses = 0
         cache.used = set()
+        cache.use_index = False  # its views go back pickled: whole, not reading themselves from this process
     items: list[_Item] = []
     result = _ChunkResult(items)
+    # What the parent scanned and found in the cache, it has: only what this process makes goes back.
+    theirs = {i for i in range(start, min(end, len(shared.scanned))) if shared.scanned[i].view is not None}
     phase, index = 0, start
     try:
         before = previous = _published_before(shared, start)
@@ -323,6 +342,8 @@ def _load_chunk(shared: _Shared, task: tuple[int, int]) -> _ChunkResult:
         return result
     if cache is not None:
         result.hits, result.misses, result.used = cache.hits, cache.misses, cache.used
+        result.horizons = {key: cache.index.horizons[key] for key in cache.used if key in cache.index.horizons}
+    result.items = [None if index in theirs else item for index, item in enumerate(items, start)]
     return result
 
 

@@ -77,6 +77,7 @@ class Issue(Lazy):
     """A validated editor file."""
 
     deferred: ClassVar[tuple[str, ...]] = ("intro", "reading_order")
+    indexed: ClassVar[tuple[str, ...]] = ("date", "published", "cover")  # what a build reads of every issue
 
     path: Path
     date: date

@@ -42,6 +42,10 @@ class PaperView(Lazy):
     # Only the issue's own page and the feeds show these (the scores: the issue's page only, which reads the
     # sections anyway); paper, topic and archive pages read the rest.
     deferred: ClassVar[tuple[str, ...]] = ("sections", "evidence", "scores")
+    # What the page plan reads of every paper (collections.py, site.py): its identity, topics and page title;
+    # and what lists of issues show of their featured papers (the home page, the archive).
+    indexed: ClassVar[tuple[str, ...]] = ("rank", "arxiv", "name", "dek_name", "title", "tagline", "links",
+                                          "primary_url", "areas", "featured")
 
     rank: int
     anchor: str
@@ -81,6 +85,10 @@ class IssueView(Lazy):
     """An issue ready for its templates."""
 
     deferred: ClassVar[tuple[str, ...]] = ("intro", "reading")
+    # What the page plan reads of every issue: its page, its calendar cell, its papers (prev, next and
+    # source_key are set by whoever loads the view).
+    indexed: ClassVar[tuple[str, ...]] = ("issue", "url", "title", "date_text", "description", "cover", "note",
+                                          "problems", "papers", "featured")
 
     issue: Issue
     url: str
