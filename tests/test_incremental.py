@@ -414,8 +414,9 @@ class FullReads:
         real = view_cache_module.ViewCache._read
 
         def counting(cache, *a, **k):
-            self.n += 1
-            return real(cache, *a, **k)
+            entry = real(cache, *a, **k)
+            self.n += entry is not None
+            return entry
 
         monkeypatch.setenv("DIGEST_JOBS", "1")  # pages made in this process, where the counter is
         monkeypatch.setattr(view_cache_module.ViewCache, "_read", counting)
@@ -440,6 +441,24 @@ def test_a_rebuild_that_makes_no_issue_page_reads_no_view_in_full(archive: Path,
     assert cli_build(archive) == 0
     assert rendered.paths == ["404.html"]
     assert reads.n == 0  # the whole site was planned from the views' index
+    monkeypatch.undo()
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
+def test_a_nightly_reads_in_full_only_the_issue_before_the_new_one(archive: Path, tmp_path: Path, monkeypatch) -> None:
+    held = tmp_path / "held"
+    held.mkdir()
+    for name in ("2026-07-01.yaml", "2026-07-01.candidates.json"):
+        shutil.move(archive / "issues" / name, held / name)
+    assert cli_build(archive) == 0
+    _saved_now(archive)
+    for f in held.iterdir():
+        shutil.copy(f, archive / "issues" / f.name)
+    reads = FullReads(monkeypatch)
+    assert cli_build(archive) == 0
+    # Its page links to the new one; every other page made (home, archive, topics, papers, feeds) shows
+    # only what the views' index holds, or what the feeds kept.
+    assert reads.n == 1
     monkeypatch.undo()
     assert_same_site(archive / "site", cold_site(archive, tmp_path))
 

@@ -43,9 +43,10 @@ class PaperView(Lazy):
     # sections anyway); paper, topic and archive pages read the rest.
     deferred: ClassVar[tuple[str, ...]] = ("sections", "evidence", "scores")
     # What the page plan reads of every paper (collections.py, site.py): its identity, topics and page title;
-    # and what lists of issues show of their featured papers (the home page, the archive).
-    indexed: ClassVar[tuple[str, ...]] = ("rank", "arxiv", "name", "dek_name", "title", "tagline", "links",
-                                          "primary_url", "areas", "featured")
+    # and what lists of papers and issues show of it (topic pages; the home page and archive show the
+    # featured papers' short names).
+    indexed: ClassVar[tuple[str, ...]] = ("rank", "arxiv", "name", "dek_name", "title", "tagline", "venue",
+                                          "links", "primary_url", "areas", "featured", "anchor")
 
     rank: int
     anchor: str
