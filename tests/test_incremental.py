@@ -117,17 +117,28 @@ def _change_static(root: Path) -> None:
     (root / "static" / "extra.txt").write_text("a new static file\n", encoding="utf-8")
 
 
-def test_incremental_equals_cold_after_each_kind_of_change(archive: Path, tmp_path: Path, monkeypatch) -> None:
+def _hold_newest(root: Path, tmp_path: Path) -> Path:
+    """Move the newest issue's files out of the archive; the folder they are kept in."""
     held = tmp_path / "held"
     held.mkdir()
     for name in ("2026-07-01.yaml", "2026-07-01.candidates.json"):
-        shutil.move(archive / "issues" / name, held / name)
+        shutil.move(root / "issues" / name, held / name)
+    return held
+
+
+def _bring_back(held: Path, root: Path) -> None:
+    """Add the held issue to the archive, as a nightly adds the day's issue."""
+    for f in held.iterdir():
+        shutil.copy(f, root / "issues" / f.name)
+
+
+def test_incremental_equals_cold_after_each_kind_of_change(archive: Path, tmp_path: Path, monkeypatch) -> None:
+    held = _hold_newest(archive, tmp_path)
     assert cli_build(archive) == 0
     assert_same_site(archive / "site", cold_site(archive, tmp_path), "first build")
 
     def add_issue(root: Path) -> None:
-        for f in held.iterdir():
-            shutil.copy(f, root / "issues" / f.name)
+        _bring_back(held, root)
 
     steps = [("issue edited", _edit_issue, 2), ("issue added", add_issue, 1), ("issue deleted", _delete_issue, 1),
              ("candidates changed", _change_candidates, 1), ("template changed", _change_template, 0),
@@ -446,14 +457,10 @@ def test_a_rebuild_that_makes_no_issue_page_reads_no_view_in_full(archive: Path,
 
 
 def test_a_nightly_reads_in_full_only_the_issue_before_the_new_one(archive: Path, tmp_path: Path, monkeypatch) -> None:
-    held = tmp_path / "held"
-    held.mkdir()
-    for name in ("2026-07-01.yaml", "2026-07-01.candidates.json"):
-        shutil.move(archive / "issues" / name, held / name)
+    held = _hold_newest(archive, tmp_path)
     assert cli_build(archive) == 0
     _saved_now(archive)
-    for f in held.iterdir():
-        shutil.copy(f, archive / "issues" / f.name)
+    _bring_back(held, archive)
     reads = FullReads(monkeypatch)
     assert cli_build(archive) == 0
     # Its page links to the new one; every other page made (home, archive, topics, papers, feeds) shows
