@@ -113,7 +113,7 @@ class ViewCache:
         With `quiet` (given the horizon: whether the issue's news warnings are surely none) and `rebuild`
         (the view built again from the issue's files), the view may come from the index instead: with only
         its `indexed` fields, the rest read from the entry when first used, or from rebuild() when the entry
-        turns out damaged then.
+        turns out damaged then. Such an entry has no "news": quiet() found its warnings none already.
         """
         path = self.folder / (key + SUFFIX)
         entry = None
@@ -140,7 +140,7 @@ class ViewCache:
         for obj in (view, view.issue, *view.papers):
             obj.__dict__["_lazy"] = head
         view.prev = view.next = None
-        return {"view": view, "horizon": found.horizon, "news": head.news}
+        return {"view": view, "horizon": found.horizon}
 
     def _read(self, key: str, path: Path) -> dict | None:
         """The entry in its file, read in full and checked; None when it cannot be used."""
@@ -366,11 +366,6 @@ class _Head:
             raise DigestError(Problem(str(self.cache.index.path), 0, 0, "the view cache's index disagrees with "
                                       f"{self.path.name}; it was removed: run the build again"))
         _complete(self.view, full)
-
-    def news(self):
-        """The stored candidate fields (see ViewCache.put); None when the entry cannot be read."""
-        entry = self.cache._read(self.key, self.path)
-        return entry["news"]() if entry is not None else None
 
 
 def _complete(view, full) -> None:

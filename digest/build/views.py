@@ -154,7 +154,8 @@ def _scan(path: Path, config: Config, cache: ViewCache | None, previous_publishe
             if entry is not None:
                 view = entry["view"]
                 view.source_key = key
-                news = [] if no_news(entry["horizon"], path) else _news_problems(view.issue, entry["news"]())
+                quiet = "news" not in entry or no_news(entry["horizon"], path)  # from the index: checked already
+                news = [] if quiet else _news_problems(view.issue, entry["news"]())
                 return _Item(news, view.issue, None, view, key)
     try:
         issue = load_issue(path, config)
