@@ -80,7 +80,7 @@ def cmd_build(args) -> int:
     result = None if args.clean else unchanged_result(args.config, args.out, started)
     if result is None:
         config = _load_config(args)
-        result = build(config, args.out, clean=args.clean, checked=True)
+        result = build(config, args.out, clean=args.clean, checked=True, exiting=True)  # see run()
     for problem in result.warnings:
         _err(str(problem))
     try:

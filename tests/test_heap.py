@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 import digest.build.views as views_module
 from digest.build.writer import Writer
 from digest.build import build
+from digest.build import gc_policy
 from digest.build.gc_policy import BuildHeap
 from digest.build.workers import can_fork, run_tasks
 from digest.editorial.config import load_config
@@ -72,6 +74,25 @@ def test_the_collector_is_paused_while_views_load_and_skips_them_afterwards(proj
     assert seen["load"] == (False, 0)
     enabled, frozen = seen["write"]
     assert enabled and frozen > 0
+
+
+@pytest.mark.usefixtures("collector")
+def test_what_a_build_loaded_is_freed_unless_the_process_ends_after_it(project: Path, monkeypatch):
+    """`digest build` ends its process once the build returns: freeing 3,650 views first would only cost time."""
+    monkeypatch.setattr(gc_policy, "_UNTIL_EXIT", [])
+    config = load_config(project / "digest.yaml")
+    loaded: list[weakref.ref] = []
+
+    def keep(what) -> None:
+        loaded.append(weakref.ref(what.project))
+
+    build(config, clean=True, keep=keep)
+    gc.collect()
+    assert loaded[-1]() is None
+    build(config, clean=True, keep=keep, exiting=True)
+    gc.collect()
+    assert loaded[-1]() is not None
+    assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
 @pytest.mark.usefixtures("collector")

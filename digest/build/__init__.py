@@ -88,10 +88,12 @@ def unchanged_result(config_path: str | Path, out: str | Path | None, started: f
 
 
 def build(config: Config, out: str | Path | None = None, *, clean: bool = False, checked: bool = False,
-          keep: Callable[[Loaded], None] | None = None) -> BuildResult:
+          keep: Callable[[Loaded], None] | None = None, exiting: bool = False) -> BuildResult:
     """Render the site into `out` (default: site/ beside digest.yaml); the old site stays until the new one is whole.
 
     `keep` is given what the build loaded, once it has published (not when nothing had to be done).
+    `exiting`: the process ends once this returns (`digest build`), so what the build loaded is left in
+    memory instead of being freed (gc_policy.BuildHeap).
     """
     started = time.perf_counter()
     out = Path(out) if out is not None else config.root / "site"
@@ -101,7 +103,7 @@ def build(config: Config, out: str | Path | None = None, *, clean: bool = False,
             return quick
     from .gc_policy import BuildHeap
 
-    with BuildHeap() as heap:
+    with BuildHeap(exiting=exiting) as heap:
         return _build(config, out, clean, started, heap, keep)
 
 
@@ -161,6 +163,7 @@ def _build(config: Config, out: Path, clean: bool, started: float, heap: BuildHe
                  page_keys={path: key for path, key in keys.items() if key is not None})
     if keep is not None:
         keep(Loaded(cache, project, stamp, keys, plan.env, tkeys, plan.collections))
+    heap.hold(cache, project, plan, pages, tree, state, inputs, keys, outcome)
     return BuildResult(out=out, pages=summary.pages, issues=summary.issues, seconds=time.perf_counter() - started,
                        warnings=summary.warnings, changed=outcome.changed, written=outcome.written,
                        unchanged=outcome.unchanged)
