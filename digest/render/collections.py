@@ -404,13 +404,23 @@ def area_key(area: str) -> str:
     return " ".join(area.split()).casefold()
 
 
-def area_spellings(paper: PaperView) -> dict[str, str]:
-    """The topics a paper is on in one issue: area_key -> the first spelling the editor gave it there."""
+def area_spellings(paper: PaperView, known: dict[str, tuple[str, str]] | None = None) -> dict[str, str]:
+    """The topics a paper is on in one issue: area_key -> the first spelling the editor gave it there.
+
+    `known`: areas as written -> (area_key, spelling), filled as areas are met; a caller that reads every
+    paper of an archive passes one, as 18,000 appearances spell a few dozen areas.
+    """
     found: dict[str, str] = {}
     for area in paper.areas:
-        key = area_key(area)
+        normal = known.get(area) if known is not None else None
+        if normal is None:
+            spelling = " ".join(area.split())
+            normal = (spelling.casefold(), spelling)  # spelling.casefold() is area_key(area)
+            if known is not None:
+                known[area] = normal
+        key, spelling = normal
         if key and key not in found:
-            found[key] = " ".join(area.split())
+            found[key] = spelling
     return found
 
 
@@ -452,9 +462,10 @@ def collect_topics(papers: list[PaperPage]) -> list[Topic]:
     spelled: list[_Areas] = []
     spellings: dict[str, dict[str, list[date]]] = {}
     first: dict[str, tuple[date, int]] = {}  # first_seen of each topic's appearances
+    known: dict[str, tuple[str, str]] = {}
     for page in papers:
         for a in page.appearances:
-            found = area_spellings(a.paper)
+            found = area_spellings(a.paper, known)
             if not found:
                 continue
             spelled.append(_Areas(a, page, found))

@@ -518,14 +518,15 @@ def sitemap(config: Config, views: list[IssueView], html_paths: list[str]) -> by
     if not addresses:
         return _serialize(_el(None, "urlset", xmlns=SITEMAP_NS))
     # Written as text, as ElementTree would indent it: a ten-year archive has 22,000 URLs. The base is cleaned
-    # for XML once; an address needs only escaping (it may hold `&`).
+    # for XML once; an address (printable ASCII, percent-encoded) needs escaping only for `&`, and a lastmod
+    # (an ISO date) never does.
     base = xml_escape(xml_text(config.site.base_url))
     out = [_DECLARATION, f'<urlset xmlns="{SITEMAP_NS}">']
     for address in sorted(addresses):
-        out.append(f"  <url>\n    <loc>{base}{xml_escape(address)}</loc>")
-        if addresses[address]:
-            out.append(f"    <lastmod>{xml_escape(xml_text(addresses[address]))}</lastmod>")
-        out.append("  </url>")
+        loc = xml_escape(address) if "&" in address else address
+        day = addresses[address]
+        out.append(f"  <url>\n    <loc>{base}{loc}</loc>\n    <lastmod>{day}</lastmod>\n  </url>" if day
+                   else f"  <url>\n    <loc>{base}{loc}</loc>\n  </url>")
     out.append("</urlset>\n")
     return "\n".join(out).encode("utf-8")
 
