@@ -21,6 +21,10 @@ EXIT_LOCKED = 6       # another run holds the lock
 EXIT_INTERNAL = 70    # a bug: please report it
 EXIT_TEMPFAIL = 75    # not available yet: retry later
 
+# Set by run(), which ends the process once main() returns: a build need not free what it loaded (see
+# gc_policy.BuildHeap). main() called any other way (tests, a program embedding the CLI) leaves it False.
+_process_ends = False
+
 EXIT_CODES_HELP = """exit codes:
   0   success
   1   invalid configuration or issue file (messages say file:line:col)
@@ -80,7 +84,7 @@ def cmd_build(args) -> int:
     result = None if args.clean else unchanged_result(args.config, args.out, started)
     if result is None:
         config = _load_config(args)
-        result = build(config, args.out, clean=args.clean, checked=True, exiting=True)  # see run()
+        result = build(config, args.out, clean=args.clean, checked=True, exiting=_process_ends)
     for problem in result.warnings:
         _err(str(problem))
     try:
@@ -212,7 +216,8 @@ def cmd_nightly(args) -> int:
         stamp = datetime.now(timezone.utc).astimezone(config.site.tz).strftime("%Y-%m-%dT%H:%M:%S%z")
         print(f"{stamp} digest nightly {issue_date.isoformat()}: {message}", file=sys.stderr, flush=True)
 
-    result = run_nightly(config, issue_date, current, refresh=not args.cached, since=since, log=log)
+    result = run_nightly(config, issue_date, current, refresh=not args.cached, since=since, log=log,
+                         exiting=_process_ends)
     return {NightlyOutcome.DONE: EXIT_OK, NightlyOutcome.NOT_YET: EXIT_TEMPFAIL,
             NightlyOutcome.UNREACHABLE: EXIT_UNREACHABLE, NightlyOutcome.UPSTREAM: EXIT_UPSTREAM}[result.outcome]
 
@@ -544,6 +549,8 @@ def run() -> None:
     import atexit
     import threading
 
+    global _process_ends
+    _process_ends = True
     code = main()
     exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if exit_handlers is None or threading.active_count() != 1:

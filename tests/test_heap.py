@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import digest.build.views as views_module
+from digest import cli
 from digest.build.writer import Writer
 from digest.build import build
 from digest.build import gc_policy
@@ -93,6 +94,19 @@ def test_what_a_build_loaded_is_freed_unless_the_process_ends_after_it(project: 
     gc.collect()
     assert loaded[-1]() is not None
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+@pytest.mark.usefixtures("collector")
+def test_the_command_leaves_a_build_unfreed_only_when_its_process_ends_after_it(project: Path, monkeypatch):
+    """`digest build` as a command (cli.run) ends its process after the build; cli.main called by a program
+    that goes on (these tests) frees what each build loaded, as before."""
+    monkeypatch.setattr(gc_policy, "_UNTIL_EXIT", [])
+    argv = ["--config", str(project / "digest.yaml"), "build", "--clean"]
+    assert cli.main(argv) == 0
+    assert gc_policy._UNTIL_EXIT == []
+    monkeypatch.setattr(cli, "_process_ends", True)
+    assert cli.main(argv) == 0
+    assert len(gc_policy._UNTIL_EXIT) == 1
 
 
 @pytest.mark.usefixtures("collector")

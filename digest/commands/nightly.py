@@ -38,7 +38,7 @@ class NightlyResult:
 
 
 def run_nightly(config: Config, issue_date: date, now: datetime, *, refresh: bool = True,
-                since: date | None = None, log: Log = lambda _msg: None) -> NightlyResult:
+                since: date | None = None, log: Log = lambda _msg: None, exiting: bool = False) -> NightlyResult:
     """Fetch the window, create the editor file if it does not exist, rebuild the site.
 
     Unlike `digest fetch`, the nightly run asks arXiv again by default (refresh)
@@ -49,7 +49,8 @@ def run_nightly(config: Config, issue_date: date, now: datetime, *, refresh: boo
     previous issue's publication; a window longer than `schedule.max_window_days`
     raises DigestError before anything is fetched or written. No editor file is
     started for a window with no arXiv announcement, nor without a candidates file
-    (a failed first fetch): the log says why and the site is still rebuilt.
+    (a failed first fetch): the log says why and the site is still rebuilt. `exiting`: the
+    process ends once this returns (build()'s `exiting`).
     """
     from ..fetch.run import fetch_issue, summary_line
     from ..prescore import prescorer
@@ -83,7 +84,7 @@ def run_nightly(config: Config, issue_date: date, now: datetime, *, refresh: boo
                     f"from {result.new.candidates} candidates")
             else:
                 log(f"{config.display(result.new.path)} exists: left as the editor wrote it")
-        result.built = build(config)
+        result.built = build(config, exiting=exiting)
         state = "site updated" if result.built.changed else "site unchanged"
         log(f"built {result.built.issues} issues, {result.built.pages} pages in {result.built.seconds:.2f} s: {state}")
         return result
