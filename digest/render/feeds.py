@@ -525,8 +525,8 @@ def sitemap(config: Config, views: list[IssueView], html_paths: list[str]) -> by
     for address in sorted(addresses):
         loc = xml_escape(address) if "&" in address else address
         day = addresses[address]
-        out.append(f"  <url>\n    <loc>{base}{loc}</loc>\n    <lastmod>{day}</lastmod>\n  </url>" if day
-                   else f"  <url>\n    <loc>{base}{loc}</loc>\n  </url>")
+        lastmod = f"\n    <lastmod>{day}</lastmod>" if day else ""
+        out.append(f"  <url>\n    <loc>{base}{loc}</loc>{lastmod}\n  </url>")
     out.append("</urlset>\n")
     return "\n".join(out).encode("utf-8")
 
