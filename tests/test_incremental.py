@@ -20,6 +20,7 @@ import jinja2
 import pytest
 from conftest import Rendered, assert_same_site, cold_site, digests, synth_archive, write
 
+import digest.build.keys as keys_module
 import digest.build.publish as publish_module
 import digest.build.search_index as search_module
 import digest.build.state as mf
@@ -322,6 +323,40 @@ def test_a_build_whose_template_cache_cannot_be_written_still_builds(archive: Pa
     assert cli_build(archive) == 0
     assert_same_site(archive / "site", cold_site(archive, tmp_path))
 
+
+def test_page_keys_parse_again_only_a_template_whose_source_changed(archive: Path, tmp_path: Path,
+                                                                    monkeypatch) -> None:
+    assert cli_build(archive) == 0
+    [memo] = (mf.cache_root(archive) / "templates").glob("*/tokens.json")
+    lexed: list[str] = []
+    real = keys_module.significant
+    monkeypatch.setattr(keys_module, "significant", lambda env, source: lexed.append(source) or real(env, source))
+    _retitle(archive, "2026-06-15")
+    assert cli_build(archive) == 0
+    assert lexed == []  # every template the pages render was read from the memo
+    template = archive / "templates" / "_issue.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("<article ", '<article data-marker="m-7130" ', 1),
+                        encoding="utf-8")
+    assert cli_build(archive) == 0
+    assert len(lexed) == 1 and "m-7130" in lexed[0]
+    assert "m-7130" in (archive / "site" / "2026" / "06" / "15" / "index.html").read_text(encoding="utf-8")
+    assert memo.is_file()
+    monkeypatch.undo()
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
+@pytest.mark.parametrize("damage", [b"", b"{not json", b"[]", b'{"_issue.html": [1, 2, 3]}',
+                                    b'{"_issue.html": ["0", "0", null], "issue.html": ["a", "b", [7]]}'])
+def test_a_damaged_template_memo_only_costs_parsing_again(archive: Path, tmp_path: Path, damage: bytes) -> None:
+    assert cli_build(archive) == 0
+    [memo] = (mf.cache_root(archive) / "templates").glob("*/tokens.json")
+    memo.write_bytes(damage)
+    template = archive / "templates" / "_issue.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("<article ", "<article data-edited ", 1),
+                        encoding="utf-8")
+    assert cli_build(archive) == 0
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+    assert json.loads(memo.read_bytes())["_issue.html"][0] != "0"  # written again, whole
 
 # ---------------------------------------------------------------- damaged state
 

@@ -121,7 +121,7 @@ def _build(config: Config, out: Path, clean: bool, started: float, heap: BuildHe
         published_tree,
         stat_published,
     )
-    from .template_cache import compiled_environment
+    from .template_cache import compiled_environment, token_memo
     from .view_cache import ViewCache
     from .views import load_views
     from .workers import Beside
@@ -140,7 +140,7 @@ def _build(config: Config, out: Path, clean: bool, started: float, heap: BuildHe
         env = compiled_environment(config, state.templates_dir, st.code_fingerprint())
         plan = plan_pages(config, project.views, env)
         stamp = base_key(inputs.sha256(name))
-        tkeys = plan_template_keys(plan)
+        tkeys = plan_template_keys(plan, token_memo(plan.env))
         pages = [KeyedPage(spec, key) for spec, key in zip(plan.pages, page_keys(plan, stamp, tkeys))]
     except BaseException:
         walking.cancel()

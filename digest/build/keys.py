@@ -6,12 +6,13 @@ that). A key is None when one of its inputs cannot be identified: such a page is
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import jinja2
 import jinja2.meta
 import orjson
 
-from ..files import tuple_as_list
+from ..files import atomic_write_bytes, read_json, tuple_as_list
 from ..render.pages import SitePlan
 from ..render.tokens import significant
 from .state import code_fingerprint
@@ -51,33 +52,55 @@ def page_keys(plan: SitePlan, base: str | None, tkeys: dict[str, str | None] | N
             for page in plan.pages]
 
 
-def plan_template_keys(plan: SitePlan) -> dict[str, str | None]:
+def plan_template_keys(plan: SitePlan, memo: Path | None = None) -> dict[str, str | None]:
     """template_keys of every template the plan's pages render."""
-    return template_keys(plan.env, sorted({name for page in plan.pages for name in page.templates}))
+    return template_keys(plan.env, sorted({name for page in plan.pages for name in page.templates}), memo)
 
 
-def template_keys(env: jinja2.Environment, names: list[str]) -> dict[str, str | None]:
+def template_keys(env: jinja2.Environment, names: list[str], memo: Path | None = None) -> dict[str, str | None]:
     """For each template name, a hash of its tokens and of every template it extends, includes or imports.
 
     A reference computed at render time (a variable template name) makes the template depend on the whole
     folder. None when a template cannot be read or parsed: its pages are always made (and fail there).
+    `memo`: a file keeping, by each template's source, what lexing and parsing it gave, for environments
+    that lex and parse alike (template_cache.token_memo: one per code and language); every build that
+    plans pages would otherwise parse them all again.
     """
-    closure = _TemplateClosure(env)
+    closure = _TemplateClosure(env, _read_memo(memo))
     keys: dict[str, str | None] = {}
     for name in names:
         try:
-            keys[name] = digest([(n, closure.sources[n]) for n in sorted(closure.of(name))])
+            keys[name] = digest([(n, closure.tokens[n]) for n in sorted(closure.of(name))])
         except (jinja2.TemplateError, OSError, UnicodeDecodeError):
             keys[name] = None
+    kept = {name: closure.memo[name] for name in closure.tokens}  # a template gone or renamed drops out
+    if memo is not None and kept != closure.read:
+        try:
+            atomic_write_bytes(memo, orjson.dumps(kept, option=orjson.OPT_SORT_KEYS), durable=False)
+        except OSError:
+            pass  # a memo that cannot be written only costs time
     return keys
 
 
-class _TemplateClosure:
-    """Templates' significant tokens and what each references, read once per name."""
+def _read_memo(path: Path | None) -> dict[str, list]:
+    """The memo file's entries (name -> [source sha256, tokens sha256, references or None]) that have that
+    shape; a missing or damaged file is an empty memo."""
+    data = read_json(path) if path is not None else None
+    if not isinstance(data, dict):
+        return {}
+    return {name: entry for name, entry in data.items()
+            if isinstance(entry, list) and len(entry) == 3 and all(isinstance(x, str) for x in entry[:2])
+            and (entry[2] is None or (isinstance(entry[2], list) and all(isinstance(r, str) for r in entry[2])))}
 
-    def __init__(self, env: jinja2.Environment):
+
+class _TemplateClosure:
+    """Templates' significant tokens (their sha256) and what each references, read once per name."""
+
+    def __init__(self, env: jinja2.Environment, memo: dict[str, list]):
         self.env = env
-        self.sources: dict[str, str] = {}
+        self.read = memo  # as the memo file had it
+        self.memo = dict(memo)
+        self.tokens: dict[str, str] = {}
         self.refs: dict[str, set[str] | None] = {}  # None: a reference computed at render time
 
     def load(self, name: str) -> None:
@@ -85,8 +108,13 @@ class _TemplateClosure:
         if name in self.refs:
             return
         source = self.env.loader.get_source(self.env, name)[0]
-        found = set(jinja2.meta.find_referenced_templates(self.env.parse(source)))
-        self.sources[name], self.refs[name] = significant(self.env, source), None if None in found else found
+        sha = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+        known = self.memo.get(name)
+        if known is None or known[0] != sha:
+            found = set(jinja2.meta.find_referenced_templates(self.env.parse(source)))
+            tokens = hashlib.sha256(significant(self.env, source).encode("utf-8", "surrogatepass")).hexdigest()
+            known = self.memo[name] = [sha, tokens, None if None in found else sorted(found)]
+        self.tokens[name], self.refs[name] = known[1], None if known[2] is None else set(known[2])
         for ref in self.refs[name] or ():
             self.load(ref)
 

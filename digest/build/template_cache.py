@@ -5,7 +5,8 @@ names an entry after the template's name and file and checks the source's checks
 edited template is compiled again. What else shapes the compiled code (the environment's options, the
 Jinja2 and Python versions) is this package's code, and the site's language, whose interface strings are
 compiled into the templates (render/templating.py): the entries live in a folder named after the two, and
-folders of other code or another language are removed.
+folders of other code or another language are removed. The page keys' memo of the templates' tokens
+(token_memo) lives there too.
 """
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ import jinja2
 
 from ..editorial.config import Config
 from ..render.templating import environment
+
+
+TOKEN_MEMO = "tokens.json"
 
 
 class _Bytecode(jinja2.FileSystemBytecodeCache):
@@ -56,3 +60,10 @@ def compiled_environment(config: Config, folder: Path, code: str) -> jinja2.Envi
                 pass
     env.bytecode_cache = _Bytecode(str(here))
     return env
+
+
+def token_memo(env: jinja2.Environment) -> Path | None:
+    """Where page keys keep what lexing and parsing the templates gave (keys.template_keys): beside the
+    compiled templates of a compiled_environment(), for the same code and language; None for another one."""
+    cache = env.bytecode_cache
+    return Path(cache.directory) / TOKEN_MEMO if isinstance(cache, _Bytecode) else None
