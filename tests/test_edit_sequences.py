@@ -3,8 +3,8 @@ the site a cold `digest build --clean` makes of the same files; a change that br
 
 test_incremental.py pins each kind of change once, after a fresh build. Here hypothesis draws sequences of
 them (an issue retitled, papers rescored, moved to another topic, listed again in another issue, dropped or
-added, cards and covers, issues deleted and brought back, candidates, `published` times, templates, static
-files, the site's title and holidays), so each incremental build starts from whatever state the builds before
+added, cards and covers, issues deleted and brought back, a new issue after the newest, candidates,
+`published` times, templates, static files, the site's title and holidays), so each incremental build starts from whatever state the builds before
 it left: its manifest, view cache, feeds' memos, spare tree and search shards. DIGEST_SEQUENCE_EXAMPLES runs
 more of them (a hunt, not CI).
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import assert_same_site, cold_site, files, synth_archive
+from conftest import assert_same_site, benchmark_script, cold_site, files, synth_archive
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -190,6 +190,24 @@ def restore_issue(a: Archive, data: st.DataObject) -> list[Path]:
     return [a.root / "issues" / f.name for f in moved]
 
 
+def next_day(a: Archive, data: st.DataObject) -> list[Path]:
+    """The nightly: a new issue after the newest (as benchmarks/synth.py writes one), which may list again
+    papers of earlier issues."""
+    synth = benchmark_script("synth")
+    earlier = a.issues()
+    day = date.fromisoformat(earlier[-1].stem) + timedelta(days=data.draw(st.integers(1, 3), label="days later"))
+    _, written = synth.write_issue(a.root, day, data.draw(st.integers(0, 10**6), label="seed"),
+                                   synth.read_site(a.root), hugo=False)
+    path = a.root / "issues" / f"{day.isoformat()}.yaml"
+    doc = _load(path)
+    for _ in range(data.draw(st.integers(0, 2), label="listed again")):
+        paper = _uncited(_pick(data, _load(_pick(data, earlier, "from"))["papers"], "paper"))
+        if not any(p.get("arxiv") == paper.get("arxiv") or p.get("short") == paper.get("short") for p in doc["papers"]):
+            doc["papers"].insert(data.draw(st.integers(0, len(doc["papers"])), label="at"), paper)
+    _save(path, doc)
+    return written
+
+
 def edit_candidates(a: Archive, data: st.DataObject) -> list[Path]:
     """The abstract of one of an issue's papers changes in its candidates file (a new arXiv version)."""
     path = _pick(data, a.issues(), "issue")
@@ -298,7 +316,7 @@ def holiday(a: Archive, data: st.DataObject) -> list[Path]:
 
 
 CHANGES = {f.__name__: f for f in (retitle, rescore, retopic, relist, drop_paper, new_paper, delete_issue,
-                                   restore_issue, edit_candidates, move_published, edit_intro, touch, restyle,
+                                   restore_issue, next_day, edit_candidates, move_published, edit_intro, touch, restyle,
                                    reword_template, edit_static, retitle_site, refeature, recover, holiday)}
 
 

@@ -18,6 +18,9 @@ from pathlib import Path
 
 import jinja2
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as hs
 from conftest import Rendered, assert_same_site, cold_site, digests, synth_archive, write
 
 import digest.build.keys as keys_module
@@ -34,6 +37,7 @@ from digest.build import build
 from digest.cli import main
 from digest.editorial.config import load_config
 from digest.errors import DigestError
+from digest.render.pages import PlanBasis
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUES = 31  # the newest one is held back and added by a test
@@ -504,6 +508,93 @@ def test_a_nightly_reads_in_full_only_the_issue_before_the_new_one(archive: Path
     monkeypatch.undo()
     assert_same_site(archive / "site", cold_site(archive, tmp_path))
 
+
+class Keyed:
+    """Records the site paths of the pages a build works a key out for (those not keeping the last plan's)."""
+
+    def __init__(self, monkeypatch):
+        self.paths: list[str] = []
+        real = keys_module.digest
+
+        def recording(*parts):
+            if len(parts) == 4:  # a page's: base, templates, path, what it shows
+                self.paths.append(parts[2])
+            return real(*parts)
+
+        monkeypatch.setattr(keys_module, "digest", recording)
+
+    def under(self, folder: str) -> set[str]:
+        return {path for path in self.paths if path.startswith(folder)}
+
+
+def _papers_of(issue: Path) -> list[str]:
+    return [p["arxiv"] for p in yaml.safe_load(issue.read_text(encoding="utf-8"))["papers"]]
+
+
+def test_a_nightly_keys_only_the_paper_and_topic_pages_its_issue_reaches(archive: Path, tmp_path: Path,
+                                                                          monkeypatch) -> None:
+    held = _hold_newest(archive, tmp_path)
+    assert cli_build(archive) == 0
+    _bring_back(held, archive)
+    new = _papers_of(held / "2026-07-01.yaml")
+    keyed = Keyed(monkeypatch)
+    assert cli_build(archive) == 0
+    assert keyed.under("papers/") == {f"papers/{arxiv}/index.html" for arxiv in new}
+    topics = {path.split("/")[1] for path in keyed.under("topics/") if path != "topics/index.html"}
+    reached = {slug for page in keyed.under("papers/")
+               for slug in re.findall(r'href="\.\./\.\./topics/([^/"]+)/"', (archive / "site" / page).read_text(encoding="utf-8"))}
+    assert topics == reached and reached
+    issue_pages = {p for p in keyed.paths if re.fullmatch(r"\d{4}/\d{2}/\d{2}/index\.html", p)}
+    assert issue_pages == {"2026/06/30/index.html", "2026/07/01/index.html"}  # the one before links to it
+    monkeypatch.undo()
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
+def test_a_nightly_that_lists_a_paper_again_keys_its_page_and_its_topics_pages(archive: Path, tmp_path: Path,
+                                                                                monkeypatch) -> None:
+    held = _hold_newest(archive, tmp_path)
+    older = yaml.safe_load(sorted((archive / "issues").glob("????-??-??.yaml"))[3].read_text(encoding="utf-8"))
+    again = {key: value for key, value in older["papers"][-1].items() if key != "abbrev"}
+    again = {key: re.sub(r"\[@[^\]]+\]", "", value) if isinstance(value, str) else value for key, value in again.items()}
+    doc = yaml.safe_load((held / "2026-07-01.yaml").read_text(encoding="utf-8"))
+    doc["papers"].append(again)
+    (held / "2026-07-01.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert cli_build(archive) == 0
+    before = (archive / "site" / "papers" / again["arxiv"] / "index.html").read_text(encoding="utf-8")
+    _bring_back(held, archive)
+    keyed = Keyed(monkeypatch)
+    assert cli_build(archive) == 0
+    assert keyed.under("papers/") == {f"papers/{arxiv}/index.html" for arxiv in _papers_of(held / "2026-07-01.yaml")}
+    after = (archive / "site" / "papers" / again["arxiv"] / "index.html").read_text(encoding="utf-8")
+    assert "2026/07/01/" in after and "2026/07/01/" not in before
+    for area in again["areas"]:
+        assert any(slug in path for path in keyed.under("topics/") for slug in [area.replace(" ", "-").lower()])
+    monkeypatch.undo()
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
+@pytest.mark.parametrize("damage", [None, "garbage", "other base", "template"])
+def test_a_manifest_whose_plan_cannot_be_planned_since_keys_every_page(archive: Path, tmp_path: Path, monkeypatch,
+                                                                      damage) -> None:
+    held = _hold_newest(archive, tmp_path)
+    assert cli_build(archive) == 0
+    data = json.loads(mf.manifest_path(archive).read_bytes())
+    if damage is None:
+        del data["plan"]
+    elif damage == "garbage":
+        data["plan"] = {"base": data["plan"]["base"], "templates": data["plan"]["templates"],
+                        "basis": {"issues": [1], "topics": [], "papers": None}}
+    elif damage == "other base":
+        data["plan"]["base"] = "0" * 64
+    else:  # the templates the last plan was keyed with are not the ones there now
+        data["plan"]["templates"]["paper.html"] = "0" * 64
+    mf.manifest_path(archive).write_bytes(json.dumps(data).encode())
+    _bring_back(held, archive)
+    keyed = Keyed(monkeypatch)
+    assert cli_build(archive) == 0
+    assert len(keyed.under("papers/")) > 100
+    monkeypatch.undo()
+    assert_same_site(archive / "site", cold_site(archive, tmp_path))
 
 def test_an_entry_damaged_behind_the_index_is_built_again(archive: Path, tmp_path: Path, monkeypatch) -> None:
     assert cli_build(archive) == 0
@@ -1321,3 +1412,24 @@ def test_feed_entries_kept_between_builds_follow_a_template_edit(archive: Path, 
     for name in ("feed.xml", "papers.xml"):
         assert "m-5150" in (archive / "site" / name).read_text(encoding="utf-8"), name
     assert_same_site(archive / "site", cold_site(archive, tmp_path))
+
+
+# ---------------------------------------------------------------- the plan's basis, as the manifest keeps it
+
+_JSON = hs.recursive(hs.none() | hs.booleans() | hs.integers() | hs.text(max_size=6),
+                     lambda inner: hs.lists(inner, max_size=4) | hs.dictionaries(hs.text(max_size=6), inner, max_size=4),
+                     max_leaves=20)
+
+
+@given(issues=hs.lists(hs.text(max_size=8), max_size=5),
+       topics=hs.dictionaries(hs.text(max_size=8), hs.tuples(hs.text(max_size=8), hs.text(max_size=8)), max_size=4),
+       papers=hs.dictionaries(hs.text(max_size=8), hs.text(max_size=8), max_size=4))
+def test_a_plan_basis_reads_back_from_the_manifest_as_it_was(issues, topics, papers) -> None:
+    basis = PlanBasis(tuple(issues), topics, papers)
+    assert PlanBasis.from_record(json.loads(json.dumps(basis.to_record()))) == basis
+
+
+@given(hs.dictionaries(hs.sampled_from(["issues", "topics", "papers", "other"]), _JSON, max_size=4) | _JSON)
+def test_a_plan_record_of_another_shape_is_no_basis_and_no_error(value) -> None:
+    basis = PlanBasis.from_record(value)
+    assert basis is None or PlanBasis.from_record(basis.to_record()) == basis

@@ -111,7 +111,7 @@ def _build(config: Config, out: Path, clean: bool, started: float, heap: BuildHe
            keep: Callable[[Loaded], None] | None) -> BuildResult:
     """build(), once it is known that there is something to do."""
     from ..render.site import plan_pages, static_files
-    from .keys import base_key, page_keys, plan_template_keys
+    from .keys import base_key, earlier_basis, page_keys, plan_record, plan_template_keys
     from .publish import (
         PublishOutcome,
         clean_stale_build_dirs,
@@ -138,10 +138,13 @@ def _build(config: Config, out: Path, clean: bool, started: float, heap: BuildHe
         project = load_views(config, cache)
         clean_stale_build_dirs(out)
         env = compiled_environment(config, state.templates_dir, st.code_fingerprint())
-        plan = plan_pages(config, project.views, env)
         stamp = base_key(inputs.sha256(name))
+        # The pages no new issue reaches keep the keys the last build's plan gave them (render.site.plan_pages).
+        since = earlier_basis(state.previous.plan, stamp, env, token_memo(env)) if state.previous else None
+        plan = plan_pages(config, project.views, env, since)
         tkeys = plan_template_keys(plan, token_memo(plan.env))
-        pages = [KeyedPage(spec, key) for spec, key in zip(plan.pages, page_keys(plan, stamp, tkeys))]
+        earlier = state.previous.page_keys if since is not None else None
+        pages = [KeyedPage(spec, key) for spec, key in zip(plan.pages, page_keys(plan, stamp, tkeys, earlier))]
     except BaseException:
         walking.cancel()
         raise
@@ -160,7 +163,8 @@ def _build(config: Config, out: Path, clean: bool, started: float, heap: BuildHe
     summary = st.Summary(len(pages), len(project.views), project.warnings)
     keys = {page.path: page.key for page in pages}
     state.record(inputs, outcome.hashes, summary=summary, stats=outcome.stats, search=outcome.search,
-                 page_keys={path: key for path, key in keys.items() if key is not None})
+                 page_keys={path: key for path, key in keys.items() if key is not None},
+                 plan=plan_record(plan, stamp, tkeys))
     if keep is not None:
         keep(Loaded(cache, project, stamp, keys, plan.env, tkeys, plan.collections))
     heap.hold(cache, project, plan, pages, tree, state, inputs, keys, outcome)

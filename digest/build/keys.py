@@ -13,7 +13,7 @@ import jinja2.meta
 import orjson
 
 from ..files import atomic_write_bytes, read_json, tuple_as_list
-from ..render.pages import SitePlan
+from ..render.pages import SAME, PlanBasis, SitePlan
 from ..render.tokens import significant
 from .state import code_fingerprint
 
@@ -43,13 +43,41 @@ def base_key(config_sha256: str | None) -> str | None:
     return hashlib.sha256(f"pages 1\0{code_fingerprint()}\0{config_sha256}".encode()).hexdigest()
 
 
-def page_keys(plan: SitePlan, base: str | None, tkeys: dict[str, str | None] | None = None) -> list[str | None]:
+def page_keys(plan: SitePlan, base: str | None, tkeys: dict[str, str | None] | None = None,
+              earlier: dict[str, str] | None = None) -> list[str | None]:
     """The key of each page of the plan, in its order. `tkeys`: template_keys of the plan's templates, when
-    the caller has them (the preview keeps them: its quick updates never follow a template edit)."""
+    the caller has them (the preview keeps them: its quick updates never follow a template edit). `earlier`:
+    the page keys of the plan this one was made since (render.site.plan_pages), for the pages that show SAME
+    (None for one it lacks: that page is made)."""
     if tkeys is None:
         tkeys = plan_template_keys(plan)
-    return [digest(base, [(name, tkeys[name]) for name in page.templates], page.path, page.shows)
+    earlier = earlier or {}
+    return [earlier.get(page.path) if page.shows is SAME
+            else digest(base, [(name, tkeys[name]) for name in page.templates], page.path, page.shows)
             for page in plan.pages]
+
+
+def plan_record(plan: SitePlan, base: str | None, tkeys: dict[str, str | None]) -> dict | None:
+    """What a build's manifest keeps of its whole plan for the next one to be planned since (earlier_basis);
+    None when there is nothing to plan since (an unidentified issue or input)."""
+    if plan.partial or plan.basis is None or base is None:
+        return None
+    return {"base": base, "templates": {name: key for name, key in tkeys.items() if key is not None},
+            "basis": plan.basis.to_record()}
+
+
+def earlier_basis(record: object, base: str | None, env: jinja2.Environment, memo: Path | None = None) -> PlanBasis | None:
+    """The basis of the plan a manifest's plan_record() describes, when that plan was made with this code and
+    digest.yaml (`base`, base_key()) and the templates of `env` as they are now; None otherwise. Only then does
+    a page that shows SAME have the key that plan gave it."""
+    if not isinstance(record, dict) or base is None or record.get("base") != base:
+        return None
+    templates = record.get("templates")
+    if not (isinstance(templates, dict) and templates and all(isinstance(key, str) for key in templates.values())):
+        return None
+    if template_keys(env, sorted(templates), memo) != templates:
+        return None
+    return PlanBasis.from_record(record.get("basis"))
 
 
 def plan_template_keys(plan: SitePlan, memo: Path | None = None) -> dict[str, str | None]:

@@ -232,6 +232,7 @@ class Manifest:
     page_keys: dict[str, str]
     tokens: dict[str, str | None]
     search: dict | None  # build.search_index's record: which index shards the next build may reuse
+    plan: dict | None = None  # what the pages were planned from: the next plan may be made since it (PlanRecord)
 
     def to_json(self) -> dict:
         """The manifest as manifest.json holds it."""
@@ -242,7 +243,7 @@ class Manifest:
             "outputs": {rel: list(stamp) for rel, stamp in self.outputs.items()}, "count": len(self.outputs),
             "folders": self.folders, "pages": self.summary.pages, "issues": self.summary.issues,
             "warnings": [[p.file, p.line, p.col, p.message, p.severity] for p in self.summary.warnings],
-            "page_keys": self.page_keys, "tokens": self.tokens, "search": self.search,
+            "page_keys": self.page_keys, "tokens": self.tokens, "search": self.search, "plan": self.plan,
         }
 
     @classmethod
@@ -251,7 +252,8 @@ class Manifest:
         return cls(code=data["code"], config=data["config"], out=data["out"], recorded_ns=data["recorded_ns"],
                    inputs=InputSnapshot(data["inputs_ns"], _stamps(data["inputs"])),
                    outputs=_stamps(data["outputs"]), folders=data.get("folders") or {}, summary=_summary(data),
-                   page_keys=data["page_keys"], tokens=data.get("tokens") or {}, search=data.get("search"))
+                   page_keys=data["page_keys"], tokens=data.get("tokens") or {}, search=data.get("search"),
+                   plan=data.get("plan"))
 
     def linkable(self, out: Path, published: dict[str, tuple[int, int]]) -> dict[str, str]:
         """Published files still exactly as recorded (path -> sha256), safe to hard-link into a new site.
@@ -495,7 +497,7 @@ def _same_tokens(root: Path, rel: str, recorded: dict) -> bool:
 
 def record(root: Path, config_name: str, out: Path, inputs: InputSnapshot, output_hashes: dict[str, str], *,
            summary: Summary, page_keys: dict[str, str], stats: dict[str, tuple[int, int]] | None = None,
-           search: dict | None, previous: Manifest | None = None) -> Manifest:
+           search: dict | None, previous: Manifest | None = None, plan: dict | None = None) -> Manifest:
     """The manifest of a finished build whose published folder is `out`.
 
     `stats`: (size, mtime_ns) of the files now in `out`, when the caller has them (renaming the finished
@@ -508,7 +510,7 @@ def record(root: Path, config_name: str, out: Path, inputs: InputSnapshot, outpu
         outputs[rel] = FileStamp(size, mtime, sha if sha is not None else sha256_file(Path(out) / rel))
     return Manifest(code=code_fingerprint(), config=config_name, out=str(Path(out).resolve()), recorded_ns=recorded,
                     inputs=inputs, outputs=outputs, folders=folder_marks(out), summary=summary,
-                    page_keys=page_keys, tokens=template_tokens(root, inputs, previous), search=search)
+                    page_keys=page_keys, tokens=template_tokens(root, inputs, previous), search=search, plan=plan)
 
 
 class BuildState:
@@ -547,8 +549,9 @@ class BuildState:
         return found
 
     def record(self, inputs: InputSnapshot, output_hashes: dict[str, str], *, summary: Summary,
-               page_keys: dict[str, str], stats: dict[str, tuple[int, int]], search: dict | None) -> None:
+               page_keys: dict[str, str], stats: dict[str, tuple[int, int]], search: dict | None,
+               plan: dict | None = None) -> None:
         """Save the manifest of the build just published; failing only makes the next build a full one."""
         save_quietly(self.root, record(self.root, self.config_name, self.out, inputs, output_hashes,
                                        summary=summary, page_keys=page_keys, stats=stats, search=search,
-                                       previous=self.previous))
+                                       previous=self.previous, plan=plan))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 from urllib.parse import urlsplit
 
 import jinja2
@@ -13,7 +13,7 @@ from . import theme
 from .collections import ARCHIVE_PATH, Appearance, Collections, PaperPage, Topic, TopicYear, Year, build_collections
 from .feeds import feed_pages
 from .i18n import lang
-from .pages import UNKNOWN, PageSpec, SitePlan, Stash, Unknown
+from .pages import SAME, UNKNOWN, PageSpec, PlanBasis, Same, SitePlan, Stash, Unknown
 from .regather import regather
 from .templating import environment, relative_url
 from .view import IssueView, newest_first
@@ -21,23 +21,65 @@ from .view import IssueView, newest_first
 RECENT = 10
 
 
-def plan_pages(config: Config, views: list[IssueView], env: jinja2.Environment | None = None) -> SitePlan:
+def plan_pages(config: Config, views: list[IssueView], env: jinja2.Environment | None = None,
+               since: PlanBasis | None = None) -> SitePlan:
     """Every page of the site, in a fixed order, each with what it shows (see pages.PageSpec).
 
     A page names each issue it shows by the view's `source_key` (a hash of the issue's files and
     settings); a view built without one is UNKNOWN, and the page is always made. `env`: the template
     environment to make them with, when the caller keeps one (templates compiled once); else a new one.
+    `since`: the basis of an earlier whole plan, made with the same code, digest.yaml and templates (the
+    caller checks those): when these views are its issues with newer ones after them, an issue, paper or
+    topic page that no new issue reaches shows SAME, and its key is the one that plan gave it (a nightly's
+    new issue reaches a few of 18,000 paper pages and one older issue page, the one before it).
     """
     env = env if env is not None else environment(config)
     cols = build_collections(views, config, lang(config.site.language))
-    planner = _Planner(config, views, env, cols)
+    basis = plan_basis(views, cols)
+    planner = _Planner(config, views, env, cols, _reached(since, basis, views, cols) if since and basis else None)
     pages = [planner.index(), *(planner.issue(view) for view in views), *planner.archive(), planner.topic_list()]
     for topic in cols.topics:
         pages += planner.topic(topic)
     pages += [planner.paper(paper) for paper in cols.papers]
     pages.append(planner.not_found())
     pages += feed_pages(config, planner.newest, env, [page.path for page in pages])
-    return SitePlan(pages, env, cols)
+    return SitePlan(pages, env, cols, basis=basis)
+
+
+def plan_basis(views: list[IssueView], cols: Collections) -> PlanBasis | None:
+    """What a whole plan of `views` is made from (pages.PlanBasis); None when an issue is unidentified."""
+    keys = [view.source_key for view in views]
+    if not all(isinstance(key, str) for key in keys):
+        return None
+    return PlanBasis(tuple(keys), {tp.key: (tp.path, tp.name) for tp in cols.topics},
+                     {pg.key: pg.path for pg in cols.papers})
+
+
+class _Reached(NamedTuple):
+    """What issues added since a plan's basis reach: their pages and the page of the issue before them (by
+    source_key), the papers they list and those papers' topics (by key)."""
+
+    issues: set[str]
+    papers: set[str]
+    topics: set[str]
+
+
+def _reached(since: PlanBasis, now: PlanBasis, views: list[IssueView], cols: Collections) -> _Reached | None:
+    """What the issues added after `since`'s reach; None unless `views` are `since`'s issues with newer ones after
+    them and every topic and paper page of `since` kept its folder (and a topic its name)."""
+    old = len(since.issues)
+    if not old or now.issues[:old] != since.issues:
+        return None
+    if any(now.topics.get(key) != value for key, value in since.topics.items()):
+        return None
+    if any(now.papers.get(key) != path for key, path in since.papers.items()):
+        return None
+    last = views[old - 1].issue.date
+    # A page's newest appearance comes first. A paper or topic `since` lacks can only be a new issue's; it is
+    # counted as reached whatever its dates say.
+    papers = [pg for pg in cols.papers if pg.appearances[0].date > last or pg.key not in since.papers]
+    topics = {tp.key for pg in papers for tp in pg.topics} | {tp.key for tp in cols.topics if tp.key not in since.topics}
+    return _Reached(set(now.issues[old - 1:]), {pg.key for pg in papers}, topics)
 
 
 def replan(config: Config, views: list[IssueView], env: jinja2.Environment, cols: Collections,
@@ -65,8 +107,10 @@ def replan(config: Config, views: list[IssueView], env: jinja2.Environment, cols
 class _Planner:
     """Plans the pages of one site, a family at a time: the whole plan, or the pages an edit can change."""
 
-    def __init__(self, config: Config, views: list[IssueView], env: jinja2.Environment, cols: Collections):
+    def __init__(self, config: Config, views: list[IssueView], env: jinja2.Environment, cols: Collections,
+                 reached: _Reached | None = None):
         self.env, self.cols = env, cols
+        self.reached = reached  # None: every page shows what it shows (no earlier plan to compare with)
         self.newest = newest_first(views)
         self.site = config.site
         self.lg = lang(self.site.language)
@@ -76,7 +120,7 @@ class _Planner:
         # listing it show the same list (a ten-year archive asks about 55,000 times for 18,000 papers).
         self._shown_appearances: dict[str, list] = {}
 
-    def _page(self, template: str, path: str, shows: tuple, *, absolute: bool = False,
+    def _page(self, template: str, path: str, shows: tuple | Same, *, absolute: bool = False,
               later: Callable[[], dict] | None = None, **ctx) -> PageSpec:
         """A page's spec; `later` gives more of the template's context when the page is made (what costs a
         ten-year plan time across 18,000 paper pages, though most of them are published again, not made)."""
@@ -115,7 +159,8 @@ class _Planner:
 
     def issue(self, view: IssueView) -> PageSpec:
         """One issue's page; it links to the issues before and after it."""
-        shows = (self._shown(view), _skey(view.prev), _skey(view.next))
+        same = self.reached is not None and view.source_key not in self.reached.issues
+        shows = SAME if same else (self._shown(view), _skey(view.prev), _skey(view.next))
         return self._page("issue.html", view.url + "index.html", shows,
                           view=view, title=view.title, description=view.description,
                           og_image=self._cover_url(view), og_type="article")
@@ -157,11 +202,12 @@ class _Planner:
         listing = [(ty.year, ty.path, ty.count) for ty in topic.years]
         paths = [(ty.year, ty.path) for ty in topic.years]
         specs = []
+        same = self.reached is not None and topic.key not in self.reached.topics
         for ty in topic.years if years is None else years:
             own = ty.path == topic.path
             # An entry shows its paper page's merged facts (name, tagline, venue): every issue that had the paper.
-            shows = (topic.name, listing if own else paths, ty.year,
-                     [(e.page.path, self._appearances(e.page)) for e in ty.papers])
+            shows = SAME if same else (topic.name, listing if own else paths, ty.year,
+                                       [(e.page.path, self._appearances(e.page)) for e in ty.papers])
             description = (t("topic_desc", count=self._papers_n(topic.count), topic=topic.name, site=title) if own
                            else t("topic_year_desc", count=self._papers_n(ty.count), topic=topic.name, site=title,
                                   year=ty.label))
@@ -173,8 +219,9 @@ class _Planner:
     def paper(self, paper: PaperPage) -> PageSpec:
         """A paper's own page: every issue that had it, and its topics."""
         site_title = self.site.title
+        same = self.reached is not None and paper.key not in self.reached.papers
         return self._page("paper.html", paper.path + "index.html",
-                          (self._appearances(paper), [(t.path, t.name) for t in paper.topics]),
+                          SAME if same else (self._appearances(paper), [(t.path, t.name) for t in paper.topics]),
                           paper=paper, og_type="article",
                           later=lambda: {"title": f"{paper.name} · {site_title}", "description": paper.description})
 
