@@ -4,9 +4,9 @@ the site a cold `digest build --clean` makes of the same files; a change that br
 test_incremental.py pins each kind of change once, after a fresh build. Here hypothesis draws sequences of
 them (an issue retitled, papers rescored, moved to another topic, listed again in another issue, dropped or
 added, cards and covers, issues deleted and brought back, a new issue after the newest, candidates,
-`published` times, templates, static files, the site's title and holidays), so each incremental build starts from whatever state the builds before
-it left: its manifest, view cache, feeds' memos, spare tree and search shards. DIGEST_SEQUENCE_EXAMPLES runs
-more of them (a hunt, not CI).
+`published` times, templates, static files, the site's title and holidays), so each incremental build
+starts from whatever state the builds before it left: its manifest, view cache, feeds' memos, spare tree and
+search shards. DIGEST_SEQUENCE_EXAMPLES runs more of them (a hunt, not CI).
 """
 from __future__ import annotations
 

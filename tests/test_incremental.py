@@ -542,7 +542,8 @@ def test_a_nightly_keys_only_the_paper_and_topic_pages_its_issue_reaches(archive
     assert keyed.under("papers/") == {f"papers/{arxiv}/index.html" for arxiv in new}
     topics = {path.split("/")[1] for path in keyed.under("topics/") if path != "topics/index.html"}
     reached = {slug for page in keyed.under("papers/")
-               for slug in re.findall(r'href="\.\./\.\./topics/([^/"]+)/"', (archive / "site" / page).read_text(encoding="utf-8"))}
+               for slug in re.findall(r'href="\.\./\.\./topics/([^/"]+)/"',
+                                      (archive / "site" / page).read_text(encoding="utf-8"))}
     assert topics == reached and reached
     issue_pages = {p for p in keyed.paths if re.fullmatch(r"\d{4}/\d{2}/\d{2}/index\.html", p)}
     assert issue_pages == {"2026/06/30/index.html", "2026/07/01/index.html"}  # the one before links to it
@@ -555,7 +556,8 @@ def test_a_nightly_that_lists_a_paper_again_keys_its_page_and_its_topics_pages(a
     held = _hold_newest(archive, tmp_path)
     older = yaml.safe_load(sorted((archive / "issues").glob("????-??-??.yaml"))[3].read_text(encoding="utf-8"))
     again = {key: value for key, value in older["papers"][-1].items() if key != "abbrev"}
-    again = {key: re.sub(r"\[@[^\]]+\]", "", value) if isinstance(value, str) else value for key, value in again.items()}
+    again = {key: re.sub(r"\[@[^\]]+\]", "", value) if isinstance(value, str) else value
+             for key, value in again.items()}
     doc = yaml.safe_load((held / "2026-07-01.yaml").read_text(encoding="utf-8"))
     doc["papers"].append(again)
     (held / "2026-07-01.yaml").write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -1417,7 +1419,8 @@ def test_feed_entries_kept_between_builds_follow_a_template_edit(archive: Path, 
 # ---------------------------------------------------------------- the plan's basis, as the manifest keeps it
 
 _JSON = hs.recursive(hs.none() | hs.booleans() | hs.integers() | hs.text(max_size=6),
-                     lambda inner: hs.lists(inner, max_size=4) | hs.dictionaries(hs.text(max_size=6), inner, max_size=4),
+                     lambda inner: (hs.lists(inner, max_size=4)
+                                    | hs.dictionaries(hs.text(max_size=6), inner, max_size=4)),
                      max_leaves=20)
 
 

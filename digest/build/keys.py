@@ -66,7 +66,8 @@ def plan_record(plan: SitePlan, base: str | None, tkeys: dict[str, str | None]) 
             "basis": plan.basis.to_record()}
 
 
-def earlier_basis(record: object, base: str | None, env: jinja2.Environment, memo: Path | None = None) -> PlanBasis | None:
+def earlier_basis(record: object, base: str | None, env: jinja2.Environment,
+                  memo: Path | None = None) -> PlanBasis | None:
     """The basis of the plan a manifest's plan_record() describes, when that plan was made with this code and
     digest.yaml (`base`, base_key()) and the templates of `env` as they are now; None otherwise. Only then does
     a page that shows SAME have the key that plan gave it."""

@@ -232,7 +232,7 @@ class Manifest:
     page_keys: dict[str, str]
     tokens: dict[str, str | None]
     search: dict | None  # build.search_index's record: which index shards the next build may reuse
-    plan: dict | None = None  # what the pages were planned from: the next plan may be made since it (PlanRecord)
+    plan: dict | None = None  # what the pages were planned from, for the next plan to be made since (keys.plan_record)
 
     def to_json(self) -> dict:
         """The manifest as manifest.json holds it."""

@@ -78,7 +78,8 @@ def _reached(since: PlanBasis, now: PlanBasis, views: list[IssueView], cols: Col
     # A page's newest appearance comes first. A paper or topic `since` lacks can only be a new issue's; it is
     # counted as reached whatever its dates say.
     papers = [pg for pg in cols.papers if pg.appearances[0].date > last or pg.key not in since.papers]
-    topics = {tp.key for pg in papers for tp in pg.topics} | {tp.key for tp in cols.topics if tp.key not in since.topics}
+    topics = {tp.key for pg in papers for tp in pg.topics}
+    topics |= {tp.key for tp in cols.topics if tp.key not in since.topics}
     return _Reached(set(now.issues[old - 1:]), {pg.key for pg in papers}, topics)
 
 
