@@ -425,6 +425,7 @@ class PreviewServer:
                keep: Callable[[watchfiles.Change, str], bool], restart: threading.Event | None) -> None:
         ready = self._ready[kind]
         polling: bool | None = None
+        live: Callable[[], None] | None = None  # after a restart: once the new watch is live (see below)
         while not self._stopping.is_set():
             if restart is not None:
                 restart.clear()
@@ -434,7 +435,10 @@ class PreviewServer:
                 while not self._stopping.is_set() and not (restart and restart.is_set()):
                     self._stopping.wait(0.2)
                 continue
-            flag = _WatchFlag(self._stopping, restart, ready)
+            flag = _WatchFlag(self._stopping, restart, ready, live)
+            # A file saved after the last build read it but before the restarted watch was live (a folder that
+            # just appeared, written into at once) has no event: one more build once it is live covers it.
+            live = self.request_rebuild
             try:
                 for changes in watchfiles.watch(*targets, watch_filter=keep, debounce=self._debounce_ms,
                                                 step=self._step_ms, stop_event=flag, recursive=recursive,
@@ -461,11 +465,15 @@ class PreviewServer:
 class _WatchFlag:
     """The stop_event handed to watchfiles: its first poll shows the watch is live."""
 
-    def __init__(self, stop: threading.Event, restart: threading.Event | None, ready: threading.Event):
-        self._stop, self._restart, self._ready = stop, restart, ready
+    def __init__(self, stop: threading.Event, restart: threading.Event | None, ready: threading.Event,
+                 live: Callable[[], None] | None = None):
+        self._stop, self._restart, self._ready, self._live = stop, restart, ready, live
 
     def is_set(self) -> bool:
         self._ready.set()
+        if self._live is not None:
+            live, self._live = self._live, None
+            live()
         return self._stop.is_set() or (self._restart is not None and self._restart.is_set())
 
 
