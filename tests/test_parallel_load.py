@@ -236,7 +236,7 @@ def test_prose_read_for_a_page_goes_back_to_the_cache_file_once_the_page_is_made
     view = warm.views[4]
     job = next(p for p in plan_pages(warm.config, warm.views).pages if p.path == view.url + "index.html")
     out = archive / "made"
-    writer = Writer(out, archive / "site", {}, release=cache.prose.release)
+    writer = Writer(out, archive / "site", {}, release=cache.ledger.release)
     first = writer.make_one(job, _Folders(str(out)))
     # The page read the issue's prose, and gave it back: a worker process rendering 1,800 issue pages
     # one after another holds none of them.
@@ -249,6 +249,45 @@ def test_prose_read_for_a_page_goes_back_to_the_cache_file_once_the_page_is_made
     assert (out / job.path).read_bytes() == page
     assert [[s for s in p.sections] for p in view.papers] == \
         [[s for s in p.sections] for p in load_project(load_config(archive / "digest.yaml")).views[4].papers]
+
+
+def test_views_from_the_index_give_back_what_pages_read_of_them_beyond_the_newest_few(archive: Path,
+                                                                                      monkeypatch) -> None:
+    from digest.build.view_cache import ReadLedger
+    from digest.build.writer import Writer, _Folders
+    from digest.render.site import plan_pages
+
+    stored, cache, _ = load(archive, "1", monkeypatch)
+    cache.save_index(stored.views)
+    for view in stored.views:
+        os.utime(view.issue.path)  # saved after their news: a view with news to report is read in full
+    project, cache, _ = load(archive, "1", monkeypatch)
+    assert len(cache.index.served) == ISSUES
+    plan = plan_pages(project.config, project.views)
+    jobs = {p.path: p for p in plan.pages}
+    out = archive / "made-from-index"
+    writer = Writer(out, archive / "site", {}, release=cache.ledger.release)
+    made = {}
+    for view in project.views:
+        rel = view.url + "index.html"
+        writer.make_one(jobs[rel], _Folders(str(out)))
+        made[rel] = (out / rel).read_bytes()
+        (out / rel).unlink()
+        # A worker making 1,800 issue pages holds the whole of only the last few views it read.
+        filled = [v for v in project.views if "window" in v.__dict__]
+        assert len(filled) <= ReadLedger.HEADS_KEPT
+    first = project.views[0]
+    assert "window" not in first.__dict__ and "papers" in first.__dict__  # as the index gave it
+    # Made again, each page reads its view back and is the same; so is every field, whole or given back.
+    for view in project.views[:3] + project.views[-3:]:
+        rel = view.url + "index.html"
+        writer.make_one(jobs[rel], _Folders(str(out)))
+        assert (out / rel).read_bytes() == made[rel]
+        (out / rel).unlink()
+    config = load_config(archive / "digest.yaml")
+    whole = ViewCache(views_dir(archive), config, "code")
+    whole.use_index = False
+    assert_same(project, load_project(config, whole))
 
 
 def test_a_cache_entry_changed_during_the_build_is_a_clear_error(archive: Path, monkeypatch) -> None:

@@ -157,7 +157,7 @@ def _build(config: Config, out: Path, clean: bool, started: float, heap: BuildHe
         # find it identical would cost a folder and a link per page.
         outcome = PublishOutcome(dict(tree.linkable), previous.search, False, 0, len(pages), tree.stats)
     else:
-        writer = Writer(make_build_dir(out), out, tree.linkable, state.memo_dir, stamp, cache.prose.release)
+        writer = Writer(make_build_dir(out), out, tree.linkable, state.memo_dir, stamp, cache.ledger.release)
         outcome = publish(writer, pages, static, previous, tree)
     cache.save_index(project.views)  # what the next build plans from, reading only the views it renders
     summary = st.Summary(len(pages), len(project.views), project.warnings)

@@ -105,7 +105,7 @@ class Preview:
             keys = dict(zip((spec.path for spec in plan.pages), page_keys(plan, loaded.stamp, loaded.template_keys)))
             stale = [spec for spec in plan.pages
                      if keys[spec.path] is None or loaded.keys.get(spec.path) != keys[spec.path]]
-            written = replace_pages(out, stale, st.memo_dir(config.root), loaded.stamp, loaded.cache.prose.release,
+            written = replace_pages(out, stale, st.memo_dir(config.root), loaded.stamp, loaded.cache.ledger.release,
                                     self._kept.memos)
         except BaseException:
             self._kept = None  # the views were relinked: the next build loads them all again
