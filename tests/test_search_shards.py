@@ -12,6 +12,7 @@ import shutil
 import stat
 from collections import Counter
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from hypothesis import assume, given, settings
@@ -539,6 +540,18 @@ def test_without_styling_cleans_each_tag_as_if_alone(soup):
     html = soup[0]
     assume(b"\0" not in html)
     assert search.without_styling(html + b"<p>\0</p>") == search.without_styling(html) + b"<p>\0</p>"
+
+
+@given(_tag_soup(_WORDY_VALUES), _tag_soup(_WORDY_VALUES), st.integers(min_value=0, max_value=6))
+def test_a_tag_is_cleaned_the_same_whatever_pages_were_cleaned_before(soup, before, kept):
+    # Tags seen on earlier pages are looked up (search_index._CLEAN_TAGS), however few of them are kept.
+    html, expected = soup
+    with patch.object(search, "_CLEAN_TAGS_KEPT", kept):
+        search._CLEAN_TAGS.clear()
+        assert search.without_styling(before[0]) == before[1]
+        assert search.without_styling(html) == expected
+        assert search.without_styling(html) == expected
+        assert len(search._CLEAN_TAGS) <= kept + max(before[0].count(b"<"), html.count(b"<"))  # one page more
 
 
 @given(st.text(alphabet=st.characters(blacklist_characters="<", blacklist_categories=("Cs",)), max_size=200))
