@@ -8,6 +8,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import jinja2
 import jinja2.runtime
@@ -369,3 +370,41 @@ def test_a_template_calls_every_kind_of_callable_as_stock_jinja_does(tmp_path: P
     # Inside the loop the marked callables see the loop's `seen`, and `fn` is not handed Jinja2's _loop_vars.
     assert "fn y []" in stock and "ctx y y" in stock and "cp y 2" in stock and "object y" in stock
     assert "env True 1" in stock and "|True|" in stock
+
+
+# ---------------------------------------------------------------- attributes read from templates
+
+
+class _Broken(dict):
+    """A mapping whose attribute `key` fails inside its property: Jinja2 then reads the item."""
+
+    @property
+    def key(self) -> str:
+        raise AttributeError("inside")
+
+
+def test_a_template_reads_attributes_and_items_as_stock_jinja_does(tmp_path: Path) -> None:
+    env = templating.environment(load_config(copy_project(tmp_path / "site") / "digest.yaml"))
+    made = []
+
+    def make(n: int) -> object:
+        made.append(n)
+        return SimpleNamespace(n=n, inner=SimpleNamespace(n=n * 10))
+
+    values = {"obj": SimpleNamespace(a="<a>", deep=SimpleNamespace(b=SimpleNamespace(c="c"))),
+              "mapping": {"k": 1, "items": 2}, "broken": _Broken(key="item"), "make": make, "none": None,
+              "rows": [SimpleNamespace(x=i) for i in range(3)]}
+    source = ("{{ obj.a }}|{{ obj.deep.b.c }}|{{ mapping.k }}|{{ mapping.items is callable }}|{{ broken.key }}|"
+              "{{ make(1).n }}|{{ make(2).inner.n }}|{{ make(3).gone is defined }}|{{ obj.missing is defined }}|{{ mapping.nothing is undefined }}|"
+              "{% for row in rows if row.x > 0 %}{{ row.x }}{% endfor %}|{% set d = obj.deep %}{{ d.b.c }}|"
+              "{% macro m(o) %}{{ o.a }}{% endmacro %}{{ m(obj) }}|{{ obj.a if obj.deep.b else none.x }}|"
+              "{{ [obj.a, mapping.k] | join(',') }}")
+    stock = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(source)
+    assert env.from_string(source).render(values) == stock.render(values)
+    assert made == [1, 2, 3, 1, 2, 3]  # each call made once per render, here and in stock Jinja2
+    for missing in ("{{ obj.missing }}", "{{ none.x }}", "{{ mapping.nothing.deeper }}"):
+        with pytest.raises(jinja2.UndefinedError) as ours:
+            env.from_string(missing).render(values)
+        with pytest.raises(jinja2.UndefinedError) as theirs:
+            jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(missing).render(values)
+        assert str(ours.value) == str(theirs.value)

@@ -8,7 +8,7 @@ from types import BuiltinFunctionType, FunctionType, MethodType
 import jinja2
 import jinja2.runtime
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator
+from jinja2.compiler import CodeGenerator, optimizeconst
 from jinja2.visitor import NodeTransformer
 from markupsafe import escape
 
@@ -52,6 +52,9 @@ def escape_text(value: object) -> str:
     return _escape_inner(str(value))
 
 
+NO_ATTRIBUTE = object()  # what getattr gives in compiled templates when an object has no such attribute
+
+
 class _PrintedText(CodeGenerator):
     """Jinja2's code generator, printing values through escape_text.
 
@@ -62,8 +65,21 @@ class _PrintedText(CodeGenerator):
 
     def visit_Template(self, node: nodes.Template, frame=None) -> None:
         """The module as Jinja2 writes it, importing escape_text first."""
-        self.writeline(f"from {__name__} import escape_text")
+        self.writeline(f"from {__name__} import escape_text, NO_ATTRIBUTE as _no_attribute")
         super().visit_Template(node, frame)
+
+    @optimizeconst
+    def visit_Getattr(self, node: nodes.Getattr, frame) -> None:
+        # `x.name` as Environment.getattr answers it, without its Python call when the attribute is there (an
+        # issue page reads about 330 attributes); anything else (an item, undefined) still goes through it.
+        # The walrus names are assigned and read within this one expression: nested ones finish first.
+        if self.environment.is_async:
+            super().visit_Getattr(node, frame)
+            return
+        self.write("(_got if (_got := getattr((_owner := ")
+        self.visit(node.node, frame)
+        self.write(f"), {node.attr!r}, _no_attribute)) is not _no_attribute "
+                   f"else environment.getattr(_owner, {node.attr!r}))")
 
     def _output_child_pre(self, node: nodes.Expr, frame, finalize) -> None:
         # Where Jinja2 3.1 writes `escape(`; outputs whose escaping is decided at run time stay as it writes them.
