@@ -56,7 +56,7 @@ NO_ATTRIBUTE = object()  # what getattr gives in compiled templates when an obje
 
 
 class _PrintedText(CodeGenerator):
-    """Jinja2's code generator, printing values through escape_text.
+    """Jinja2's code generator, printing values through escape_text and reading attributes inline.
 
     markupsafe 3's escape() wraps its C function in Python and makes a Markup of every printed value, a third of
     the time of rendering an issue page; a printed value only joins the page's text (a block or macro that
